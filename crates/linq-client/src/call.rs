@@ -1,0 +1,171 @@
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use linq_types::Operation;
+
+use crate::{Client, Error};
+
+/// Settings for one call that override the client's.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Time allowed for each attempt.
+    pub timeout: Option<Duration>,
+    /// Time allowed for the whole call, retries and backoff included.
+    pub deadline: Option<Duration>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// The idempotency key to send, for operations that take one.
+    pub idempotency_key: Option<String>,
+    /// Extra headers, added after the client's own.
+    pub headers: HeaderMap,
+    /// Extra query parameters, appended after the operation's.
+    pub query: Vec<(String, String)>,
+}
+
+/// A 2xx reply: the decoded value with the status and headers it came with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiResponse<T> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The decoded body.
+    pub value: T,
+    /// How many attempts the call took.
+    pub attempts: u32,
+    /// The raw body the value was decoded from.
+    pub body: bytes::Bytes,
+}
+
+impl<T> ApiResponse<T> {
+    /// The decoded body.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// The server's trace id: the body's top-level `trace_id`, when it has one.
+    pub fn trace_id(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Trace {
+            trace_id: Option<String>,
+        }
+        serde_json::from_slice::<Trace>(&self.body).ok()?.trace_id
+    }
+}
+
+/// One pending call. Await it for the decoded value, or adjust it first:
+///
+/// ```no_run
+/// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
+/// use std::time::Duration;
+/// let reply = client
+///     .chats()
+///     .participants()
+///     .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
+///     .timeout(Duration::from_secs(10))
+///     .max_retries(0)
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// Invalid arguments are reported when it is awaited, before anything is sent.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<O: Operation> {
+    client: Client,
+    op: Result<O, Error>,
+    options: RequestOptions,
+}
+
+impl<O: Operation> std::fmt::Debug for Call<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &O::ID)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: Operation> Call<O> {
+    pub(crate) fn new(client: &Client, op: Result<O, Error>) -> Self {
+        Self {
+            client: client.clone(),
+            op,
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// Time allowed for each attempt (overrides the client's).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for the whole call, retries and waits included.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
+    /// Retries after the first attempt (overrides the client's).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
+    }
+
+    /// Sends this idempotency key instead of a generated one.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Adds a header to this call.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.options.headers.append(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this call.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Replaces all per-call options at once.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The operation this call will send, or why it was refused.
+    pub fn operation(&self) -> Result<&O, &Error> {
+        self.op.as_ref()
+    }
+
+    /// Sends the call and returns the value with its status and headers.
+    pub async fn send_with_response(self) -> Result<ApiResponse<O::Output>, Error> {
+        let op = self.op?;
+        self.client.execute(op, self.options).await
+    }
+
+    /// Sends the call and returns the decoded value.
+    pub async fn send(self) -> Result<O::Output, Error> {
+        self.send_with_response().await.map(ApiResponse::into_value)
+    }
+}
+
+impl<O> IntoFuture for Call<O>
+where
+    O: Operation + Send + 'static,
+    O::Output: Send,
+{
+    type Output = Result<O::Output, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

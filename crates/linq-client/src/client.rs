@@ -1,0 +1,557 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use linq_transport::{BodyLimit, Transport, TransportError};
+use linq_types::operation::{PathBuilder, QueryBuilder};
+use linq_types::{Effect, IdempotencyKey, Operation};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::call::{ApiResponse, RequestOptions};
+use crate::error::{ApiError, DecodeError, Error};
+use crate::retry::{self, RetryPolicy, Verdict};
+use crate::ApiKey;
+
+/// The API's address, used when none is configured.
+pub const DEFAULT_BASE_URL: &str = "https://api.linqapp.com/api/partner";
+/// Environment variable holding the API key.
+pub const API_KEY_ENV: &str = "LINQ_API_V3_API_KEY";
+/// Environment variable holding the base URL.
+pub const BASE_URL_ENV: &str = "LINQ_API_V3_BASE_URL";
+/// Default cap on a response body: 32 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 32 << 20;
+
+const USER_AGENT_VALUE: &str = concat!("linq-rs/", env!("CARGO_PKG_VERSION"));
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// A Linq API client. Cheap to clone (a reference count); clones share the
+/// transport and its connection pool. Building one opens no connection.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = linq_client::Client::builder().api_key("sk_live_…").build()?;
+/// let reply = client
+///     .chats()
+///     .participants()
+///     .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
+///     .await?;
+/// println!("{:?}", reply.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Arc<dyn Transport>,
+    base: BaseUrl,
+    authorization: HeaderValue,
+    default_headers: HeaderMap,
+    retry: RetryPolicy,
+    timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    body_limit: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.text)
+            .field("api_key", &"***")
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No API key was given, nor found in the environment.
+    #[error("no API key: call api_key() or set {API_KEY_ENV}")]
+    MissingApiKey,
+    /// The key has characters an HTTP header cannot carry.
+    #[error("the API key contains characters that cannot be sent in a header")]
+    InvalidApiKey,
+    /// The base URL does not parse, or is not http(s) with a host.
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A plain `http://` URL to a host other than loopback.
+    #[error(
+        "refusing plain http:// to {host}: the API key would travel unencrypted; use https:// or allow_insecure_http(true)"
+    )]
+    InsecureBaseUrl {
+        /// The host named.
+        host: String,
+    },
+    /// No transport was given and the `hyper` feature is off.
+    #[error("no transport: enable the `hyper` feature or call transport()")]
+    MissingTransport,
+}
+
+/// Settings for a [`Client`].
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    transport: Option<Arc<dyn Transport>>,
+    retry: Option<RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+    deadline: Option<Duration>,
+    body_limit: Option<usize>,
+    allow_insecure_http: bool,
+    default_headers: HeaderMap,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key sent as `Authorization: Bearer …`.
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Where the API lives (default [`DEFAULT_BASE_URL`]). A path prefix,
+    /// such as `/api/partner`, is kept.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The transport to send through (default: a pooled [`HyperTransport`]).
+    ///
+    /// [`HyperTransport`]: linq_transport::HyperTransport
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// A shared transport, for several clients over one pool.
+    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// How failed attempts are retried (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Retries after the first attempt (default 2).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.get_or_insert_with(RetryPolicy::default).max_retries = retries;
+        self
+    }
+
+    /// Time allowed for each attempt (default 60 s; `None` for no limit).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for each whole call, retries and waits included
+    /// (default: none).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The most response-body bytes read for one reply (default 32 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// Allows `http://` to hosts other than loopback. Off by default, since
+    /// the API key would then cross the network in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.append(name, value);
+        self
+    }
+
+    /// Fills the key and base URL from `LINQ_API_V3_API_KEY` and
+    /// `LINQ_API_V3_BASE_URL` where they are set and not given already.
+    pub fn with_env(mut self) -> Self {
+        if self.api_key.is_none() {
+            self.api_key = non_empty_env(API_KEY_ENV).map(ApiKey::from);
+        }
+        if self.base_url.is_none() {
+            self.base_url = non_empty_env(BASE_URL_ENV);
+        }
+        self
+    }
+
+    /// Checks the settings and builds the client. Opens no connection.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let key = self.api_key.ok_or(BuildError::MissingApiKey)?;
+        let authorization = key.bearer_header().ok_or(BuildError::InvalidApiKey)?;
+        let base = BaseUrl::parse(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => default_transport()?,
+        };
+        let mut default_headers = HeaderMap::new();
+        default_headers.insert(ACCEPT, APPLICATION_JSON);
+        default_headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        for (name, value) in &self.default_headers {
+            default_headers.append(name, value.clone());
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                base,
+                authorization,
+                default_headers,
+                retry: self.retry.unwrap_or_default(),
+                timeout: self.timeout.unwrap_or(Some(Duration::from_secs(60))),
+                deadline: self.deadline,
+                body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "hyper")]
+fn default_transport() -> Result<Arc<dyn Transport>, BuildError> {
+    Ok(Arc::new(linq_transport::HyperTransport::new()))
+}
+
+#[cfg(not(feature = "hyper"))]
+fn default_transport() -> Result<Arc<dyn Transport>, BuildError> {
+    Err(BuildError::MissingTransport)
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A checked base URL split into the parts requests are built from.
+struct BaseUrl {
+    text: String,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    prefix: String,
+}
+
+impl BaseUrl {
+    fn parse(url: &str, allow_insecure_http: bool) -> Result<Self, BuildError> {
+        let invalid = |reason| BuildError::InvalidBaseUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+        let scheme = uri.scheme().cloned().ok_or(invalid("no scheme"))?;
+        let authority = uri.authority().cloned().ok_or(invalid("no host"))?;
+        if uri.query().is_some() {
+            return Err(invalid("a base URL cannot have a query"));
+        }
+        if scheme == http::uri::Scheme::HTTP {
+            if !allow_insecure_http && !is_loopback(authority.host()) {
+                return Err(BuildError::InsecureBaseUrl {
+                    host: authority.host().to_owned(),
+                });
+            }
+        } else if scheme != http::uri::Scheme::HTTPS {
+            return Err(invalid("the scheme must be https or http"));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        Ok(Self {
+            text: url.to_owned(),
+            scheme,
+            authority,
+            prefix,
+        })
+    }
+
+    fn uri(&self, path: &str, query: &str) -> Result<Uri, Error> {
+        let mut pq = String::with_capacity(self.prefix.len() + path.len() + query.len() + 1);
+        pq.push_str(&self.prefix);
+        pq.push_str(path);
+        if !query.is_empty() {
+            pq.push('?');
+            pq.push_str(query);
+        }
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(pq)
+            .build()
+            .map_err(|e| Error::Transport {
+                source: TransportError::InvalidRequest(e.to_string()),
+                attempts: 0,
+            })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// One request, ready to send as many times as the policy allows.
+struct Prepared {
+    id: &'static str,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    effect: Effect,
+    has_key: bool,
+}
+
+impl Client {
+    /// Settings for a new client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `LINQ_API_V3_API_KEY` and, if set,
+    /// `LINQ_API_V3_BASE_URL`.
+    pub fn from_env() -> Result<Self, BuildError> {
+        Self::builder().with_env().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base.text
+    }
+
+    /// Runs any operation through the client's policy: idempotency key,
+    /// auth, retries, timeouts, decoding and error mapping. The resource
+    /// methods (`client.chats()…`) are thin wrappers over this.
+    pub async fn execute<O: Operation>(
+        &self,
+        mut op: O,
+        options: RequestOptions,
+    ) -> Result<ApiResponse<O::Output>, Error> {
+        let key = match O::IDEMPOTENCY {
+            IdempotencyKey::None => None,
+            IdempotencyKey::Header(name) => Some((
+                name,
+                options.idempotency_key.clone().unwrap_or_else(new_key),
+            )),
+            IdempotencyKey::Body => {
+                if op.idempotency_key().is_none() {
+                    op.set_idempotency_key(options.idempotency_key.clone().unwrap_or_else(new_key));
+                }
+                None
+            }
+        };
+        let has_key = key.is_some() || op.idempotency_key().is_some();
+
+        let mut path = PathBuilder::new();
+        op.write_path(&mut path);
+        let mut query = QueryBuilder::new();
+        op.write_query(&mut query);
+        for (name, value) in &options.query {
+            query.push(name, value);
+        }
+        let mut body = Vec::new();
+        let has_body = op
+            .write_body(&mut body)
+            .map_err(|e| Error::invalid("body", linq_types::InvalidValue::Other(e.to_string())))?;
+
+        let mut headers = self.inner.default_headers.clone();
+        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
+        if has_body {
+            headers.insert(CONTENT_TYPE, APPLICATION_JSON);
+        }
+        if let Some((name, value)) = key {
+            let value = HeaderValue::try_from(value).map_err(|_| {
+                Error::invalid(
+                    "idempotency key",
+                    linq_types::InvalidValue::Other("not a valid header value".into()),
+                )
+            })?;
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .expect("operations name valid idempotency headers");
+            headers.insert(name, value);
+        }
+        for (name, value) in &options.headers {
+            headers.append(name, value.clone());
+        }
+
+        let prepared = Prepared {
+            id: O::ID,
+            method: O::METHOD,
+            uri: self.inner.base.uri(path.as_str(), query.as_str())?,
+            headers,
+            body: Bytes::from(body),
+            effect: O::EFFECT,
+            has_key,
+        };
+        let span = tracing::debug_span!("linq.call", operation = O::ID);
+        let (response, attempts) = self.send(&prepared, &options).instrument(span).await?;
+        decode(response, attempts)
+    }
+
+    async fn send(
+        &self,
+        req: &Prepared,
+        options: &RequestOptions,
+    ) -> Result<(http::Response<Bytes>, u32), Error> {
+        let policy = &self.inner.retry;
+        let max_retries = options.max_retries.unwrap_or(policy.max_retries);
+        let per_attempt = options.timeout.or(self.inner.timeout);
+        let deadline = options
+            .deadline
+            .or(self.inner.deadline)
+            .map(|d| Instant::now() + d);
+
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let limit = match (per_attempt, deadline) {
+                (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(started))),
+                (t, d) => t.or_else(|| d.map(|d| d.saturating_duration_since(started))),
+            };
+            let result = self.attempt(req, limit).await;
+            let elapsed = started.elapsed();
+
+            let (error, verdict) = match result {
+                Ok(response) if response.status().is_success() => {
+                    tracing::debug!(
+                        attempt,
+                        status = response.status().as_u16(),
+                        ?elapsed,
+                        "linq attempt succeeded"
+                    );
+                    return Ok((response, attempt));
+                }
+                Ok(response) => {
+                    let (parts, body) = response.into_parts();
+                    let api = ApiError::from_response(parts.status, parts.headers, body);
+                    tracing::debug!(
+                        attempt,
+                        status = api.status.as_u16(),
+                        code = api.code.map(|c| c.as_u32()),
+                        trace_id = api.trace_id.as_deref(),
+                        ?elapsed,
+                        "linq attempt failed"
+                    );
+                    let verdict = retry::classify_status(
+                        api.status,
+                        api.should_retry,
+                        api.retry_after,
+                        req.effect,
+                        req.has_key,
+                    );
+                    (Error::Api(Box::new(api)), verdict)
+                }
+                Err(source) => {
+                    tracing::debug!(attempt, error = %source, ?elapsed, "linq attempt failed");
+                    let verdict = retry::classify_transport(&source, req.effect, req.has_key);
+                    (
+                        Error::Transport {
+                            source,
+                            attempts: attempt,
+                        },
+                        verdict,
+                    )
+                }
+            };
+
+            let Verdict::Retry(asked) = verdict else {
+                return Err(error);
+            };
+            if attempt > max_retries {
+                return Err(error);
+            }
+            let wait = match asked {
+                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) => wait,
+                None => policy.backoff(attempt - 1),
+            };
+            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                return Err(error);
+            }
+            tracing::debug!(operation = req.id, attempt, ?wait, "linq retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Prepared,
+        limit: Option<Duration>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let mut request = http::Request::new(req.body.clone());
+        *request.method_mut() = req.method.clone();
+        *request.uri_mut() = req.uri.clone();
+        *request.headers_mut() = req.headers.clone();
+        request.extensions_mut().insert(BodyLimit(self.inner.body_limit));
+        let send = self.inner.transport.send(request);
+        match limit {
+            Some(limit) => tokio::time::timeout(limit, send)
+                .await
+                .unwrap_or(Err(TransportError::Timeout)),
+            None => send.await,
+        }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    response: http::Response<Bytes>,
+    attempts: u32,
+) -> Result<ApiResponse<T>, Error> {
+    let (parts, body) = response.into_parts();
+    // A reply without a body decodes like JSON `null`: fine for `()` and
+    // `Option`, an error for anything that needs fields.
+    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        &body
+    };
+    match serde_json::from_slice(json) {
+        Ok(value) => Ok(ApiResponse {
+            status: parts.status,
+            headers: parts.headers,
+            value,
+            attempts,
+            body,
+        }),
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
+            parts.status,
+            &body,
+            e,
+        )))),
+    }
+}
+
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,64 @@
+//! The transport layer of linq-rs: one small, object-safe trait that sends an
+//! [`http::Request`] and returns an [`http::Response`], bodies as [`Bytes`].
+//!
+//! Transports move bytes and nothing else. Authentication, retries, timeouts
+//! per call and error decoding live in `linq-client`, so they behave the same
+//! over every transport. Two come with the crate:
+//!
+//! - [`HyperTransport`] (feature `hyper`, on by default): hyper-util's pooled
+//!   client, HTTP/1.1 and HTTP/2, TLS through rustls.
+//! - [`InMemoryTransport`]: hands each request to an in-process handler, with
+//!   no sockets; it can record what it saw.
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use bytes::Bytes;
+
+mod error;
+#[cfg(feature = "hyper")]
+mod hyper_transport;
+mod memory;
+
+pub use error::{BoxError, TransportError};
+#[cfg(feature = "hyper")]
+pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+pub use memory::{Handler, InMemoryTransport, RecordedRequest};
+
+/// A boxed, `Send` future, as returned by [`Transport::send`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends one HTTP request and returns the whole response.
+///
+/// Implementations must be cheap to share (`Arc<dyn Transport>`), must not
+/// follow redirects, and should honour a [`BodyLimit`] found in the request's
+/// extensions while reading the response body.
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` and reads the full response.
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
+}
+
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+        (**self).send(request)
+    }
+}
+
+/// The most response-body bytes a transport should read for one request.
+/// Put it in the request's extensions; larger bodies fail with
+/// [`TransportError::BodyTooLarge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// The limit for `request`, if one was set.
+    pub fn of<B>(request: &http::Request<B>) -> Option<usize> {
+        request.extensions().get::<BodyLimit>().map(|l| l.0)
+    }
+}

@@ -1,0 +1,224 @@
+//! Operations as data.
+//!
+//! Every API call is a value implementing [`Operation`]: it knows its method,
+//! path, query, body and response type. The client runs any of them through
+//! one generic path (auth, idempotency, retries, decoding, errors), so adding
+//! an operation never touches transport or policy code.
+
+use std::fmt::{self, Write as _};
+
+use http::Method;
+use serde::de::DeserializeOwned;
+
+/// What repeating a request could do, which decides when it may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads, updates to a value, deletes: sending twice ends in the same state.
+    Repeatable,
+    /// Creates something a recipient sees, or moves money: sending twice could
+    /// do it twice. Retried only with an idempotency key, or when the server
+    /// provably did not act.
+    Visible,
+}
+
+/// Where an operation carries its idempotency key, if it takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdempotencyKey {
+    /// The operation takes no key.
+    None,
+    /// In the named request header (the API uses `Idempotency-Key`).
+    Header(&'static str),
+    /// Inside the JSON body; the operation stores it through
+    /// [`Operation::set_idempotency_key`].
+    Body,
+}
+
+/// One API call, described as data.
+pub trait Operation {
+    /// What a 2xx reply decodes to; `()` for replies without a body.
+    type Output: DeserializeOwned;
+    /// The official SDKs' name for it, such as `chats.participants.add`.
+    const ID: &'static str;
+    /// HTTP method.
+    const METHOD: Method;
+    /// Whether repeating it could do something twice.
+    const EFFECT: Effect = Effect::Repeatable;
+    /// Whether and where it carries an idempotency key.
+    const IDEMPOTENCY: IdempotencyKey = IdempotencyKey::None;
+
+    /// Appends the path (from `/v3/...`), with parameters encoded by `path`.
+    fn write_path(&self, path: &mut PathBuilder);
+
+    /// Appends query parameters.
+    fn write_query(&self, _query: &mut QueryBuilder) {}
+
+    /// Writes the JSON body, returning `false` if the operation has none.
+    fn write_body(&self, _out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+
+    /// The idempotency key carried in the body, if any.
+    fn idempotency_key(&self) -> Option<&str> {
+        None
+    }
+
+    /// Stores an idempotency key in the body (only for [`IdempotencyKey::Body`]).
+    fn set_idempotency_key(&mut self, _key: String) {}
+}
+
+/// Builds a request path, percent-encoding each parameter as one segment.
+#[derive(Debug, Default)]
+pub struct PathBuilder {
+    buf: String,
+}
+
+impl PathBuilder {
+    /// An empty path.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends fixed text from the operation's template.
+    pub fn push_str(&mut self, fixed: &'static str) -> &mut Self {
+        self.buf.push_str(fixed);
+        self
+    }
+
+    /// Appends `value` as one path segment: every byte outside RFC 3986's
+    /// `pchar` set (so `/`, `?`, `#`, `%`, spaces and control bytes among
+    /// them) is percent-encoded, and it can never add a segment of its own.
+    pub fn push_segment(&mut self, value: &str) -> &mut Self {
+        encode_into(&mut self.buf, value, is_pchar);
+        self
+    }
+
+    /// The path built so far.
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// The finished path.
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+/// Builds a query string (`a=1&b=2`), percent-encoding names and values.
+#[derive(Debug, Default)]
+pub struct QueryBuilder {
+    buf: String,
+}
+
+impl QueryBuilder {
+    /// An empty query.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `name=value`.
+    pub fn push(&mut self, name: &str, value: impl fmt::Display) -> &mut Self {
+        if !self.buf.is_empty() {
+            self.buf.push('&');
+        }
+        encode_form(&mut self.buf, name);
+        self.buf.push('=');
+        let mut text = String::new();
+        let _ = write!(text, "{value}");
+        encode_form(&mut self.buf, &text);
+        self
+    }
+
+    /// Appends `name=value` when the value is set.
+    pub fn push_opt<T: fmt::Display>(&mut self, name: &str, value: Option<T>) -> &mut Self {
+        if let Some(value) = value {
+            self.push(name, value);
+        }
+        self
+    }
+
+    /// Appends a list as one comma-separated value, as the official SDKs do.
+    pub fn push_list<T: fmt::Display>(&mut self, name: &str, values: &[T]) -> &mut Self {
+        if values.is_empty() {
+            return self;
+        }
+        let joined = values
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.push(name, joined)
+    }
+
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The query built so far, without a leading `?`.
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// The finished query, without a leading `?`.
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+// RFC 3986 pchar: unreserved, sub-delims, ':' and '@'. The same set the
+// official SDKs leave unencoded in a path segment.
+fn is_pchar(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@'
+        )
+}
+
+
+// application/x-www-form-urlencoded, byte for byte what Python's
+// `urlencode` (and so the official SDK) produces: space as `+`.
+fn encode_form(out: &mut String, value: &str) {
+    for part in value.split(' ').enumerate() {
+        if part.0 > 0 {
+            out.push('+');
+        }
+        encode_into(out, part.1, is_unreserved);
+    }
+}
+
+fn encode_into(out: &mut String, value: &str, keep: fn(u8) -> bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        if keep(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_encoding_keeps_one_segment() {
+        let mut p = PathBuilder::new();
+        p.push_str("/v3/x/").push_segment("../a/b?c#d%2F\r\n +@");
+        assert_eq!(p.as_str(), "/v3/x/..%2Fa%2Fb%3Fc%23d%252F%0D%0A%20+@");
+    }
+
+    #[test]
+    fn query_encoding_escapes_separators() {
+        let mut q = QueryBuilder::new();
+        q.push("a", "x&y=z+1 2").push_list("ids", &["1", "2"]);
+        assert_eq!(q.as_str(), "a=x%26y%3Dz%2B1+2&ids=1%2C2");
+    }
+}

@@ -1,0 +1,3 @@
+//! Operations under `chats`.
+
+pub mod participants;

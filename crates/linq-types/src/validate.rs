@@ -1,0 +1,72 @@
+//! Turning caller input into validated values, so bad input is refused
+//! before anything is sent.
+
+use crate::{Handle, HandleError, IdError};
+
+/// Why an argument was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidValue {
+    /// Not a valid handle.
+    #[error(transparent)]
+    Handle(#[from] HandleError),
+    /// Not a valid id.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// Any other constraint, in words.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A value that can become a validated `T`: `T` itself, or a string to parse.
+///
+/// Resource methods take `impl IntoValid<ChatId>` so that callers can pass
+/// either a [`ChatId`](crate::ChatId) or a `&str`; a bad string becomes an
+/// error from the call, with nothing sent.
+pub trait IntoValid<T> {
+    /// Validates and converts.
+    fn into_valid(self) -> Result<T, InvalidValue>;
+}
+
+macro_rules! into_valid {
+    ($($ty:ty),*) => {$(
+        impl IntoValid<$ty> for $ty {
+            fn into_valid(self) -> Result<$ty, InvalidValue> {
+                Ok(self)
+            }
+        }
+        impl IntoValid<$ty> for &$ty {
+            fn into_valid(self) -> Result<$ty, InvalidValue> {
+                Ok(self.clone())
+            }
+        }
+        impl IntoValid<$ty> for &str {
+            fn into_valid(self) -> Result<$ty, InvalidValue> {
+                <$ty>::try_from(self).map_err(Into::into)
+            }
+        }
+        impl IntoValid<$ty> for String {
+            fn into_valid(self) -> Result<$ty, InvalidValue> {
+                <$ty>::try_from(self).map_err(Into::into)
+            }
+        }
+        impl IntoValid<$ty> for &String {
+            fn into_valid(self) -> Result<$ty, InvalidValue> {
+                <$ty>::try_from(self.as_str()).map_err(Into::into)
+            }
+        }
+    )*};
+}
+
+into_valid!(
+    Handle,
+    crate::ChatId,
+    crate::MessageId,
+    crate::AttachmentId,
+    crate::ReactionId,
+    crate::SubscriptionId,
+    crate::PhoneNumberId,
+    crate::PaymentRequestId,
+    crate::PaymentId,
+    crate::AuditId
+);
