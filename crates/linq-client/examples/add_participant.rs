@@ -24,7 +24,8 @@ async fn main() -> ExitCode {
     let chat_id = args.next().unwrap_or_else(|| DEFAULT_CHAT.to_owned());
     let handle = args.next().unwrap_or_else(|| DEFAULT_HANDLE.to_owned());
 
-    let online = std::env::var_os(API_KEY_ENV).is_some() || std::env::var_os(BASE_URL_ENV).is_some();
+    let online =
+        std::env::var_os(API_KEY_ENV).is_some() || std::env::var_os(BASE_URL_ENV).is_some();
     let client = if online {
         Client::from_env()
     } else {
@@ -42,7 +43,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("POST {}/v3/chats/{chat_id}/participants {{\"handle\": {handle:?}}}", client.base_url());
+    println!(
+        "POST {}/v3/chats/{chat_id}/participants {{\"handle\": {handle:?}}}",
+        client.base_url()
+    );
 
     match client.chats().participants().add(chat_id, handle).await {
         Ok(reply) => {
@@ -77,7 +81,11 @@ fn embedded_api(request: http::Request<Bytes>) -> http::Response<Bytes> {
         .strip_prefix("/api/partner/v3/chats/")
         .and_then(|rest| rest.strip_suffix("/participants"));
     if request.headers().get(http::header::AUTHORIZATION).is_none() {
-        return error(401, 2004, "Unauthorized - missing or invalid authentication token");
+        return error(
+            401,
+            2004,
+            "Unauthorized - missing or invalid authentication token",
+        );
     }
     let Some(chat) = chat.filter(|c| request.method() == http::Method::POST && is_uuid(c)) else {
         return error(404, 2001, "Resource not found");

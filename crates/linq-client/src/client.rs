@@ -11,10 +11,10 @@ use linq_types::{Effect, IdempotencyKey, Operation};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::ApiKey;
 use crate::call::{ApiResponse, RequestOptions};
 use crate::error::{ApiError, DecodeError, Error};
 use crate::retry::{self, RetryPolicy, Verdict};
-use crate::ApiKey;
 
 /// The API's address, used when none is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.linqapp.com/api/partner";
@@ -160,7 +160,9 @@ impl ClientBuilder {
 
     /// Retries after the first attempt (default 2).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.retry.get_or_insert_with(RetryPolicy::default).max_retries = retries;
+        self.retry
+            .get_or_insert_with(RetryPolicy::default)
+            .max_retries = retries;
         self
     }
 
@@ -513,7 +515,9 @@ impl Client {
         *request.method_mut() = req.method.clone();
         *request.uri_mut() = req.uri.clone();
         *request.headers_mut() = req.headers.clone();
-        request.extensions_mut().insert(BodyLimit(self.inner.body_limit));
+        request
+            .extensions_mut()
+            .insert(BodyLimit(self.inner.body_limit));
         let send = self.inner.transport.send(request);
         match limit {
             Some(limit) => tokio::time::timeout(limit, send)

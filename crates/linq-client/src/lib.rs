@@ -29,6 +29,9 @@ mod error;
 pub mod resources;
 mod retry;
 
+/// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use api_key::ApiKey;
 pub use call::{ApiResponse, Call, RequestOptions};
 pub use client::{
@@ -38,8 +41,8 @@ pub use client::{
 pub use error::{ApiError, DecodeError, Error};
 pub use retry::RetryPolicy;
 
-pub use linq_transport::{InMemoryTransport, Transport, TransportError};
 #[cfg(feature = "hyper")]
 pub use linq_transport::HyperTransport;
+pub use linq_transport::{InMemoryTransport, Transport, TransportError};
 pub use linq_types as types;
 pub use linq_types::{ChatId, ErrorCode, Handle};

@@ -160,7 +160,11 @@ mod tests {
         let p = RetryPolicy::default();
         for n in 0..50 {
             let d = p.backoff(n % 5);
-            let base = RetryPolicy { jitter: false, ..p.clone() }.backoff(n % 5);
+            let base = RetryPolicy {
+                jitter: false,
+                ..p.clone()
+            }
+            .backoff(n % 5);
             assert!(d <= base && d >= base.mul_f64(0.75), "{d:?} vs {base:?}");
         }
     }
@@ -169,18 +173,30 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(
-            retry_after(&headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]), now),
+            retry_after(
+                &headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]),
+                now
+            ),
             Some(Duration::from_millis(1500))
         );
-        assert_eq!(retry_after(&headers(&[("retry-after", "3")]), now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "3")]), now),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(
             retry_after(&headers(&[("retry-after", "1.5")]), now),
             Some(Duration::from_millis(1500))
         );
         let date = httpdate::fmt_http_date(now + Duration::from_secs(120));
-        assert_eq!(retry_after(&headers(&[("retry-after", &date)]), now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &date)]), now),
+            Some(Duration::from_secs(120))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(5));
-        assert_eq!(retry_after(&headers(&[("retry-after", &past)]), now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &past)]), now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "-1")]), now), None);
     }

@@ -65,12 +65,12 @@ impl TransportError {
 fn has_timed_out(e: &(dyn StdError + 'static)) -> bool {
     let mut cur = Some(e);
     while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::TimedOut {
-                return true;
-            }
-        }
-        cur = err.source();
+        cur = match err.downcast_ref::<io::Error>() {
+            Some(io) if io.kind() == io::ErrorKind::TimedOut => return true,
+            // io::Error's `source()` skips the error it wraps; step into it.
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => err.source(),
+        };
     }
     false
 }

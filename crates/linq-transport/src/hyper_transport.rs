@@ -223,12 +223,11 @@ fn chain_has<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
         if e.is::<E>() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.is::<E>()) {
-                return true;
-            }
-        }
-        cur = e.source();
+        // io::Error's `source()` skips the error it wraps; step into it.
+        cur = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
     }
     false
 }

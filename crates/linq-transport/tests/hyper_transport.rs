@@ -1,0 +1,132 @@
+//! HyperTransport against real servers on 127.0.0.1: TLS with a certificate
+//! made in the test and trusted through a custom root, HTTP/2 by ALPN, body
+//! limits, and connection failures.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use linq_transport::{BodyLimit, HyperTransport, Transport, TransportError};
+use tokio::net::TcpListener;
+use tokio_rustls::rustls;
+
+async fn echo(
+    req: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<Full<Bytes>>, Infallible> {
+    let version = format!("{:?}", req.version());
+    let method = req.method().to_string();
+    let body = req.into_body().collect().await.unwrap().to_bytes();
+    let text = format!("{method} {version} {}", String::from_utf8_lossy(&body));
+    Ok(http::Response::new(Full::new(Bytes::from(text))))
+}
+
+/// Starts an HTTPS server with a fresh self-signed certificate for
+/// `localhost`; returns its port and the certificate (DER).
+async fn tls_server() -> (u16, Vec<u8>) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_der = cert.cert.der().to_vec();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert_der.clone().into()], key)
+    .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service_fn(echo))
+                    .await;
+            });
+        }
+    });
+    (port, cert_der)
+}
+
+fn post(url: &str, body: &'static str) -> http::Request<Bytes> {
+    http::Request::post(url)
+        .body(Bytes::from_static(body.as_bytes()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn https_with_a_custom_root_negotiates_http2() {
+    let (port, cert) = tls_server().await;
+    let transport = HyperTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate(cert)
+        .build();
+    let url = format!("https://localhost:{port}/v3/chats");
+    for _ in 0..2 {
+        let response = transport.send(post(&url, "hello")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.version(), http::Version::HTTP_2);
+        assert_eq!(&response.body()[..], b"POST HTTP/2.0 hello");
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_tls_error() {
+    let (port, _cert) = tls_server().await;
+    // The default transport trusts the public roots, not this test's CA.
+    let transport = HyperTransport::new();
+    let err = transport
+        .send(post(&format!("https://localhost:{port}/"), ""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::Tls(_)), "{err:?}");
+    assert!(err.is_request_not_sent());
+}
+
+#[tokio::test]
+async fn plain_http_uses_http1_and_the_body_limit_holds() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(echo)),
+            );
+        }
+    });
+    let transport = HyperTransport::new();
+    let url = format!("http://{addr}/x");
+    let response = transport.send(post(&url, "abc")).await.unwrap();
+    assert_eq!(&response.body()[..], b"POST HTTP/1.1 abc");
+
+    let mut limited = post(&url, "a body that makes the echo long");
+    limited.extensions_mut().insert(BodyLimit(8));
+    let err = transport.send(limited).await.unwrap_err();
+    assert!(
+        matches!(err, TransportError::BodyTooLarge { limit: 8 }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connect_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let err = HyperTransport::new()
+        .send(post(&format!("http://{addr}/"), ""))
+        .await
+        .unwrap_err();
+    assert!(err.is_connect() && err.is_request_not_sent(), "{err:?}");
+}

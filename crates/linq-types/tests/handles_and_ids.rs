@@ -1,0 +1,210 @@
+//! Property tests for handles and ids, and decoding of the error envelope.
+
+use linq_types::{ChatId, ErrorCode, ErrorResponse, Handle, HandleError, HandleKind, IdError};
+use proptest::prelude::*;
+
+fn e164() -> impl Strategy<Value = String> {
+    "[1-9][0-9]{6,14}".prop_map(|digits| format!("+{digits}"))
+}
+
+fn email() -> impl Strategy<Value = String> {
+    (
+        "[A-Za-z0-9._%+\\-]{1,64}",
+        proptest::collection::vec("[a-z0-9][a-z0-9\\-]{0,20}", 2..4),
+    )
+        .prop_map(|(local, labels)| format!("{local}@{}", labels.join(".")))
+}
+
+proptest! {
+    #[test]
+    fn every_e164_number_parses_and_round_trips(text in e164()) {
+        let handle: Handle = text.parse().unwrap();
+        prop_assert_eq!(handle.kind(), HandleKind::Phone);
+        prop_assert_eq!(handle.to_string(), text.clone());
+        let json = serde_json::to_string(&handle).unwrap();
+        prop_assert_eq!(&json, &format!("\"{text}\""));
+        prop_assert_eq!(serde_json::from_str::<Handle>(&json).unwrap(), handle);
+    }
+
+    #[test]
+    fn every_plain_email_parses_and_round_trips(text in email()) {
+        let handle = Handle::try_from(text.as_str()).unwrap();
+        prop_assert_eq!(handle.kind(), HandleKind::Email);
+        prop_assert_eq!(handle.as_str(), text.as_str());
+        let json = serde_json::to_string(&handle).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Handle>(&json).unwrap(), handle);
+    }
+
+    #[test]
+    fn a_number_without_plus_never_parses(digits in "[0-9]{1,20}") {
+        prop_assert!(digits.parse::<Handle>().is_err());
+    }
+
+    #[test]
+    fn a_leading_zero_never_parses(rest in "[0-9]{6,14}") {
+        prop_assert_eq!(format!("+0{rest}").parse::<Handle>(), Err(HandleError::PhoneLeadingZero));
+    }
+
+    #[test]
+    fn too_few_or_too_many_digits_never_parse(short in "[1-9][0-9]{0,5}", long in "[1-9][0-9]{15,30}") {
+        let too_short = matches!(format!("+{short}").parse::<Handle>(), Err(HandleError::PhoneTooShort { .. }));
+        let too_long = matches!(format!("+{long}").parse::<Handle>(), Err(HandleError::PhoneTooLong { .. }));
+        prop_assert!(too_short && too_long);
+    }
+
+    #[test]
+    fn separators_or_letters_in_a_number_never_parse(
+        number in e164(),
+        at in any::<prop::sample::Index>(),
+        junk in prop::sample::select(vec![' ', '-', '(', ')', '.', 'a', 'Z', '\t', '٣']),
+    ) {
+        let mut text = number.clone();
+        let i = 1 + at.index(text.len() - 1);
+        text.insert(i, junk);
+        let parsed = text.parse::<Handle>();
+        prop_assert!(parsed.is_err(), "{text:?} parsed");
+    }
+
+    #[test]
+    fn whitespace_in_an_email_never_parses(local in "[a-z]{1,10}", space in prop::sample::select(vec![' ', '\t', '\n', '\r', '\u{0}'])) {
+        let text = format!("{local}{space}x@example.com");
+        let refused = matches!(text.parse::<Handle>(), Err(HandleError::EmailInvalidCharacter { .. }));
+        prop_assert!(refused);
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(text in any::<String>()) {
+        if let Ok(handle) = text.parse::<Handle>() {
+            prop_assert_eq!(handle.as_str(), text.as_str());
+        }
+        let _ = ChatId::parse(&text);
+        let _ = serde_json::from_str::<Handle>(&text);
+    }
+
+    #[test]
+    fn uuids_parse_and_round_trip(bytes in any::<[u8; 16]>(), upper in any::<bool>()) {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut text = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        if upper { text = text.to_uppercase(); }
+        let id = ChatId::parse(&text).unwrap();
+        prop_assert_eq!(id.as_str(), text.as_str());
+        let json = serde_json::to_string(&id).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ChatId>(&json).unwrap(), id);
+    }
+
+    #[test]
+    fn error_envelopes_round_trip(status in 100u16..600, code in any::<u32>(), message in ".*", trace in proptest::option::of("[a-z0-9_]{1,20}")) {
+        let envelope = ErrorResponse {
+            error: linq_types::ErrorDetail { status, code: ErrorCode::from_u32(code), message, doc_url: None },
+            success: false,
+            trace_id: trace,
+        };
+        let json = serde_json::to_vec(&envelope).unwrap();
+        prop_assert_eq!(serde_json::from_slice::<ErrorResponse>(&json).unwrap(), envelope);
+    }
+
+    #[test]
+    fn decoding_arbitrary_bytes_as_an_envelope_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = serde_json::from_slice::<ErrorResponse>(&bytes);
+    }
+}
+
+#[test]
+fn rejected_handles_say_which_rule() {
+    let cases = [
+        ("", HandleError::Empty),
+        ("12052499136", HandleError::PhoneMissingPlus),
+        (
+            "+1 2052499136",
+            HandleError::PhoneInvalidCharacter {
+                found: ' ',
+                index: 2,
+            },
+        ),
+        ("+012345678", HandleError::PhoneLeadingZero),
+        ("+123456", HandleError::PhoneTooShort { digits: 6 }),
+        (
+            "+1234567890123456",
+            HandleError::PhoneTooLong { digits: 16 },
+        ),
+        ("hello", HandleError::Unrecognised),
+        ("a@b@c.com", HandleError::EmailManyAt),
+        ("@example.com", HandleError::EmailEmptyLocalPart),
+        ("a@localhost", HandleError::EmailBadDomain),
+        ("a@example..com", HandleError::EmailBadDomain),
+        (
+            "a b@example.com",
+            HandleError::EmailInvalidCharacter { index: 1 },
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(text.parse::<Handle>(), Err(expected.clone()), "{text:?}");
+        assert!(!expected.to_string().is_empty());
+    }
+    let long = format!("{}@example.com", "a".repeat(250));
+    assert_eq!(
+        long.parse::<Handle>(),
+        Err(HandleError::EmailTooLong { len: 262 })
+    );
+    assert!("+12052499136".parse::<Handle>().is_ok());
+    assert!("+123456789012345".parse::<Handle>().is_ok());
+    assert!("+1234567".parse::<Handle>().is_ok());
+}
+
+#[test]
+fn ids_refuse_what_could_change_a_path() {
+    assert!(matches!(ChatId::parse(""), Err(IdError::Empty { .. })));
+    assert!(matches!(
+        ChatId::parse("../x"),
+        Err(IdError::NotUuid { .. })
+    ));
+    assert!(matches!(
+        linq_types::SubscriptionId::parse(".."),
+        Err(IdError::DotSegment { .. })
+    ));
+    assert!(matches!(
+        linq_types::SubscriptionId::parse("%2E%2e"),
+        Err(IdError::DotSegment { .. })
+    ));
+    assert!(matches!(
+        linq_types::SubscriptionId::parse("a\r\nb"),
+        Err(IdError::ControlCharacter { index: 1, .. })
+    ));
+    assert!(
+        linq_types::SubscriptionId::parse("sub_123/../x").is_ok(),
+        "encoded as one segment, so harmless"
+    );
+}
+
+#[test]
+fn the_seed_error_examples_decode() {
+    let examples = [
+        (
+            r#"{"error":{"status":400,"code":1002,"message":"Phone number must be in E.164 format"},"success":false}"#,
+            ErrorCode::InvalidPhoneFormat,
+        ),
+        (
+            r#"{"error":{"status":401,"code":2004,"message":"Unauthorized - missing or invalid authentication token"},"success":false}"#,
+            ErrorCode::Unauthorized,
+        ),
+        (
+            r#"{"error":{"status":404,"code":2001,"message":"Resource not found"},"success":false}"#,
+            ErrorCode::ChatNotFound,
+        ),
+        (
+            r#"{"error":{"status":500,"code":3006,"message":"Internal server error"},"success":false}"#,
+            ErrorCode::InternalServerError,
+        ),
+        (
+            r#"{"error":{"status":418,"code":9999,"message":"new","doc_url":"https://x"},"success":false,"trace_id":"t","extra":1}"#,
+            ErrorCode::Other(9999),
+        ),
+    ];
+    for (json, code) in examples {
+        let envelope: ErrorResponse = serde_json::from_str(json).unwrap();
+        assert_eq!(envelope.error.code, code);
+        assert!(!envelope.success);
+    }
+    assert!(serde_json::from_str::<ErrorResponse>("<html>502</html>").is_err());
+    assert!(serde_json::from_str::<ErrorResponse>("").is_err());
+}
