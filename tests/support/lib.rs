@@ -2,6 +2,8 @@
 //! an ephemeral loopback port, and a harness that runs one scenario over both
 //! the hyper transport (through that server) and the in-memory transport.
 
+pub mod fault;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -45,4 +45,8 @@ pub use retry::RetryPolicy;
 pub use linq_transport::HyperTransport;
 pub use linq_transport::{InMemoryTransport, Transport, TransportError};
 pub use linq_types as types;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 pub use linq_types::{ChatId, ErrorCode, Handle};

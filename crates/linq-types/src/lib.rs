@@ -16,8 +16,8 @@ mod validate;
 pub use error::{ErrorCode, ErrorDetail, ErrorResponse};
 pub use handle::{Handle, HandleError, HandleKind, MAX_EMAIL_LEN};
 pub use id::{
-    AttachmentId, AuditId, ChatId, IdError, MessageId, PaymentId, PaymentRequestId,
-    PhoneNumberId, ReactionId, SubscriptionId, is_uuid,
+    AttachmentId, AuditId, ChatId, IdError, MessageId, PaymentId, PaymentRequestId, PhoneNumberId,
+    ReactionId, SubscriptionId, is_uuid,
 };
 pub use operation::{Effect, IdempotencyKey, Operation};
 pub use validate::{IntoValid, InvalidValue};

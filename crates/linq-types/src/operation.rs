@@ -175,10 +175,20 @@ fn is_pchar(b: u8) -> bool {
     is_unreserved(b)
         || matches!(
             b,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@'
+            b'!' | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
         )
 }
-
 
 // application/x-www-form-urlencoded, byte for byte what Python's
 // `urlencode` (and so the official SDK) produces: space as `+`.

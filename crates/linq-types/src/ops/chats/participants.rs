@@ -2,12 +2,12 @@
 
 use http::Method;
 
+use crate::ChatId;
 use crate::models::{
     ParticipantAddParams, ParticipantAddResponse, ParticipantRemoveParams,
     ParticipantRemoveResponse,
 };
 use crate::operation::{Operation, PathBuilder};
-use crate::ChatId;
 
 /// `POST /v3/chats/{chatId}/participants`: adds a handle to a group chat.
 /// The server queues the change and answers 202.
