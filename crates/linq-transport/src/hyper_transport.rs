@@ -14,7 +14,9 @@ use rustls::pki_types::CertificateDer;
 
 use crate::{BodyLimit, BoxError, BoxFuture, Transport, TransportError};
 
-type HyperClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+use crate::proxy::{ProxyConfig, ProxyConnector};
+
+type HyperClient = Client<HttpsConnector<ProxyConnector>, Full<Bytes>>;
 
 /// A pooled HTTP/1.1 and HTTP/2 client over hyper-util, with TLS by rustls.
 ///
@@ -45,7 +47,8 @@ impl Default for HyperTransport {
 
 impl HyperTransport {
     /// A transport with the default settings: Mozilla's root certificates,
-    /// a 5 s connect timeout, idle connections kept for 90 s.
+    /// a 5 s connect timeout, idle connections kept for 90 s, and the proxy
+    /// named by `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY`, if any.
     pub fn new() -> Self {
         Self::builder().build()
     }
@@ -65,6 +68,7 @@ pub struct HyperTransportBuilder {
     extra_roots: Vec<CertificateDer<'static>>,
     webpki_roots: bool,
     http2_only: bool,
+    proxy: ProxyConfig,
 }
 
 impl Default for HyperTransportBuilder {
@@ -76,6 +80,7 @@ impl Default for HyperTransportBuilder {
             extra_roots: Vec::new(),
             webpki_roots: true,
             http2_only: false,
+            proxy: ProxyConfig::Env,
         }
     }
 }
@@ -120,6 +125,21 @@ impl HyperTransportBuilder {
         self
     }
 
+    /// Sends every `https://` request through this proxy (an `http://` URL;
+    /// `user:password@` in it becomes proxy basic auth), tunnelled with
+    /// `CONNECT`. By default the proxy comes from `HTTPS_PROXY` or
+    /// `ALL_PROXY`, minus the hosts in `NO_PROXY` and loopback.
+    pub fn proxy(mut self, url: &str) -> Result<Self, http::uri::InvalidUri> {
+        self.proxy = ProxyConfig::Fixed(url.parse()?);
+        Ok(self)
+    }
+
+    /// Ignores proxy settings in the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyConfig::Off;
+        self
+    }
+
     /// Builds the transport. Opens no connection.
     pub fn build(self) -> HyperTransport {
         let mut roots = RootCertStore::empty();
@@ -148,7 +168,7 @@ impl HyperTransportBuilder {
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(http);
+            .wrap_connector(ProxyConnector::new(http, &self.proxy));
 
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())

@@ -19,6 +19,8 @@ mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
 mod memory;
+#[cfg(feature = "hyper")]
+mod proxy;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]

@@ -26,7 +26,9 @@ async fn echo(
 /// Starts an HTTPS server with a fresh self-signed certificate for
 /// `localhost`; returns its port and the certificate (DER).
 async fn tls_server() -> (u16, Vec<u8>) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "linq.test".to_owned()])
+            .unwrap();
     let cert_der = cert.cert.der().to_vec();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
@@ -129,4 +131,113 @@ async fn a_refused_connection_is_a_connect_error() {
         .await
         .unwrap_err();
     assert!(err.is_connect() && err.is_request_not_sent(), "{err:?}");
+}
+
+/// A CONNECT proxy on loopback: counts tunnels and splices bytes.
+async fn connect_proxy() -> (std::net::SocketAddr, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut client = BufReader::new(stream);
+                let mut line = String::new();
+                client.read_line(&mut line).await.unwrap();
+                loop {
+                    let mut header = String::new();
+                    client.read_line(&mut header).await.unwrap();
+                    if header.trim().is_empty() {
+                        break;
+                    }
+                }
+                log.lock().unwrap().push(line.trim().to_owned());
+                // Whatever host is named, the tunnel ends on loopback.
+                let target = line.split_whitespace().nth(1).unwrap();
+                let port = target.rsplit(':').next().unwrap();
+                let mut upstream = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+                    .await
+                    .unwrap();
+                let mut client = client.into_inner();
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test]
+async fn https_goes_through_a_configured_proxy_by_connect() {
+    let (port, cert) = tls_server().await;
+    let (proxy, seen) = connect_proxy().await;
+    let transport = HyperTransport::builder()
+        .webpki_roots(false)
+        .add_root_certificate(cert)
+        .proxy(&format!("http://{proxy}"))
+        .unwrap()
+        .build();
+    let response = transport
+        .send(post(&format!("https://localhost:{port}/v3/x"), "via proxy"))
+        .await
+        .unwrap();
+    assert_eq!(&response.body()[..], b"POST HTTP/2.0 via proxy");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [format!("CONNECT localhost:{port} HTTP/1.1")]
+    );
+}
+
+/// HTTPS_PROXY is read from the environment, and loopback bypasses it.
+/// Environment changes are process-wide, so each check runs in a child
+/// process (this same test binary, told what to do by variables).
+#[tokio::test]
+async fn https_proxy_comes_from_the_environment() {
+    if let Ok(target) = std::env::var("LINQ_TEST_PROXY_TARGET") {
+        let cert = std::fs::read(std::env::var("LINQ_TEST_PROXY_CERT").unwrap()).unwrap();
+        let transport = HyperTransport::builder()
+            .webpki_roots(false)
+            .add_root_certificate(cert)
+            .build();
+        let response = transport.send(post(&target, "env")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        return;
+    }
+    let (port, cert) = tls_server().await;
+    let (proxy, seen) = connect_proxy().await;
+    let cert_file = std::env::temp_dir().join(format!("linq-proxy-test-{port}.der"));
+    std::fs::write(&cert_file, cert).unwrap();
+    let run = move |host: &str| {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "https_proxy_comes_from_the_environment"])
+            .env("LINQ_TEST_PROXY_TARGET", format!("https://{host}:{port}/"))
+            .env("LINQ_TEST_PROXY_CERT", &cert_file)
+            .env("HTTPS_PROXY", format!("http://{proxy}"))
+            .env("NO_PROXY", "example.invalid")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    };
+    // linq.test is never resolved here: the proxy is asked to CONNECT to it.
+    tokio::task::spawn_blocking(move || {
+        run("linq.test");
+        run("localhost");
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [format!("CONNECT linq.test:{port} HTTP/1.1")],
+        "the proxy tunnelled linq.test and was bypassed for localhost"
+    );
 }
