@@ -332,3 +332,31 @@ async fn the_api_key_never_shows_in_debug_or_errors() {
     assert!(seen.headers["authorization"].is_sensitive());
     assert!(!format!("{:?}", seen.headers).contains(TEST_KEY));
 }
+
+#[tokio::test]
+async fn a_client_is_cheap_and_reuses_one_connection() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<linq_client::Client>();
+
+    let rig = Rig::new(Over::Hyper, accepted()).await;
+    assert_eq!(
+        rig.connections(),
+        0,
+        "building a client opens no connection"
+    );
+    let clone = rig.client.clone();
+    for _ in 0..5 {
+        clone
+            .chats()
+            .participants()
+            .add(CHAT, HANDLE)
+            .await
+            .unwrap();
+    }
+    assert_eq!(rig.log.len(), 5);
+    assert_eq!(
+        rig.connections(),
+        1,
+        "sequential calls share one pooled connection"
+    );
+}

@@ -5,9 +5,20 @@ use linq_client::{BuildError, Client};
 #[test]
 fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
     let build = |url: &str| Client::builder().api_key("k").base_url(url).build();
-    assert!(matches!(build("http://api.example.com"), Err(BuildError::InsecureBaseUrl { .. })));
-    assert!(matches!(build("http://10.0.0.1:8080/api"), Err(BuildError::InsecureBaseUrl { .. })));
-    for ok in ["http://127.0.0.1:9/api/partner", "http://localhost:8080", "http://[::1]:80/", "https://api.example.com/x/"] {
+    assert!(matches!(
+        build("http://api.example.com"),
+        Err(BuildError::InsecureBaseUrl { .. })
+    ));
+    assert!(matches!(
+        build("http://10.0.0.1:8080/api"),
+        Err(BuildError::InsecureBaseUrl { .. })
+    ));
+    for ok in [
+        "http://127.0.0.1:9/api/partner",
+        "http://localhost:8080",
+        "http://[::1]:80/",
+        "https://api.example.com/x/",
+    ] {
         assert!(build(ok).is_ok(), "{ok}");
     }
     let allowed = Client::builder()
@@ -16,14 +27,25 @@ fn plain_http_is_refused_except_to_loopback_or_when_allowed() {
         .allow_insecure_http(true)
         .build();
     assert!(allowed.is_ok());
-    for bad in ["ftp://example.com", "not a url", "/relative", "https://example.com/?q=1"] {
-        assert!(matches!(build(bad), Err(BuildError::InvalidBaseUrl { .. })), "{bad}");
+    for bad in [
+        "ftp://example.com",
+        "not a url",
+        "/relative",
+        "https://example.com/?q=1",
+    ] {
+        assert!(
+            matches!(build(bad), Err(BuildError::InvalidBaseUrl { .. })),
+            "{bad}"
+        );
     }
 }
 
 #[test]
 fn a_key_is_required_and_never_printed() {
-    assert_eq!(Client::builder().build().unwrap_err(), BuildError::MissingApiKey);
+    assert_eq!(
+        Client::builder().build().unwrap_err(),
+        BuildError::MissingApiKey
+    );
     assert_eq!(
         Client::builder().api_key("bad\nkey").build().unwrap_err(),
         BuildError::InvalidApiKey

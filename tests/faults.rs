@@ -78,7 +78,10 @@ const OK: &str = r#"{"status":"accepted"}"#;
 async fn resets_before_reading_are_retried_until_the_budget_is_spent() {
     let server = FaultServer::start(vec![], Fault::ResetBeforeRead).await;
     let err = add(&client_for(&server)).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { attempts: 3, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { attempts: 3, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
     assert_eq!(server.connections(), 3);
     assert!(server.requests().is_empty());
@@ -103,46 +106,80 @@ async fn a_processed_send_whose_connection_dropped_is_sent_once_more_with_the_sa
     )
     .await;
     let client = client_for(&server);
-    let reply = client.execute(SendMessage, RequestOptions::default()).await.unwrap();
+    let reply = client
+        .execute(SendMessage, RequestOptions::default())
+        .await
+        .unwrap();
     assert_eq!(reply.attempts, 2);
     let seen = server.requests();
     assert_eq!(seen.len(), 2);
-    let keys: Vec<_> = seen.iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
+    let keys: Vec<_> = seen
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
     assert_eq!(keys[0], keys[1], "every retry reuses the key");
     assert_eq!(keys[0].len(), 36, "a generated UUID");
     let unique: std::collections::HashSet<_> = keys.iter().collect();
     assert_eq!(unique.len(), 1, "one message in the server's log");
 
     // A caller's own key is used as given.
-    let server = FaultServer::start(vec![Fault::ResetAfterRead], Fault::json(202, r#"{"id":"m"}"#)).await;
+    let server = FaultServer::start(
+        vec![Fault::ResetAfterRead],
+        Fault::json(202, r#"{"id":"m"}"#),
+    )
+    .await;
     let mut opts = RequestOptions::default();
     opts.idempotency_key = Some("order-42".into());
-    client_for(&server).execute(SendMessage, opts).await.unwrap();
+    client_for(&server)
+        .execute(SendMessage, opts)
+        .await
+        .unwrap();
     let seen = server.requests();
-    assert!(seen.iter().all(|r| r.header("idempotency-key") == Some("order-42")));
+    assert!(
+        seen.iter()
+            .all(|r| r.header("idempotency-key") == Some("order-42"))
+    );
 }
 
 #[tokio::test]
 async fn a_visible_operation_without_a_key_is_not_resent_after_it_may_have_acted() {
     let server = FaultServer::start(vec![], Fault::ResetAfterRead).await;
-    let err = client_for(&server).execute(React, RequestOptions::default()).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err:?}");
+    let err = client_for(&server)
+        .execute(React, RequestOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 1, .. }),
+        "{err:?}"
+    );
     assert_eq!(server.requests().len(), 1);
 
     let server = FaultServer::start(vec![], Fault::json(500, "{}")).await;
-    let err = client_for(&server).execute(React, RequestOptions::default()).await.unwrap_err();
+    let err = client_for(&server)
+        .execute(React, RequestOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(server.requests().len(), 1);
 
     // A 429 proves nothing happened, so it is retried even without a key.
     let server = FaultServer::start(vec![Fault::json(429, "{}")], Fault::json(200, "{}")).await;
-    client_for(&server).execute(React, RequestOptions::default()).await.unwrap();
+    client_for(&server)
+        .execute(React, RequestOptions::default())
+        .await
+        .unwrap();
     assert_eq!(server.requests().len(), 2);
 
     // A reset right after connecting may still follow a write: not resent.
     let server = FaultServer::start(vec![Fault::ResetBeforeRead], Fault::json(200, "{}")).await;
-    let err = client_for(&server).execute(React, RequestOptions::default()).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { attempts: 1, .. }), "{err:?}");
+    let err = client_for(&server)
+        .execute(React, RequestOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 1, .. }),
+        "{err:?}"
+    );
 
     // A request that never left (connection refused) is resent.
     let attempts = Arc::new(Mutex::new(0));
@@ -162,8 +199,16 @@ async fn a_visible_operation_without_a_key_is_not_resent_after_it_may_have_acted
             }
         }
     });
-    let client = Client::builder().api_key(TEST_KEY).transport(transport).retry_policy(fast_policy()).build().unwrap();
-    client.execute(React, RequestOptions::default()).await.unwrap();
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .transport(transport)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    client
+        .execute(React, RequestOptions::default())
+        .await
+        .unwrap();
     assert_eq!(*attempts.lock().unwrap(), 2);
 }
 
@@ -180,14 +225,27 @@ async fn a_stall_past_the_timeout_is_a_retryable_timeout() {
         .await
         .unwrap_err();
     assert!(err.is_timeout() && err.is_retryable(), "{err:?}");
-    assert!(matches!(err, Error::Transport { attempts: 2, source: TransportError::Timeout }));
+    assert!(matches!(
+        err,
+        Error::Transport {
+            attempts: 2,
+            source: TransportError::Timeout
+        }
+    ));
     assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn a_trickle_slower_than_the_timeout_times_out() {
     let body = br#"{"status":"accepted"}"#.to_vec();
-    let server = FaultServer::start(vec![], Fault::Trickle { body, every: Duration::from_millis(50) }).await;
+    let server = FaultServer::start(
+        vec![],
+        Fault::Trickle {
+            body,
+            every: Duration::from_millis(50),
+        },
+    )
+    .await;
     let err = client_for(&server)
         .chats()
         .participants()
@@ -207,7 +265,11 @@ async fn server_errors_are_retried_then_reported() {
         assert_eq!(err.status().unwrap().as_u16(), status);
         assert_eq!(server.requests().len(), 3, "{status}: 1 + 2 retries");
     }
-    let server = FaultServer::start(vec![Fault::json(503, "{}"), Fault::json(502, "{}")], Fault::json(202, OK)).await;
+    let server = FaultServer::start(
+        vec![Fault::json(503, "{}"), Fault::json(502, "{}")],
+        Fault::json(202, OK),
+    )
+    .await;
     add(&client_for(&server)).await.unwrap();
     assert_eq!(server.requests().len(), 3);
 }
@@ -225,7 +287,11 @@ async fn client_errors_and_conflicts_are_never_retried() {
 
 #[tokio::test]
 async fn x_should_retry_overrides_the_status() {
-    let server = FaultServer::start(vec![], Fault::json(503, "{}").with_header("x-should-retry", "false")).await;
+    let server = FaultServer::start(
+        vec![],
+        Fault::json(503, "{}").with_header("x-should-retry", "false"),
+    )
+    .await;
     let err = add(&client_for(&server)).await.unwrap_err();
     assert!(!err.is_retryable());
     assert_eq!(server.requests().len(), 1);
@@ -243,7 +309,10 @@ async fn x_should_retry_overrides_the_status() {
 async fn malformed_success_bodies_are_decode_errors_and_not_retried() {
     for body in [r#"{"status":"acc"#, "", "<html>oops</html>", "not json"] {
         let server = FaultServer::start(vec![], Fault::json(202, body)).await;
-        let err = client_for(&server).execute(SendMessage, RequestOptions::default()).await.unwrap_err();
+        let err = client_for(&server)
+            .execute(SendMessage, RequestOptions::default())
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Decode(_)), "{body:?}: {err:?}");
         assert_eq!(err.status().unwrap().as_u16(), 202);
         assert_eq!(server.requests().len(), 1);
@@ -269,12 +338,20 @@ async fn an_html_error_page_keeps_its_status_and_body() {
 async fn a_content_length_that_lies_is_a_body_error() {
     let server = FaultServer::start(
         vec![],
-        Fault::LyingLength { claimed: 100, body: br#"{"status":"#.to_vec() },
+        Fault::LyingLength {
+            claimed: 100,
+            body: br#"{"status":"#.to_vec(),
+        },
     )
     .await;
     let err = add(&client_for(&server)).await.unwrap_err();
-    let Error::Transport { source, attempts } = &err else { panic!("{err:?}") };
-    assert!(matches!(source, TransportError::Body(_) | TransportError::Io(_)), "{source:?}");
+    let Error::Transport { source, attempts } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(source, TransportError::Body(_) | TransportError::Io(_)),
+        "{source:?}"
+    );
     assert_eq!(*attempts, 3);
 }
 
@@ -291,7 +368,13 @@ async fn a_body_over_the_cap_is_refused_without_retry() {
         .unwrap();
     let err = add(&client).await.unwrap_err();
     assert!(
-        matches!(err, Error::Transport { source: TransportError::BodyTooLarge { limit: 1024 }, attempts: 1 }),
+        matches!(
+            err,
+            Error::Transport {
+                source: TransportError::BodyTooLarge { limit: 1024 },
+                attempts: 1
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(server.requests().len(), 1);
@@ -301,13 +384,20 @@ async fn a_body_over_the_cap_is_refused_without_retry() {
 
 /// A client whose in-memory server answers from `replies` in order and
 /// records when each attempt arrived.
-fn timed(replies: Vec<http::Response<Bytes>>, policy: RetryPolicy) -> (Client, Arc<Mutex<Vec<Instant>>>) {
+fn timed(
+    replies: Vec<http::Response<Bytes>>,
+    policy: RetryPolicy,
+) -> (Client, Arc<Mutex<Vec<Instant>>>) {
     let times = Arc::new(Mutex::new(Vec::new()));
     let replies = Arc::new(Mutex::new(replies.into_iter()));
     let t = times.clone();
     let transport = InMemoryTransport::new(move |_req: http::Request<Bytes>| {
         t.lock().unwrap().push(Instant::now());
-        replies.lock().unwrap().next().unwrap_or_else(|| json_reply(202, OK))
+        replies
+            .lock()
+            .unwrap()
+            .next()
+            .unwrap_or_else(|| json_reply(202, OK))
     });
     let client = Client::builder()
         .api_key(TEST_KEY)
@@ -323,7 +413,11 @@ fn gaps(times: &[Instant]) -> Vec<Duration> {
 }
 
 fn no_jitter(max_retries: u32) -> RetryPolicy {
-    RetryPolicy { max_retries, jitter: false, ..RetryPolicy::default() }
+    RetryPolicy {
+        max_retries,
+        jitter: false,
+        ..RetryPolicy::default()
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -331,19 +425,31 @@ async fn backoff_doubles_from_half_a_second_and_caps_at_eight() {
     let failures = (0..6).map(|_| json_reply(503, "{}")).collect();
     let (client, times) = timed(failures, no_jitter(6));
     add(&client).await.unwrap();
-    let secs: Vec<f64> = gaps(&times.lock().unwrap()).iter().map(Duration::as_secs_f64).collect();
+    let secs: Vec<f64> = gaps(&times.lock().unwrap())
+        .iter()
+        .map(Duration::as_secs_f64)
+        .collect();
     assert_eq!(secs, [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn jitter_only_shortens_the_backoff_by_up_to_a_quarter() {
     let failures = (0..4).map(|_| json_reply(500, "{}")).collect();
-    let (client, times) = timed(failures, RetryPolicy { max_retries: 4, ..RetryPolicy::default() });
+    let (client, times) = timed(
+        failures,
+        RetryPolicy {
+            max_retries: 4,
+            ..RetryPolicy::default()
+        },
+    );
     add(&client).await.unwrap();
     let gaps = gaps(&times.lock().unwrap());
     for (n, gap) in gaps.iter().enumerate() {
         let full = Duration::from_millis(500 << n);
-        assert!(*gap <= full && *gap >= full.mul_f64(0.75), "retry {n}: {gap:?}");
+        assert!(
+            *gap <= full && *gap >= full.mul_f64(0.75),
+            "retry {n}: {gap:?}"
+        );
     }
 }
 
@@ -365,7 +471,11 @@ async fn retry_after_in_ms_seconds_and_http_dates_is_honoured() {
     let gaps = gaps(&times.lock().unwrap());
     assert_eq!(gaps[0], Duration::from_millis(250));
     assert_eq!(gaps[1], Duration::from_secs(2));
-    assert!(gaps[2] > Duration::from_millis(1900) && gaps[2] <= Duration::from_secs(3), "{:?}", gaps[2]);
+    assert!(
+        gaps[2] > Duration::from_millis(1900) && gaps[2] <= Duration::from_secs(3),
+        "{:?}",
+        gaps[2]
+    );
 }
 
 fn httpdate_in(d: Duration) -> String {
@@ -387,14 +497,18 @@ fn httpdate_in(d: Duration) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month as usize - 1];
+    let name = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][month as usize - 1];
     format!("{weekday}, {day:02} {name} {year} {h:02}:{m:02}:{s:02} GMT")
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_retry_after_beyond_the_cap_returns_the_rate_limit_error_at_once() {
     let mut reply = envelope(429, 1007, "Too many requests");
-    reply.headers_mut().insert("retry-after", "3600".parse().unwrap());
+    reply
+        .headers_mut()
+        .insert("retry-after", "3600".parse().unwrap());
     let (client, times) = timed(vec![reply], no_jitter(2));
     let started = Instant::now();
     let err = add(&client).await.unwrap_err();
@@ -440,7 +554,13 @@ async fn a_deadline_covers_retries_and_backoff() {
 async fn per_call_max_retries_overrides_the_client() {
     let failures = (0..10).map(|_| json_reply(500, "{}")).collect();
     let (client, times) = timed(failures, no_jitter(5));
-    client.chats().participants().add(CHAT, HANDLE).max_retries(1).await.unwrap_err();
+    client
+        .chats()
+        .participants()
+        .add(CHAT, HANDLE)
+        .max_retries(1)
+        .await
+        .unwrap_err();
     assert_eq!(times.lock().unwrap().len(), 2);
 }
 

@@ -199,6 +199,13 @@ impl Rig {
         Self::with(over, handler, |b| b.max_retries(0)).await
     }
 
+    /// Connections the loopback server accepted (0 over the in-memory transport).
+    pub fn connections(&self) -> usize {
+        self._server
+            .as_ref()
+            .map_or(0, |s| s.connections.load(Ordering::SeqCst))
+    }
+
     /// Like [`Rig::new`], with extra client settings.
     pub async fn with(
         over: Over,
