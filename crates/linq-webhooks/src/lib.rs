@@ -1,0 +1,67 @@
+//! Verify webhook deliveries from the Linq Partner API v3 before acting on
+//! them.
+//!
+//! Linq signs each delivery with the [Standard Webhooks] scheme: headers
+//! `webhook-id`, `webhook-timestamp` and `webhook-signature`, HMAC-SHA256
+//! over `{id}.{timestamp}.{body}`, keyed with the subscription's `whsec_…`
+//! secret. Older deliveries, or ones whose standard headers a proxy removed,
+//! carry Linq's legacy `X-Webhook-Timestamp` / `X-Webhook-Signature` headers
+//! instead; [`Webhook`] checks those only when no standard header arrived.
+//!
+//! Everything fails closed: a missing or malformed secret, header or
+//! timestamp, a timestamp outside the tolerance (five minutes by default)
+//! and a signature that does not match are each a [`WebhookError`], and a
+//! body is only handed out as [`Verified`] after its signature checked out.
+//! The one exception says so in its name: [`parse_unverified`].
+//!
+//! The crate does no I/O; feed it the raw body bytes and the headers from
+//! whatever server you use. `examples/webhook_receiver.rs` shows a complete
+//! receiver on hyper.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::{SystemTime, UNIX_EPOCH};
+//! use linq_webhooks::{Secret, Webhook, WebhookError};
+//!
+//! # fn main() -> Result<(), WebhookError> {
+//! // In a service: `Webhook::from_env()?` reads LINQ_WEBHOOK_SECRET.
+//! let webhook = Webhook::new(Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?);
+//!
+//! let body = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"message.sent","event_id":"e20feb41-7f67-43f0-89c8-a985cff3b568","data":{}}"#;
+//! // What Linq would send (normally these come from the HTTP request):
+//! let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+//! let signature = webhook.sign("msg_2b1m3QJ9", now, body);
+//! let timestamp = now.to_string();
+//! let headers = [
+//!     ("webhook-id", "msg_2b1m3QJ9"),
+//!     ("webhook-timestamp", timestamp.as_str()),
+//!     ("webhook-signature", signature.as_str()),
+//! ];
+//!
+//! let delivery = webhook.verify(body, headers)?;
+//! assert_eq!(delivery.event_type(), Some("message.sent"));
+//! // Deliveries are at least once: skip ids you have already handled.
+//! assert_eq!(delivery.event_id(), Some("e20feb41-7f67-43f0-89c8-a985cff3b568"));
+//! let payload: serde_json::Value = delivery.parse()?;
+//! assert_eq!(payload["data"], serde_json::json!({}));
+//!
+//! // One changed byte and the delivery is refused.
+//! let tampered = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"message.sent","event_id":"e20feb41-7f67-43f0-89c8-a985cff3b569","data":{}}"#;
+//! assert!(webhook.verify(tampered, headers).unwrap_err().is_signature());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [Standard Webhooks]: https://www.standardwebhooks.com/
+
+mod error;
+mod secret;
+mod verify;
+
+pub use error::WebhookError;
+pub use secret::{SECRET_ENV_VAR, Secret};
+pub use verify::{
+    DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,
+    LEGACY_HEADER_SIGNATURE, LEGACY_HEADER_TIMESTAMP, Scheme, Verified, Webhook, parse_unverified,
+};

@@ -1,0 +1,193 @@
+//! The signing secret, kept out of every `Debug` and error message.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+
+use crate::WebhookError;
+
+/// Name of the environment variable [`Secret::from_env`] reads.
+pub const SECRET_ENV_VAR: &str = "LINQ_WEBHOOK_SECRET";
+
+/// Standard base64 for secrets: `=` padding optional and, as in the
+/// reference libraries, unused low bits of the last character ignored.
+const SECRET_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// A webhook signing secret.
+///
+/// Linq hands out secrets as `whsec_` followed by base64. The two signature
+/// schemes use different key bytes:
+///
+/// * **Standard Webhooks** (`webhook-signature`): the base64 after the
+///   `whsec_` prefix is decoded and the decoded bytes are the HMAC key. This
+///   is what the `standardwebhooks` libraries and Linq's official SDKs do.
+/// * **Legacy** (`X-Webhook-Signature`): the HMAC key is the secret *text*
+///   exactly as Linq returned it, `whsec_` prefix included, as UTF-8 bytes,
+///   with nothing decoded. Linq's reference documentation for that scheme
+///   computes the HMAC with the signing secret string itself as the key, so
+///   a receiver that decoded it first would never match.
+///
+/// A secret built with [`Secret::from_bytes`] has no text form, so both
+/// schemes use those bytes as they are.
+///
+/// `Debug` prints `Secret(***)`; there is no `Display`, no equality and no
+/// accessor for the key bytes.
+#[derive(Clone)]
+pub struct Secret {
+    /// HMAC key of the Standard Webhooks scheme.
+    key: Vec<u8>,
+    /// HMAC key of the legacy `X-Webhook-*` scheme.
+    legacy_key: Vec<u8>,
+}
+
+impl Secret {
+    /// Parses a secret in its text form: `whsec_` followed by base64, with or
+    /// without padding. Surrounding whitespace (a trailing newline from a
+    /// secrets file, say) is ignored. Like the reference libraries, the
+    /// prefix may be left out.
+    ///
+    /// Fails with [`WebhookError::MissingSecret`] when the text or the key
+    /// it decodes to is empty, and [`WebhookError::MalformedSecret`] when
+    /// the rest is not base64.
+    pub fn parse(text: &str) -> Result<Self, WebhookError> {
+        let text = text.trim();
+        let encoded = text.strip_prefix("whsec_").unwrap_or(text);
+        if encoded.is_empty() {
+            return Err(WebhookError::MissingSecret);
+        }
+        let key = SECRET_BASE64
+            .decode(encoded)
+            .map_err(|_| WebhookError::MalformedSecret)?;
+        if key.is_empty() {
+            return Err(WebhookError::MissingSecret);
+        }
+        Ok(Self {
+            key,
+            legacy_key: text.as_bytes().to_vec(),
+        })
+    }
+
+    /// Uses `key` as the HMAC key as it is, with no decoding.
+    ///
+    /// Fails with [`WebhookError::MissingSecret`] when `key` is empty.
+    pub fn from_bytes(key: impl Into<Vec<u8>>) -> Result<Self, WebhookError> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(WebhookError::MissingSecret);
+        }
+        Ok(Self {
+            legacy_key: key.clone(),
+            key,
+        })
+    }
+
+    /// Reads and parses the secret in the `LINQ_WEBHOOK_SECRET` environment
+    /// variable.
+    ///
+    /// Fails with [`WebhookError::MissingSecret`] when the variable is unset
+    /// or empty, and [`WebhookError::MalformedSecret`] when it is not valid
+    /// Unicode or not a secret.
+    pub fn from_env() -> Result<Self, WebhookError> {
+        match std::env::var_os(SECRET_ENV_VAR) {
+            None => Err(WebhookError::MissingSecret),
+            Some(value) => match value.into_string() {
+                Ok(text) => Self::parse(&text),
+                Err(_) => Err(WebhookError::MalformedSecret),
+            },
+        }
+    }
+
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    pub(crate) fn legacy_key(&self) -> &[u8] {
+        &self.legacy_key
+    }
+}
+
+impl FromStr for Secret {
+    type Err = WebhookError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whsec_prefix_and_padding_are_optional() {
+        for text in [
+            "whsec_c2VjcmV0Cg==",
+            "whsec_c2VjcmV0Cg",
+            "c2VjcmV0Cg==",
+            " whsec_c2VjcmV0Cg==\n",
+        ] {
+            assert_eq!(Secret::parse(text).unwrap().key(), b"secret\n", "{text:?}");
+        }
+    }
+
+    #[test]
+    fn unused_low_bits_are_ignored_like_the_reference() {
+        // `standardwebhooks` decodes this (the last `a` has non-zero unused
+        // bits); refusing it would refuse a secret the reference accepts.
+        assert_eq!(
+            Secret::parse("whsec_aaaaaaaaaa==").unwrap().key(),
+            Secret::parse("whsec_aaaaaaaaaQ==").unwrap().key()
+        );
+    }
+
+    #[test]
+    fn legacy_key_is_the_secret_text_with_prefix() {
+        let secret = Secret::parse("whsec_c2VjcmV0Cg==\n").unwrap();
+        assert_eq!(secret.legacy_key(), b"whsec_c2VjcmV0Cg==");
+        let raw = Secret::from_bytes(&b"raw key"[..]).unwrap();
+        assert_eq!(raw.key(), b"raw key");
+        assert_eq!(raw.legacy_key(), b"raw key");
+    }
+
+    #[test]
+    fn empty_and_malformed_secrets_are_refused() {
+        for text in ["", "  ", "whsec_"] {
+            assert!(
+                matches!(Secret::parse(text), Err(WebhookError::MissingSecret)),
+                "{text:?}"
+            );
+        }
+        for text in ["whsec_not base64!", "whsec_a", "whsec_****", "wrong"] {
+            assert!(
+                matches!(Secret::parse(text), Err(WebhookError::MalformedSecret)),
+                "{text:?}"
+            );
+        }
+        assert!(matches!(
+            Secret::from_bytes(Vec::new()),
+            Err(WebhookError::MissingSecret)
+        ));
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let secret = Secret::parse("whsec_c2VjcmV0Cg==").unwrap();
+        let shown = format!("{secret:?} {secret:#?}");
+        assert!(shown.contains("***"));
+        assert!(!shown.contains("c2VjcmV0"));
+        assert!(!shown.contains("secret\\n"));
+        assert!(!shown.contains("115")); // no byte list either
+    }
+}
