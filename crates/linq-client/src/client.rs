@@ -1,11 +1,14 @@
+use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use linq_transport::{BodyLimit, Transport, TransportError};
+use linq_transport::{SendOptions, Transport, TransportError};
 use linq_types::operation::{PathBuilder, QueryBuilder};
 use linq_types::{Effect, IdempotencyKey, Operation};
 use tokio::time::Instant;
@@ -50,8 +53,10 @@ pub struct Client {
 struct Inner {
     transport: Arc<dyn Transport>,
     base: BaseUrl,
-    authorization: HeaderValue,
-    default_headers: HeaderMap,
+    /// Headers for a request without a body, then with a JSON body; built
+    /// once so a call only clones one.
+    headers_plain: HeaderMap,
+    headers_json: HeaderMap,
     retry: RetryPolicy,
     timeout: Option<Duration>,
     deadline: Option<Duration>,
@@ -222,18 +227,21 @@ impl ClientBuilder {
             Some(t) => t,
             None => default_transport()?,
         };
-        let mut default_headers = HeaderMap::new();
-        default_headers.insert(ACCEPT, APPLICATION_JSON);
-        default_headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let mut headers_plain = HeaderMap::new();
+        headers_plain.insert(AUTHORIZATION, authorization);
+        headers_plain.insert(ACCEPT, APPLICATION_JSON);
+        headers_plain.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         for (name, value) in &self.default_headers {
-            default_headers.append(name, value.clone());
+            headers_plain.append(name, value.clone());
         }
+        let mut headers_json = headers_plain.clone();
+        headers_json.insert(CONTENT_TYPE, APPLICATION_JSON);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
                 base,
-                authorization,
-                default_headers,
+                headers_plain,
+                headers_json,
                 retry: self.retry.unwrap_or_default(),
                 timeout: self.timeout.unwrap_or(Some(Duration::from_secs(60))),
                 deadline: self.deadline,
@@ -324,11 +332,11 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// One request, ready to send as many times as the policy allows.
-struct Prepared {
+struct Prepared<'a> {
     id: &'static str,
     method: Method,
     uri: Uri,
-    headers: HeaderMap,
+    headers: Cow<'a, HeaderMap>,
     body: Bytes,
     effect: Effect,
     has_key: bool,
@@ -381,30 +389,36 @@ impl Client {
         for (name, value) in &options.query {
             query.push(name, value);
         }
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(128);
         let has_body = op
             .write_body(&mut body)
             .map_err(|e| Error::invalid("body", linq_types::InvalidValue::Other(e.to_string())))?;
 
-        let mut headers = self.inner.default_headers.clone();
-        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
-        if has_body {
-            headers.insert(CONTENT_TYPE, APPLICATION_JSON);
-        }
-        if let Some((name, value)) = key {
-            let value = HeaderValue::try_from(value).map_err(|_| {
-                Error::invalid(
-                    "idempotency key",
-                    linq_types::InvalidValue::Other("not a valid header value".into()),
-                )
-            })?;
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .expect("operations name valid idempotency headers");
-            headers.insert(name, value);
-        }
-        for (name, value) in &options.headers {
-            headers.append(name, value.clone());
-        }
+        let template = if has_body {
+            &self.inner.headers_json
+        } else {
+            &self.inner.headers_plain
+        };
+        let headers = if key.is_none() && options.headers.is_empty() {
+            Cow::Borrowed(template)
+        } else {
+            let mut headers = template.clone();
+            if let Some((name, value)) = key {
+                let value = HeaderValue::try_from(value).map_err(|_| {
+                    Error::invalid(
+                        "idempotency key",
+                        linq_types::InvalidValue::Other("not a valid header value".into()),
+                    )
+                })?;
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .expect("operations name valid idempotency headers");
+                headers.insert(name, value);
+            }
+            for (name, value) in &options.headers {
+                headers.append(name, value.clone());
+            }
+            Cow::Owned(headers)
+        };
 
         let prepared = Prepared {
             id: O::ID,
@@ -422,7 +436,7 @@ impl Client {
 
     async fn send(
         &self,
-        req: &Prepared,
+        req: &Prepared<'_>,
         options: &RequestOptions,
     ) -> Result<(http::Response<Bytes>, u32), Error> {
         let policy = &self.inner.retry;
@@ -508,23 +522,26 @@ impl Client {
 
     async fn attempt(
         &self,
-        req: &Prepared,
+        req: &Prepared<'_>,
         limit: Option<Duration>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let mut request = http::Request::new(req.body.clone());
         *request.method_mut() = req.method.clone();
         *request.uri_mut() = req.uri.clone();
-        *request.headers_mut() = req.headers.clone();
-        request
-            .extensions_mut()
-            .insert(BodyLimit(self.inner.body_limit));
-        let send = self.inner.transport.send(request);
-        match limit {
-            Some(limit) => tokio::time::timeout(limit, send)
-                .await
-                .unwrap_or(Err(TransportError::Timeout)),
-            None => send.await,
+        *request.headers_mut() = HeaderMap::clone(&req.headers);
+        let options = SendOptions::default().body_limit(self.inner.body_limit);
+        let mut send = std::pin::pin!(self.inner.transport.send(request, options));
+        let Some(limit) = limit else {
+            return send.await;
+        };
+        // A transport that answers at once (in memory) needs no timer.
+        let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
+        if let Poll::Ready(result) = first {
+            return result;
         }
+        tokio::time::timeout(limit, send)
+            .await
+            .unwrap_or(Err(TransportError::Timeout))
     }
 }
 

@@ -26,7 +26,7 @@ pub enum TransportError {
     /// The response body could not be read to its end.
     #[error("failed to read the response body: {0}")]
     Body(#[source] BoxError),
-    /// The response body was larger than the [`BodyLimit`](crate::BodyLimit).
+    /// The response body was larger than [`SendOptions::body_limit`](crate::SendOptions).
     #[error("response body is larger than the limit of {limit} bytes")]
     BodyTooLarge {
         /// The limit that was exceeded.

@@ -12,7 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 
-use crate::{BodyLimit, BoxError, BoxFuture, Transport, TransportError};
+use crate::{BoxError, BoxFuture, SendOptions, Transport, TransportError};
 
 use crate::proxy::{ProxyConfig, ProxyConnector};
 
@@ -185,9 +185,10 @@ impl Transport for HyperTransport {
     fn send(
         &self,
         request: http::Request<Bytes>,
+        options: SendOptions,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         Box::pin(async move {
-            let limit = BodyLimit::of(&request).unwrap_or(usize::MAX);
+            let limit = options.body_limit;
             let response = self
                 .client
                 .request(request.map(Full::new))

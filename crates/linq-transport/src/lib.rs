@@ -33,13 +33,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Sends one HTTP request and returns the whole response.
 ///
 /// Implementations must be cheap to share (`Arc<dyn Transport>`), must not
-/// follow redirects, and should honour a [`BodyLimit`] found in the request's
-/// extensions while reading the response body.
+/// follow redirects, and must stop reading a response body at
+/// [`SendOptions::body_limit`].
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` and reads the full response.
     fn send(
         &self,
         request: http::Request<Bytes>,
+        options: SendOptions,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
 }
 
@@ -47,20 +48,34 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
     fn send(
         &self,
         request: http::Request<Bytes>,
+        options: SendOptions,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        (**self).send(request)
+        (**self).send(request, options)
     }
 }
 
-/// The most response-body bytes a transport should read for one request.
-/// Put it in the request's extensions; larger bodies fail with
-/// [`TransportError::BodyTooLarge`].
+/// What the caller asks of the transport for one request. Passed by value
+/// (not in request extensions) so that the common path allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyLimit(pub usize);
+#[non_exhaustive]
+pub struct SendOptions {
+    /// The most response-body bytes to read; a larger body fails with
+    /// [`TransportError::BodyTooLarge`]. Unlimited by default.
+    pub body_limit: usize,
+}
 
-impl BodyLimit {
-    /// The limit for `request`, if one was set.
-    pub fn of<B>(request: &http::Request<B>) -> Option<usize> {
-        request.extensions().get::<BodyLimit>().map(|l| l.0)
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self {
+            body_limit: usize::MAX,
+        }
+    }
+}
+
+impl SendOptions {
+    /// Caps the response body at `bytes`.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
     }
 }

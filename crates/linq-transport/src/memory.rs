@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 
-use crate::{BodyLimit, BoxFuture, Transport, TransportError};
+use crate::{BoxFuture, SendOptions, Transport, TransportError};
 
 /// Answers requests in process. Implemented for any
 /// `Fn(http::Request<Bytes>) -> http::Response<Bytes>`; implement it directly
@@ -61,8 +61,16 @@ pub struct RecordedRequest {
 /// ```
 #[derive(Clone)]
 pub struct InMemoryTransport {
-    handler: Arc<dyn Handler>,
+    handler: Answer,
     log: Option<Arc<Mutex<Vec<RecordedRequest>>>>,
+}
+
+/// A plain closure is called directly; only async handlers cost a boxed
+/// future per request.
+#[derive(Clone)]
+enum Answer {
+    Sync(Arc<dyn Fn(http::Request<Bytes>) -> http::Response<Bytes> + Send + Sync>),
+    Async(Arc<dyn Handler>),
 }
 
 impl fmt::Debug for InMemoryTransport {
@@ -74,14 +82,29 @@ impl fmt::Debug for InMemoryTransport {
 }
 
 impl InMemoryTransport {
-    /// A transport answering through `handler`.
-    pub fn new(handler: impl Handler) -> Self {
+    /// A transport answering through a closure.
+    pub fn new<F>(handler: F) -> Self
+    where
+        F: Fn(http::Request<Bytes>) -> http::Response<Bytes> + Send + Sync + 'static,
+    {
+        Self {
+            handler: Answer::Sync(Arc::new(handler)),
+            log: None,
+        }
+    }
+
+    /// A transport answering through a [`Handler`] (async, or able to fail
+    /// like a network).
+    pub fn from_handler(handler: impl Handler) -> Self {
         Self::from_arc(Arc::new(handler))
     }
 
     /// A transport answering through a shared handler.
     pub fn from_arc(handler: Arc<dyn Handler>) -> Self {
-        Self { handler, log: None }
+        Self {
+            handler: Answer::Async(handler),
+            log: None,
+        }
     }
 
     /// A transport answering through an async closure.
@@ -103,7 +126,7 @@ impl InMemoryTransport {
                 Box::pin((self.0)(request))
             }
         }
-        Self::new(Async(handler))
+        Self::from_handler(Async(handler))
     }
 
     /// Keeps a copy of every request; read them with [`requests`](Self::requests).
@@ -125,9 +148,10 @@ impl Transport for InMemoryTransport {
     fn send(
         &self,
         request: http::Request<Bytes>,
+        options: SendOptions,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         Box::pin(async move {
-            let limit = BodyLimit::of(&request);
+            let limit = options.body_limit;
             if let Some(log) = &self.log {
                 let recorded = RecordedRequest {
                     method: request.method().clone(),
@@ -137,13 +161,14 @@ impl Transport for InMemoryTransport {
                 };
                 log.lock().unwrap_or_else(|e| e.into_inner()).push(recorded);
             }
-            let response = self.handler.handle(request).await?;
-            match limit {
-                Some(limit) if response.body().len() > limit => {
-                    Err(TransportError::BodyTooLarge { limit })
-                }
-                _ => Ok(response),
+            let response = match &self.handler {
+                Answer::Sync(answer) => answer(request),
+                Answer::Async(handler) => handler.handle(request).await?,
+            };
+            if response.body().len() > limit {
+                return Err(TransportError::BodyTooLarge { limit });
             }
+            Ok(response)
         })
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use linq_transport::{BodyLimit, HyperTransport, Transport, TransportError};
+use linq_transport::{HyperTransport, SendOptions, Transport, TransportError};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls;
 
@@ -75,7 +75,7 @@ async fn https_with_a_custom_root_negotiates_http2() {
         .build();
     let url = format!("https://localhost:{port}/v3/chats");
     for _ in 0..2 {
-        let response = transport.send(post(&url, "hello")).await.unwrap();
+        let response = transport.send(post(&url, "hello"), SendOptions::default()).await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.version(), http::Version::HTTP_2);
         assert_eq!(&response.body()[..], b"POST HTTP/2.0 hello");
@@ -88,7 +88,7 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     // The default transport trusts the public roots, not this test's CA.
     let transport = HyperTransport::new();
     let err = transport
-        .send(post(&format!("https://localhost:{port}/"), ""))
+        .send(post(&format!("https://localhost:{port}/"), ""), SendOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(err, TransportError::Tls(_)), "{err:?}");
@@ -109,12 +109,14 @@ async fn plain_http_uses_http1_and_the_body_limit_holds() {
     });
     let transport = HyperTransport::new();
     let url = format!("http://{addr}/x");
-    let response = transport.send(post(&url, "abc")).await.unwrap();
+    let response = transport.send(post(&url, "abc"), SendOptions::default()).await.unwrap();
     assert_eq!(&response.body()[..], b"POST HTTP/1.1 abc");
 
-    let mut limited = post(&url, "a body that makes the echo long");
-    limited.extensions_mut().insert(BodyLimit(8));
-    let err = transport.send(limited).await.unwrap_err();
+    let limited = post(&url, "a body that makes the echo long");
+    let err = transport
+        .send(limited, SendOptions::default().body_limit(8))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, TransportError::BodyTooLarge { limit: 8 }),
         "{err:?}"
@@ -127,7 +129,7 @@ async fn a_refused_connection_is_a_connect_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let err = HyperTransport::new()
-        .send(post(&format!("http://{addr}/"), ""))
+        .send(post(&format!("http://{addr}/"), ""), SendOptions::default())
         .await
         .unwrap_err();
     assert!(err.is_connect() && err.is_request_not_sent(), "{err:?}");
@@ -184,7 +186,7 @@ async fn https_goes_through_a_configured_proxy_by_connect() {
         .unwrap()
         .build();
     let response = transport
-        .send(post(&format!("https://localhost:{port}/v3/x"), "via proxy"))
+        .send(post(&format!("https://localhost:{port}/v3/x"), "via proxy"), SendOptions::default())
         .await
         .unwrap();
     assert_eq!(&response.body()[..], b"POST HTTP/2.0 via proxy");
@@ -205,7 +207,7 @@ async fn https_proxy_comes_from_the_environment() {
             .webpki_roots(false)
             .add_root_certificate(cert)
             .build();
-        let response = transport.send(post(&target, "env")).await.unwrap();
+        let response = transport.send(post(&target, "env"), SendOptions::default()).await.unwrap();
         assert_eq!(response.status(), 200);
         return;
     }

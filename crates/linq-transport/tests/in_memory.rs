@@ -2,7 +2,7 @@
 //! the body limit, and passes a handler's failure through.
 
 use bytes::Bytes;
-use linq_transport::{BodyLimit, InMemoryTransport, Transport, TransportError};
+use linq_transport::{InMemoryTransport, SendOptions, Transport, TransportError};
 
 #[tokio::test]
 async fn records_requests_and_returns_the_handler_reply() {
@@ -15,7 +15,7 @@ async fn records_requests_and_returns_the_handler_reply() {
         .header("x-test", "1")
         .body(Bytes::from_static(b"{}"))
         .unwrap();
-    let response = transport.send(request).await.unwrap();
+    let response = transport.send(request, SendOptions::default()).await.unwrap();
     assert_eq!(&response.body()[..], b"POST /v3/x");
 
     let seen = transport.requests();
@@ -31,14 +31,16 @@ async fn body_limit_and_handler_errors() {
     let transport = InMemoryTransport::new(|_req: http::Request<Bytes>| {
         http::Response::new(Bytes::from_static(b"0123456789"))
     });
-    let mut request = http::Request::new(Bytes::new());
-    request.extensions_mut().insert(BodyLimit(4));
-    let err = transport.send(request).await.unwrap_err();
+    let request = http::Request::new(Bytes::new());
+    let err = transport
+        .send(request, SendOptions::default().body_limit(4))
+        .await
+        .unwrap_err();
     assert!(matches!(err, TransportError::BodyTooLarge { limit: 4 }));
 
     let failing = InMemoryTransport::from_async(|_req| async { Err(TransportError::Timeout) });
     let err = failing
-        .send(http::Request::new(Bytes::new()))
+        .send(http::Request::new(Bytes::new()), SendOptions::default())
         .await
         .unwrap_err();
     assert!(err.is_timeout());

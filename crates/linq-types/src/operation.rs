@@ -75,7 +75,9 @@ pub struct PathBuilder {
 impl PathBuilder {
     /// An empty path.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            buf: String::with_capacity(96),
+        }
     }
 
     /// Appends fixed text from the operation's template.

@@ -1,0 +1,240 @@
+//! The loopback benchmark: raw hyper client vs linq-client, same server.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::{Deserialize, Serialize};
+
+use crate::{CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
+
+const ROUNDS: usize = 5;
+
+/// Serves until stdin closes; prints the address first.
+pub fn serve() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("{}", listener.local_addr().unwrap());
+        crate::flush();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new().serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(|req: http::Request<hyper::body::Incoming>| async move {
+                            let _ = req.into_body().collect().await;
+                            Ok::<_, Infallible>(
+                                http::Response::builder()
+                                    .status(202)
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from_static(REPLY)))
+                                    .unwrap(),
+                            )
+                        }),
+                    ),
+                );
+            }
+        });
+        // Exit when the parent closes our stdin.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = [0u8; 1];
+            let _ = std::io::stdin().read(&mut sink);
+        })
+        .await
+        .unwrap();
+    });
+}
+
+#[derive(Serialize)]
+struct AddBody<'a> {
+    handle: &'a str,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct AddReply {
+    message: Option<String>,
+    status: Option<String>,
+    trace_id: Option<String>,
+}
+
+/// One measured client run, in its own process, printed as one line:
+/// `rps cpu_us_per_request peak_rss_kib`.
+pub fn client_process(mode: &str, concurrency: usize, requests: usize, addr: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}/api/partner");
+    let per_task = requests / concurrency;
+    let (rps, cpu) = rt.block_on(async move {
+        let run: Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
+            match mode {
+                "raw" => {
+                    let mut http = HttpConnector::new();
+                    http.set_nodelay(true);
+                    let client: HyperClient<_, Full<Bytes>> =
+                        HyperClient::builder(TokioExecutor::new()).build(http);
+                    let uri: http::Uri = format!("{base}/v3/chats/{CHAT}/participants")
+                        .parse()
+                        .unwrap();
+                    Arc::new(move || {
+                        let (client, uri) = (client.clone(), uri.clone());
+                        Box::pin(async move {
+                            let body = serde_json::to_vec(&AddBody { handle: HANDLE }).unwrap();
+                            let request = http::Request::post(uri)
+                                .header("authorization", "Bearer sk_bench")
+                                .header("content-type", "application/json")
+                                .header("accept", "application/json")
+                                .header("user-agent", "raw-hyper")
+                                .body(Full::new(Bytes::from(body)))
+                                .unwrap();
+                            let response = client.request(request).await.unwrap();
+                            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+                            let reply: AddReply = serde_json::from_slice(&bytes).unwrap();
+                            std::hint::black_box(reply);
+                        })
+                    })
+                }
+                "linq" => {
+                    let client = linq_client::Client::builder()
+                        .api_key("sk_bench")
+                        .base_url(base)
+                        .build()
+                        .unwrap();
+                    Arc::new(move || {
+                        let client = client.clone();
+                        Box::pin(async move {
+                            let reply = client
+                                .chats()
+                                .participants()
+                                .add(CHAT, HANDLE)
+                                .await
+                                .unwrap();
+                            std::hint::black_box(reply);
+                        })
+                    })
+                }
+                other => panic!("unknown mode {other}"),
+            };
+        // Warm up the pool: one request per connection.
+        let warm: Vec<_> = (0..concurrency).map(|_| run()).collect();
+        for w in warm {
+            w.await;
+        }
+        let local = tokio::task::LocalSet::new();
+        let cpu0 = cpu_time();
+        let start = Instant::now();
+        local
+            .run_until(async {
+                let tasks: Vec<_> = (0..concurrency)
+                    .map(|_| {
+                        let run = run.clone();
+                        tokio::task::spawn_local(async move {
+                            for _ in 0..per_task {
+                                run().await;
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+            .await;
+        let secs = start.elapsed().as_secs_f64();
+        let cpu = cpu_time() - cpu0;
+        let done = (per_task * concurrency) as f64;
+        (done / secs, cpu.as_secs_f64() * 1e6 / done)
+    });
+    println!("{rps:.1} {cpu:.3} {}", peak_rss_kib());
+}
+
+struct Sample {
+    rps: f64,
+    cpu_us: f64,
+    rss_kib: f64,
+}
+
+fn run_client(mode: &str, concurrency: usize, requests: usize, addr: &str) -> Sample {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["client", mode, &concurrency.to_string(), &requests.to_string(), addr])
+        .output()
+        .expect("run a bench client");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: Vec<f64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    Sample {
+        rps: v[0],
+        cpu_us: v[1],
+        rss_kib: v[2],
+    }
+}
+
+pub fn report() {
+    let (mut server, addr) = start_server();
+    println!("## Loopback: linq-client vs a hand-written hyper client");
+    println!();
+    println!(
+        "Each cell is the median of {ROUNDS} alternating rounds, each round a fresh client process."
+    );
+    println!();
+    println!(
+        "| concurrency | client | requests/s | CPU µs/request | peak RSS KiB |"
+    );
+    println!("|---|---|---|---|---|");
+    let mut ratios = Vec::new();
+    for (concurrency, requests) in [(1usize, 4_000usize), (16, 16_000)] {
+        let (mut raw, mut linq) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            // Alternate the order too, so neither always runs second.
+            if round % 2 == 0 {
+                raw.push(run_client("raw", concurrency, requests, &addr));
+                linq.push(run_client("linq", concurrency, requests, &addr));
+            } else {
+                linq.push(run_client("linq", concurrency, requests, &addr));
+                raw.push(run_client("raw", concurrency, requests, &addr));
+            }
+        }
+        let med = |s: &[Sample], f: fn(&Sample) -> f64| {
+            let mut v: Vec<f64> = s.iter().map(f).collect();
+            median(&mut v)
+        };
+        let rows = [("raw hyper", &raw), ("linq-client", &linq)];
+        for (name, samples) in rows {
+            println!(
+                "| {concurrency} | {name} | {:.0} | {:.1} | {:.0} |",
+                med(samples, |s| s.rps),
+                med(samples, |s| s.cpu_us),
+                med(samples, |s| s.rss_kib)
+            );
+        }
+        ratios.push((
+            concurrency,
+            med(&linq, |s| s.rps) / med(&raw, |s| s.rps),
+            med(&linq, |s| s.cpu_us) / med(&raw, |s| s.cpu_us),
+        ));
+    }
+    println!();
+    println!("| concurrency | throughput linq/raw (target ≥ 0.95) | CPU per request linq/raw (target ≤ 1.10) |");
+    println!("|---|---|---|");
+    for (c, tput, cpu) in ratios {
+        println!("| {c} | {tput:.3} | {cpu:.3} |");
+    }
+    drop(server.stdin.take());
+    let _ = server.wait();
+}

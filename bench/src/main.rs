@@ -1,0 +1,139 @@
+//! linq-rs benchmarks. Run through `cargo xtask bench` (release build).
+//!
+//! - Over loopback: a hyper server in its own process answers
+//!   `POST /v3/chats/{id}/participants`; client processes drive it with (a) a
+//!   minimal hand-written hyper client and (b) linq-client over
+//!   HyperTransport, in alternating rounds so machine drift cancels.
+//! - In memory: one `participants().add` over InMemoryTransport against a
+//!   bare floor (the same request built with `http`, the same JSON through
+//!   serde_json), with heap allocations counted.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, Write};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+mod loopback;
+mod memory;
+
+/// Counts heap allocations, for the allocations-per-call figure.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+pub(crate) fn allocations() -> u64 {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+pub(crate) const CHAT: &str = "550e8400-e29b-41d4-a716-446655440000";
+pub(crate) const HANDLE: &str = "+12052499136";
+pub(crate) const REPLY: &[u8] =
+    br#"{"message":"Participant addition queued","status":"accepted","trace_id":"trace_bench"}"#;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["serve"] => loopback::serve(),
+        ["client", mode, concurrency, requests, addr] => loopback::client_process(
+            mode,
+            concurrency.parse().expect("concurrency"),
+            requests.parse().expect("requests"),
+            addr,
+        ),
+        ["memory"] => memory::report(),
+        [] | ["all"] => run_all(),
+        _ => {
+            eprintln!("usage: linq-bench [all | memory | serve | client raw|linq N REQUESTS ADDR]");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run_all() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("# linq-rs benchmarks");
+    println!();
+    println!("machine: {cores} cores, {}", std::env::consts::ARCH);
+    println!();
+    loopback::report();
+    println!();
+    memory::report();
+}
+
+/// Starts `linq-bench serve` and returns the child and its address.
+pub(crate) fn start_server() -> (std::process::Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the bench server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_owned())
+}
+
+/// CPU time of this process so far, all threads, from /proc (Linux).
+pub(crate) fn cpu_time() -> Duration {
+    let mut total = 0u64;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let path = task.path().join("schedstat");
+            if let Ok(text) = std::fs::read_to_string(path) {
+                total += text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    Duration::from_nanos(total)
+}
+
+/// Peak resident set size of this process, in KiB (Linux).
+pub(crate) fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+pub(crate) fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+pub(crate) fn flush() {
+    let _ = std::io::stdout().flush();
+}
