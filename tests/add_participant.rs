@@ -19,13 +19,7 @@ fn accepted() -> Handler {
 async fn add_sends_the_exact_wire_request_and_decodes_the_reply() {
     for over in BOTH {
         let rig = Rig::new(over, accepted()).await;
-        let reply = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap();
+        let reply = rig.add_seed().await.unwrap();
         assert_eq!(reply.status.as_deref(), Some("accepted"), "{over:?}");
         assert_eq!(
             reply.message.as_deref(),
@@ -121,13 +115,7 @@ async fn each_error_envelope_maps_to_a_typed_api_error() {
                 Arc::new(move |_| envelope(status_code, number, message)),
             )
             .await;
-            let err = rig
-                .client
-                .chats()
-                .participants()
-                .add(CHAT, HANDLE)
-                .await
-                .unwrap_err();
+            let err = rig.add_seed().await.unwrap_err();
             assert_eq!(
                 err.status(),
                 Some(status(status_code)),
@@ -160,13 +148,7 @@ async fn trace_id_from_the_envelope_is_kept() {
     });
     for over in BOTH {
         let rig = Rig::new(over, handler.clone()).await;
-        let err = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap_err();
+        let err = rig.add_seed().await.unwrap_err();
         assert_eq!(err.trace_id(), Some("trace_abc"));
         assert!(err.to_string().contains("trace_abc"));
     }
@@ -177,13 +159,7 @@ async fn replies_without_the_envelope_keep_status_and_body() {
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     for over in BOTH {
         let rig = Rig::new(over, Arc::new(move |_| raw_reply(502, "text/html", html))).await;
-        let err = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap_err();
+        let err = rig.add_seed().await.unwrap_err();
         let Error::Api(api) = &err else {
             panic!("{err:?}")
         };
@@ -194,25 +170,13 @@ async fn replies_without_the_envelope_keep_status_and_body() {
         assert!(err.to_string().contains("502 Bad Gateway"));
 
         let rig = Rig::new(over, Arc::new(|_| raw_reply(503, "text/plain", ""))).await;
-        let err = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap_err();
+        let err = rig.add_seed().await.unwrap_err();
         assert_eq!(err.status(), Some(status(503)));
         assert!(err.to_string().contains("empty body"), "{err}");
 
         let long = "x".repeat(10_000);
         let rig = Rig::new(over, Arc::new(move |_| raw_reply(500, "text/plain", &long))).await;
-        let err = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap_err();
+        let err = rig.add_seed().await.unwrap_err();
         assert!(err.to_string().len() < 1_000, "the message is truncated");
         assert_eq!(
             err.as_api().unwrap().body.len(),
@@ -230,13 +194,7 @@ async fn a_2xx_that_is_not_the_response_is_a_decode_error() {
             Arc::new(|_| raw_reply(202, "text/html", "<html>ok</html>")),
         )
         .await;
-        let err = rig
-            .client
-            .chats()
-            .participants()
-            .add(CHAT, HANDLE)
-            .await
-            .unwrap_err();
+        let err = rig.add_seed().await.unwrap_err();
         let Error::Decode(decode) = &err else {
             panic!("{err:?}")
         };
@@ -314,13 +272,7 @@ async fn the_api_key_never_shows_in_debug_or_errors() {
         Arc::new(|_| envelope(401, 2004, "Unauthorized")),
     )
     .await;
-    let err = rig
-        .client
-        .chats()
-        .participants()
-        .add(CHAT, HANDLE)
-        .await
-        .unwrap_err();
+    let err = rig.add_seed().await.unwrap_err();
     for text in [
         format!("{:?}", rig.client),
         format!("{err:?}"),

@@ -65,12 +65,7 @@ async fn each_call_and_attempt_is_traced_without_the_key() {
         })
     })
     .await;
-    rig.client
-        .chats()
-        .participants()
-        .add(CHAT, HANDLE)
-        .await
-        .unwrap();
+    rig.add_seed().await.unwrap();
 
     let lines = capture.0.lock().unwrap().clone();
     let text = lines.join("\n");
@@ -109,13 +104,7 @@ async fn redirects_are_not_followed() {
             .unwrap()
     });
     let rig = Rig::new(Over::Hyper, handler).await;
-    let err = rig
-        .client
-        .chats()
-        .participants()
-        .add(CHAT, HANDLE)
-        .await
-        .unwrap_err();
+    let err = rig.add_seed().await.unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 307);
     assert!(
         elsewhere.log.is_empty(),

@@ -12,9 +12,8 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde::{Deserialize, Serialize};
 
-use crate::{CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
+use crate::{AddBody, AddReply, CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
 
 const ROUNDS: usize = 5;
 
@@ -32,21 +31,19 @@ pub fn serve() {
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new().serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(|req: http::Request<hyper::body::Incoming>| async move {
-                            let _ = req.into_body().collect().await;
-                            Ok::<_, Infallible>(
-                                http::Response::builder()
-                                    .status(202)
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from_static(REPLY)))
-                                    .unwrap(),
-                            )
-                        }),
-                    ),
-                );
+                tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(
+                    TokioIo::new(stream),
+                    service_fn(|req: http::Request<hyper::body::Incoming>| async move {
+                        let _ = req.into_body().collect().await;
+                        Ok::<_, Infallible>(
+                            http::Response::builder()
+                                .status(202)
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from_static(REPLY)))
+                                .unwrap(),
+                        )
+                    }),
+                ));
             }
         });
         // Exit when the parent closes our stdin.
@@ -57,19 +54,6 @@ pub fn serve() {
         .await
         .unwrap();
     });
-}
-
-#[derive(Serialize)]
-struct AddBody<'a> {
-    handle: &'a str,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct AddReply {
-    message: Option<String>,
-    status: Option<String>,
-    trace_id: Option<String>,
 }
 
 /// One measured client run, in its own process, printed as one line:
@@ -172,12 +156,25 @@ struct Sample {
 
 fn run_client(mode: &str, concurrency: usize, requests: usize, addr: &str) -> Sample {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["client", mode, &concurrency.to_string(), &requests.to_string(), addr])
+        .args([
+            "client",
+            mode,
+            &concurrency.to_string(),
+            &requests.to_string(),
+            addr,
+        ])
         .output()
         .expect("run a bench client");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let v: Vec<f64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
     Sample {
         rps: v[0],
         cpu_us: v[1],
@@ -193,9 +190,7 @@ pub fn report() {
         "Each cell is the median of {ROUNDS} alternating rounds, each round a fresh client process."
     );
     println!();
-    println!(
-        "| concurrency | client | requests/s | CPU µs/request | peak RSS KiB |"
-    );
+    println!("| concurrency | client | requests/s | CPU µs/request | peak RSS KiB |");
     println!("|---|---|---|---|---|");
     let mut ratios = Vec::new();
     for (concurrency, requests) in [(1usize, 4_000usize), (16, 16_000)] {
@@ -230,7 +225,9 @@ pub fn report() {
         ));
     }
     println!();
-    println!("| concurrency | throughput linq/raw (target ≥ 0.95) | CPU per request linq/raw (target ≤ 1.10) |");
+    println!(
+        "| concurrency | throughput linq/raw (target ≥ 0.95) | CPU per request linq/raw (target ≤ 1.10) |"
+    );
     println!("|---|---|---|");
     for (c, tput, cpu) in ratios {
         println!("| {c} | {tput:.3} | {cpu:.3} |");

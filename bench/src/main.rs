@@ -43,6 +43,21 @@ pub(crate) fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 
+/// The seed call's body, as a hand-written client would encode it.
+#[derive(serde::Serialize)]
+pub(crate) struct AddBody<'a> {
+    pub(crate) handle: &'a str,
+}
+
+/// The seed call's reply, as a hand-written client would decode it.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+pub(crate) struct AddReply {
+    message: Option<String>,
+    status: Option<String>,
+    trace_id: Option<String>,
+}
+
 pub(crate) const CHAT: &str = "550e8400-e29b-41d4-a716-446655440000";
 pub(crate) const HANDLE: &str = "+12052499136";
 pub(crate) const REPLY: &[u8] =

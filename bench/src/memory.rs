@@ -4,9 +4,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use linq_client::{Client, InMemoryTransport};
-use serde::{Deserialize, Serialize};
 
-use crate::{CHAT, HANDLE, REPLY, allocations, median};
+use crate::{AddBody, AddReply, CHAT, HANDLE, REPLY, allocations, median};
 
 const BATCHES: usize = 31;
 const PER_BATCH: usize = 2_000;
@@ -17,19 +16,6 @@ fn reply() -> http::Response<Bytes> {
         .header("content-type", "application/json")
         .body(Bytes::from_static(REPLY))
         .unwrap()
-}
-
-#[derive(Serialize)]
-struct AddBody<'a> {
-    handle: &'a str,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct AddReply {
-    message: Option<String>,
-    status: Option<String>,
-    trace_id: Option<String>,
 }
 
 /// The floor: the same request built with `http`, the same JSON encoded and
@@ -102,7 +88,12 @@ pub fn report() {
     let mut sdk = || {
         rt.block_on(async {
             for _ in 0..PER_BATCH {
-                let r = client.chats().participants().add(CHAT, HANDLE).await.unwrap();
+                let r = client
+                    .chats()
+                    .participants()
+                    .add(CHAT, HANDLE)
+                    .await
+                    .unwrap();
                 std::hint::black_box(r);
             }
         })
@@ -116,9 +107,7 @@ pub fn report() {
     let (mut floor, mut sdk, mut ratios) = measure_pair(&mut floor, &mut sdk);
     println!("## In memory: one participants().add against the bare floor");
     println!();
-    println!(
-        "Median of {BATCHES} batches of {PER_BATCH} calls each, the two paths alternating."
-    );
+    println!("Median of {BATCHES} batches of {PER_BATCH} calls each, the two paths alternating.");
     println!();
     println!("| path | time per call | allocations per call |");
     println!("|---|---|---|");

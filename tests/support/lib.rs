@@ -39,6 +39,19 @@ pub struct Seen {
 }
 
 impl Seen {
+    fn new(parts: http::request::Parts, body: Bytes) -> Self {
+        Seen {
+            method: parts.method,
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
     /// A header as text, if present.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -138,16 +151,7 @@ impl TestServer {
                                 .await
                                 .map(|b| b.to_bytes())
                                 .unwrap_or_default();
-                            let seen = Seen {
-                                method: parts.method,
-                                path_and_query: parts
-                                    .uri
-                                    .path_and_query()
-                                    .map(|p| p.to_string())
-                                    .unwrap_or_default(),
-                                headers: parts.headers,
-                                body,
-                            };
+                            let seen = Seen::new(parts, body);
                             log.push(seen.clone());
                             Ok::<_, Infallible>(handler(&seen).map(Full::new))
                         }
@@ -199,6 +203,13 @@ impl Rig {
         Self::with(over, handler, |b| b.max_retries(0)).await
     }
 
+    /// Sends the seed call: add [`HANDLE`] to [`CHAT`].
+    pub async fn add_seed(
+        &self,
+    ) -> Result<linq_types::models::ParticipantAddResponse, linq_client::Error> {
+        self.client.chats().participants().add(CHAT, HANDLE).await
+    }
+
     /// Connections the loopback server accepted (0 over the in-memory transport).
     pub fn connections(&self) -> usize {
         self._server
@@ -235,16 +246,7 @@ impl Rig {
                 let log2 = log.clone();
                 let transport = InMemoryTransport::new(move |req: http::Request<Bytes>| {
                     let (parts, body) = req.into_parts();
-                    let seen = Seen {
-                        method: parts.method,
-                        path_and_query: parts
-                            .uri
-                            .path_and_query()
-                            .map(|p| p.to_string())
-                            .unwrap_or_default(),
-                        headers: parts.headers,
-                        body,
-                    };
+                    let seen = Seen::new(parts, body);
                     log2.push(seen.clone());
                     handler(&seen)
                 });

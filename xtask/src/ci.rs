@@ -4,12 +4,22 @@ use std::process::Command;
 
 use crate::workspace_root;
 
-/// Each step: a label, the command, and extra environment.
-const STEPS: &[(&str, &[&str], &[(&str, &str)])] = &[
-    ("format", &["fmt", "--all", "--check"], &[]),
-    (
-        "lint",
-        &[
+/// One CI step: what to call it, cargo's arguments, extra environment.
+struct Step {
+    label: &'static str,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        label: "format",
+        args: &["fmt", "--all", "--check"],
+        env: &[],
+    },
+    Step {
+        label: "lint",
+        args: &[
             "clippy",
             "--workspace",
             "--all-targets",
@@ -17,14 +27,18 @@ const STEPS: &[(&str, &[&str], &[(&str, &str)])] = &[
             "-D",
             "warnings",
         ],
-        &[],
-    ),
-    ("test", &["test", "--workspace"], &[]),
-    (
-        "docs",
-        &["doc", "--workspace", "--no-deps"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    ),
+        env: &[],
+    },
+    Step {
+        label: "test",
+        args: &["test", "--workspace"],
+        env: &[],
+    },
+    Step {
+        label: "docs",
+        args: &["doc", "--workspace", "--no-deps"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+    },
 ];
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -32,10 +46,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("ci takes no arguments, got {extra:?}"));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (label, cargo_args, env) in STEPS {
-        eprintln!("==> {label}: cargo {}", cargo_args.join(" "));
+    for Step { label, args, env } in STEPS {
+        eprintln!("==> {label}: cargo {}", args.join(" "));
         let status = Command::new(&cargo)
-            .args(*cargo_args)
+            .args(*args)
             .envs(env.iter().copied())
             .current_dir(workspace_root())
             .status()

@@ -1,1 +1,53 @@
-fn main() {}
+//! linq-rs's own tooling, run as `cargo xtask <command>`.
+
+use std::process::ExitCode;
+
+mod bench;
+mod ci;
+mod codegen;
+#[cfg(feature = "sdk")]
+mod coverage;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  bench      run the benchmarks (release); --build-cost adds clean build times
+  ci         run what CI runs: fmt, clippy, tests, docs
+  codegen    regenerate models and operations from spec/linq-api-v3.json
+  coverage   report operations and webhook event types covered by the SDK";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = match command.as_str() {
+        "bench" => bench::run(rest),
+        "ci" => ci::run(rest),
+        "codegen" => codegen::run(rest),
+        #[cfg(feature = "sdk")]
+        "coverage" => coverage::run(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}

@@ -140,6 +140,10 @@ impl<O: Operation> Call<O> {
         self
     }
 
+    pub(crate) fn into_parts(self) -> (Client, Result<O, Error>, RequestOptions) {
+        (self.client, self.op, self.options)
+    }
+
     /// The operation this call will send, or why it was refused.
     pub fn operation(&self) -> Result<&O, &Error> {
         self.op.as_ref()

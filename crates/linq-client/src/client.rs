@@ -61,6 +61,7 @@ struct Inner {
     timeout: Option<Duration>,
     deadline: Option<Duration>,
     body_limit: usize,
+    allow_insecure_http: bool,
 }
 
 impl fmt::Debug for Client {
@@ -246,6 +247,7 @@ impl ClientBuilder {
                 timeout: self.timeout.unwrap_or(Some(Duration::from_secs(60))),
                 deadline: self.deadline,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                allow_insecure_http: self.allow_insecure_http,
             }),
         })
     }
@@ -323,7 +325,7 @@ impl BaseUrl {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host
@@ -332,14 +334,14 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// One request, ready to send as many times as the policy allows.
-struct Prepared<'a> {
-    id: &'static str,
-    method: Method,
-    uri: Uri,
-    headers: Cow<'a, HeaderMap>,
-    body: Bytes,
-    effect: Effect,
-    has_key: bool,
+pub(crate) struct Prepared<'a> {
+    pub(crate) id: &'static str,
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: Cow<'a, HeaderMap>,
+    pub(crate) body: Bytes,
+    pub(crate) effect: Effect,
+    pub(crate) has_key: bool,
 }
 
 impl Client {
@@ -352,6 +354,10 @@ impl Client {
     /// `LINQ_API_V3_BASE_URL`.
     pub fn from_env() -> Result<Self, BuildError> {
         Self::builder().with_env().build()
+    }
+
+    pub(crate) fn allows_insecure_http(&self) -> bool {
+        self.inner.allow_insecure_http
     }
 
     /// The base URL requests go to.
@@ -434,7 +440,7 @@ impl Client {
         decode(response, attempts)
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         req: &Prepared<'_>,
         options: &RequestOptions,

@@ -249,7 +249,7 @@ fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT)]);
     let mut text = text.into_owned();
     if body.len() > EXCERPT_LIMIT {
-        text.push_str("…");
+        text.push('…');
     }
     text
 }

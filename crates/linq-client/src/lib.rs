@@ -26,8 +26,10 @@ mod api_key;
 mod call;
 mod client;
 mod error;
+mod paginate;
 pub mod resources;
 mod retry;
+mod upload;
 
 /// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -39,6 +41,7 @@ pub use client::{
     DEFAULT_BODY_LIMIT,
 };
 pub use error::{ApiError, DecodeError, Error};
+pub use paginate::Items;
 pub use retry::RetryPolicy;
 
 #[cfg(feature = "hyper")]

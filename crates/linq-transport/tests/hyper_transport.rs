@@ -75,7 +75,10 @@ async fn https_with_a_custom_root_negotiates_http2() {
         .build();
     let url = format!("https://localhost:{port}/v3/chats");
     for _ in 0..2 {
-        let response = transport.send(post(&url, "hello"), SendOptions::default()).await.unwrap();
+        let response = transport
+            .send(post(&url, "hello"), SendOptions::default())
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.version(), http::Version::HTTP_2);
         assert_eq!(&response.body()[..], b"POST HTTP/2.0 hello");
@@ -88,7 +91,10 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     // The default transport trusts the public roots, not this test's CA.
     let transport = HyperTransport::new();
     let err = transport
-        .send(post(&format!("https://localhost:{port}/"), ""), SendOptions::default())
+        .send(
+            post(&format!("https://localhost:{port}/"), ""),
+            SendOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, TransportError::Tls(_)), "{err:?}");
@@ -109,7 +115,10 @@ async fn plain_http_uses_http1_and_the_body_limit_holds() {
     });
     let transport = HyperTransport::new();
     let url = format!("http://{addr}/x");
-    let response = transport.send(post(&url, "abc"), SendOptions::default()).await.unwrap();
+    let response = transport
+        .send(post(&url, "abc"), SendOptions::default())
+        .await
+        .unwrap();
     assert_eq!(&response.body()[..], b"POST HTTP/1.1 abc");
 
     let limited = post(&url, "a body that makes the echo long");
@@ -186,7 +195,10 @@ async fn https_goes_through_a_configured_proxy_by_connect() {
         .unwrap()
         .build();
     let response = transport
-        .send(post(&format!("https://localhost:{port}/v3/x"), "via proxy"), SendOptions::default())
+        .send(
+            post(&format!("https://localhost:{port}/v3/x"), "via proxy"),
+            SendOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(&response.body()[..], b"POST HTTP/2.0 via proxy");
@@ -207,7 +219,10 @@ async fn https_proxy_comes_from_the_environment() {
             .webpki_roots(false)
             .add_root_certificate(cert)
             .build();
-        let response = transport.send(post(&target, "env"), SendOptions::default()).await.unwrap();
+        let response = transport
+            .send(post(&target, "env"), SendOptions::default())
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         return;
     }

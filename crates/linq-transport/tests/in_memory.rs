@@ -15,7 +15,10 @@ async fn records_requests_and_returns_the_handler_reply() {
         .header("x-test", "1")
         .body(Bytes::from_static(b"{}"))
         .unwrap();
-    let response = transport.send(request, SendOptions::default()).await.unwrap();
+    let response = transport
+        .send(request, SendOptions::default())
+        .await
+        .unwrap();
     assert_eq!(&response.body()[..], b"POST /v3/x");
 
     let seen = transport.requests();

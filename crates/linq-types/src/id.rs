@@ -188,3 +188,11 @@ id_type!(
     /// A reputation audit's id.
     AuditId, check_opaque
 );
+id_type!(
+    /// A payment provider's name in a path, such as `stripe`.
+    PaymentProviderId, check_opaque
+);
+id_type!(
+    /// An experience's name in a path.
+    ExperienceId, check_opaque
+);

@@ -11,13 +11,17 @@ mod id;
 pub mod models;
 pub mod operation;
 pub mod ops;
+mod pagination;
 mod validate;
+pub mod webhooks;
 
 pub use error::{ErrorCode, ErrorDetail, ErrorResponse};
 pub use handle::{Handle, HandleError, HandleKind, MAX_EMAIL_LEN};
 pub use id::{
-    AttachmentId, AuditId, ChatId, IdError, MessageId, PaymentId, PaymentRequestId, PhoneNumberId,
-    ReactionId, SubscriptionId, is_uuid,
+    AttachmentId, AuditId, ChatId, ExperienceId, IdError, MessageId, PaymentId, PaymentProviderId,
+    PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, is_uuid,
 };
 pub use operation::{Effect, IdempotencyKey, Operation};
+pub use pagination::Paginated;
 pub use validate::{IntoValid, InvalidValue};
+pub use webhooks::WebhookEvent;

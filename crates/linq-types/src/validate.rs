@@ -68,5 +68,7 @@ into_valid!(
     crate::PhoneNumberId,
     crate::PaymentRequestId,
     crate::PaymentId,
-    crate::AuditId
+    crate::AuditId,
+    crate::PaymentProviderId,
+    crate::ExperienceId
 );

@@ -46,6 +46,18 @@
 //! let payload: serde_json::Value = delivery.parse()?;
 //! assert_eq!(payload["data"], serde_json::json!({}));
 //!
+//! // Or verify and decode into the typed event in one step.
+//! let body = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"participant.added","event_id":"evt_1","created_at":"2026-11-26T12:00:00Z","partner_id":"p_1","trace_id":"t_1","data":{"handle":"+12052499136"}}"#;
+//! let signature = webhook.sign("msg_2b1m3QJA", now, body);
+//! let headers = [
+//!     ("webhook-id", "msg_2b1m3QJA"),
+//!     ("webhook-timestamp", timestamp.as_str()),
+//!     ("webhook-signature", signature.as_str()),
+//! ];
+//! let event = webhook.unwrap(body, headers)?;
+//! assert_eq!(event.event_type(), "participant.added");
+//! assert_eq!(event.event_id(), Some("evt_1"));
+//!
 //! // One changed byte and the delivery is refused.
 //! let tampered = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"message.sent","event_id":"e20feb41-7f67-43f0-89c8-a985cff3b569","data":{}}"#;
 //! assert!(webhook.verify(tampered, headers).unwrap_err().is_signature());

@@ -211,6 +211,24 @@ impl Webhook {
         self.verify(request.body().as_ref(), request.headers())
     }
 
+    /// Verifies a delivery and decodes it as a typed [`WebhookEvent`]. Event
+    /// types this version does not know come back as
+    /// [`WebhookEvent::Unknown`] with their raw JSON, never as an error.
+    ///
+    /// [`WebhookEvent`]: linq_types::WebhookEvent
+    /// [`WebhookEvent::Unknown`]: linq_types::WebhookEvent::Unknown
+    pub fn unwrap<H>(
+        &self,
+        body: &[u8],
+        headers: H,
+    ) -> Result<linq_types::WebhookEvent, WebhookError>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        self.unwrap_as(body, headers)
+    }
+
     /// Verifies a delivery and decodes its body as `T`.
     ///
     /// A bad signature, header or timestamp fails as in

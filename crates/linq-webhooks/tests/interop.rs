@@ -177,7 +177,41 @@ fn both_payload_versions_expose_their_envelope() {
         assert_eq!(delivery.api_version(), Some("v3"));
         assert_eq!(delivery.webhook_version(), Some(version));
         assert_eq!(delivery.event_id(), Some(event_id));
+
+        // And the typed event decodes from either version.
+        let event: linq_types::WebhookEvent = delivery.parse().unwrap();
+        assert_eq!(event.event_type(), "message.sent", "{name}");
+        assert_eq!(event.event_id(), Some(event_id));
+        assert!(!event.is_unknown(), "{name}: {event:?}");
     }
+}
+
+#[test]
+fn unknown_event_types_unwrap_to_unknown_and_tampering_still_fails() {
+    let webhook = Webhook::new(Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap());
+    let now = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let body = br#"{"api_version":"v3","webhook_version":"2027-01-01","event_type":"hologram.projected","event_id":"evt_9","data":{"beam":"blue"}}"#;
+    let signature = webhook.sign("msg_1", now, body);
+    let timestamp = now.to_string();
+    let headers = [
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", timestamp.as_str()),
+        ("webhook-signature", signature.as_str()),
+    ];
+    let event = webhook.unwrap(body, headers).unwrap();
+    assert!(event.is_unknown());
+    assert_eq!(event.event_type(), "hologram.projected");
+    let mut tampered = body.to_vec();
+    tampered[20] ^= 1;
+    assert!(
+        webhook
+            .unwrap(&tampered, headers)
+            .unwrap_err()
+            .is_signature()
+    );
 }
 
 #[test]

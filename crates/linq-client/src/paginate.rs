@@ -1,0 +1,129 @@
+//! Walking cursor-paginated lists as a lazy stream of items.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use linq_types::Paginated;
+
+use crate::{ApiResponse, Call, Client, Error, RequestOptions};
+
+type PageFuture<O> = Pin<
+    Box<
+        dyn Future<Output = Result<ApiResponse<<O as linq_types::Operation>::Output>, Error>>
+            + Send,
+    >,
+>;
+
+/// The items of every page of a list, fetched one page at a time as the
+/// stream is polled. Only the current page is held in memory. It ends after
+/// a page without a cursor or with no items; an error ends it too, after
+/// being yielded.
+#[must_use = "streams do nothing unless polled"]
+pub struct Items<O: Paginated> {
+    client: Client,
+    options: RequestOptions,
+    next: Option<O>,
+    page: VecDeque<O::Item>,
+    pending: Option<PageFuture<O>>,
+}
+
+// No field is ever pinned in place (the page future is boxed).
+impl<O: Paginated> Unpin for Items<O> {}
+
+impl<O: Paginated> std::fmt::Debug for Items<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("operation", &O::ID)
+            .field("buffered", &self.page.len())
+            .field("done", &(self.next.is_none() && self.pending.is_none()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O> Call<O>
+where
+    O: Paginated + Send + Sync + 'static,
+    O::Output: Send,
+{
+    /// Every item of every page, as a lazy stream. The first request is sent
+    /// when the stream is first polled; invalid arguments come out as its
+    /// first item.
+    ///
+    /// ```no_run
+    /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use linq_client::types::models::MessageListParams;
+    ///
+    /// let mut messages = client
+    ///     .chats()
+    ///     .messages()
+    ///     .list("550e8400-e29b-41d4-a716-446655440000", MessageListParams::new())
+    ///     .into_stream();
+    /// while let Some(message) = messages.try_next().await? {
+    ///     println!("{:?}", message.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(self) -> Items<O> {
+        let (client, op, options) = self.into_parts();
+        let mut items = Items {
+            client,
+            options,
+            next: None,
+            page: VecDeque::new(),
+            pending: None,
+        };
+        match op {
+            Ok(op) => items.next = Some(op),
+            Err(e) => items.pending = Some(Box::pin(std::future::ready(Err(e)))),
+        }
+        items
+    }
+}
+
+impl<O> Stream for Items<O>
+where
+    O: Paginated + Send + Sync + 'static,
+    O::Output: Send,
+{
+    type Item = Result<O::Item, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.page.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if this.pending.is_none() {
+                let Some(op) = this.next.clone() else {
+                    return Poll::Ready(None);
+                };
+                let client = this.client.clone();
+                let options = this.options.clone();
+                this.pending = Some(Box::pin(async move { client.execute(op, options).await }));
+            }
+            let result = match this.pending.as_mut().map(|f| f.as_mut().poll(cx)) {
+                Some(Poll::Ready(result)) => result,
+                _ => return Poll::Pending,
+            };
+            this.pending = None;
+            match result {
+                Ok(reply) => {
+                    let (items, cursor) = O::into_page(reply.value);
+                    match (&mut this.next, cursor) {
+                        (Some(op), Some(cursor)) if !items.is_empty() => op.set_cursor(cursor),
+                        _ => this.next = None,
+                    }
+                    this.page = items.into();
+                }
+                Err(e) => {
+                    this.next = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+}

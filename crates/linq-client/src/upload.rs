@@ -1,0 +1,93 @@
+//! Uploading an attachment end to end: reserve it, then PUT the bytes to the
+//! presigned URL the API returns.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use linq_types::models::{AttachmentCreateParams, AttachmentCreateResponse, SupportedContentType};
+use linq_types::{Effect, InvalidValue};
+
+use crate::client::Prepared;
+use crate::{Client, Error, RequestOptions};
+
+impl Client {
+    /// Uploads `data` as a new attachment and returns the reservation, whose
+    /// `attachment_id` can then be used in a message's media part.
+    ///
+    /// Two requests: `attachments.create` (authenticated), then the bytes to
+    /// the presigned `upload_url` with exactly the `required_headers` the API
+    /// named — never the API key, since that URL belongs to a storage host.
+    /// The upload is retried like any repeatable request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
+    /// use linq_client::types::models::SupportedContentType;
+    ///
+    /// let photo = std::fs::read("photo.jpg").expect("readable");
+    /// let upload = client
+    ///     .upload_attachment(SupportedContentType::ImageJpeg, "photo.jpg", photo)
+    ///     .await?;
+    /// println!("attach {} in a media part", upload.attachment_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_attachment(
+        &self,
+        content_type: SupportedContentType,
+        filename: impl Into<String>,
+        data: impl Into<Bytes>,
+    ) -> Result<AttachmentCreateResponse, Error> {
+        let data = data.into();
+        let size = i64::try_from(data.len())
+            .map_err(|_| Error::invalid("data", InvalidValue::Other("file too large".into())))?;
+        let reservation = self
+            .attachments()
+            .create(AttachmentCreateParams::new(
+                content_type,
+                filename.into(),
+                size,
+            ))
+            .await?;
+
+        let uri: Uri = reservation
+            .upload_url
+            .parse()
+            .map_err(|_| bad_url("not a URL"))?;
+        let loopback = uri.host().is_some_and(crate::client::is_loopback);
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if loopback || self.allows_insecure_http() => {}
+            _ => return Err(bad_url("not https")),
+        }
+        let method = Method::from_bytes(reservation.http_method.as_bytes())
+            .map_err(|_| bad_url("unknown upload method"))?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &reservation.required_headers {
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad_url("bad header"))?;
+            if name == http::header::AUTHORIZATION {
+                continue;
+            }
+            let value = HeaderValue::from_str(value).map_err(|_| bad_url("bad header"))?;
+            headers.insert(name, value);
+        }
+        let upload = Prepared {
+            id: "attachments.upload",
+            method,
+            uri,
+            headers: Cow::Owned(headers),
+            body: data,
+            effect: Effect::Repeatable,
+            has_key: false,
+        };
+        self.send(&upload, &RequestOptions::default()).await?;
+        Ok(reservation)
+    }
+}
+
+fn bad_url(why: &str) -> Error {
+    Error::invalid(
+        "upload_url",
+        InvalidValue::Other(format!("the API returned an unusable upload URL: {why}")),
+    )
+}

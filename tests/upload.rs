@@ -1,0 +1,116 @@
+//! Attachment upload end to end: reserve, then PUT to the presigned URL
+//! with the required headers and never the API key.
+
+use std::sync::Arc;
+
+use linq_client::types::models::SupportedContentType;
+use linq_client::{Client, Error};
+use linq_tests::*;
+
+const ATTACHMENT: &str = "11111111-2222-4333-8444-555555555555";
+
+fn reservation(upload_url: &str) -> String {
+    format!(
+        r#"{{"attachment_id":"{ATTACHMENT}","download_url":"https://cdn.example/a.jpg","expires_at":"2026-01-01T00:15:00Z","http_method":"PUT","required_headers":{{"Content-Type":"image/jpeg","x-amz-server-side-encryption":"AES256"}},"upload_url":"{upload_url}"}}"#
+    )
+}
+
+#[tokio::test]
+async fn upload_reserves_then_puts_the_bytes_without_the_key() {
+    let storage = TestServer::start(Arc::new(|_| raw_reply(200, "text/plain", ""))).await;
+    let upload_url = format!("http://{}/bucket/a.jpg?X-Amz-Signature=abc", storage.addr);
+    let api = TestServer::start(Arc::new(move |_| {
+        json_reply(200, &reservation(&upload_url))
+    }))
+    .await;
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(api.base_url())
+        .build()
+        .unwrap();
+
+    let photo = vec![0xFFu8, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+    let done = client
+        .upload_attachment(SupportedContentType::ImageJpeg, "a.jpg", photo.clone())
+        .await
+        .unwrap();
+    assert_eq!(done.attachment_id.as_str(), ATTACHMENT);
+
+    let create = &api.log.all()[0];
+    assert_eq!(create.path_and_query, "/api/partner/v3/attachments");
+    assert_eq!(
+        create.json(),
+        serde_json::json!({"content_type": "image/jpeg", "filename": "a.jpg", "size_bytes": 7})
+    );
+    assert!(create.header("authorization").is_some());
+
+    let put = &storage.log.all()[0];
+    assert_eq!(put.method, http::Method::PUT);
+    assert_eq!(put.path_and_query, "/bucket/a.jpg?X-Amz-Signature=abc");
+    assert_eq!(&put.body[..], &photo[..]);
+    assert_eq!(put.header("content-type"), Some("image/jpeg"));
+    assert_eq!(put.header("x-amz-server-side-encryption"), Some("AES256"));
+    assert_eq!(
+        put.header("authorization"),
+        None,
+        "the key never goes to storage"
+    );
+    assert!(!format!("{:?}", put.headers).contains(TEST_KEY));
+}
+
+#[tokio::test]
+async fn a_storage_failure_is_retried_then_reported() {
+    let storage = TestServer::start(Arc::new(|_| {
+        raw_reply(
+            503,
+            "application/xml",
+            "<Error><Code>SlowDown</Code></Error>",
+        )
+    }))
+    .await;
+    let upload_url = format!("http://{}/b/a", storage.addr);
+    let api = TestServer::start(Arc::new(move |_| {
+        json_reply(200, &reservation(&upload_url))
+    }))
+    .await;
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(api.base_url())
+        .retry_policy(linq_client::RetryPolicy {
+            initial_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let err = client
+        .upload_attachment(SupportedContentType::ImageJpeg, "a.jpg", &b"x"[..])
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap().as_u16(), 503);
+    assert!(err.as_api().unwrap().body_excerpt().contains("SlowDown"));
+    assert_eq!(storage.log.len(), 3, "1 + 2 retries");
+    assert_eq!(api.log.len(), 1, "the reservation is not repeated");
+}
+
+#[tokio::test]
+async fn an_insecure_upload_url_is_refused() {
+    let handler: Handler =
+        Arc::new(|_| json_reply(200, &reservation("http://storage.example.com/a")));
+    let rig = Rig::new(Over::InMemory, handler).await;
+    let err = rig
+        .client
+        .upload_attachment(SupportedContentType::ImagePng, "a.png", &b"x"[..])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "upload_url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(rig.log.len(), 1, "only the reservation was sent");
+}

@@ -1,0 +1,527 @@
+//! `linq_types::models`: one type per schema, aliases for repeats.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::names::{field_ident, pascal, prose, sentence, variant_ident};
+use super::spec::{Api, Def, Field, Role, Schema, Ty};
+use super::tables;
+
+/// Rust type for a field type.
+pub fn rust_ty(api: &Api, ty: &Ty) -> String {
+    match ty {
+        Ty::Str => "String".into(),
+        Ty::Bool => "bool".into(),
+        Ty::I32 => "i32".into(),
+        Ty::I64 => "i64".into(),
+        Ty::F64 => "f64".into(),
+        Ty::Any => "serde_json::Value".into(),
+        Ty::Object => "serde_json::Map<String, serde_json::Value>".into(),
+        Ty::Map(t) => format!("BTreeMap<String, {}>", rust_ty(api, t)),
+        Ty::Vec(t) => format!("Vec<{}>", rust_ty(api, t)),
+        Ty::Named(n) => type_name(api, n),
+        Ty::Id(k) => (*k).into(),
+        Ty::Handle => "Handle".into(),
+    }
+}
+
+/// The Rust name a spec schema is used under in field types.
+pub fn type_name(api: &Api, spec: &str) -> String {
+    match &api.schemas[spec].def {
+        Def::External(path) => (*path).into(),
+        _ => api.canonical[spec].clone(),
+    }
+}
+
+/// Whether values of the type can derive `Eq` (no floats inside).
+pub fn is_eq(api: &Api, ty: &Ty, seen: &mut BTreeSet<String>) -> bool {
+    match ty {
+        Ty::F64 => false,
+        Ty::Vec(t) | Ty::Map(t) => is_eq(api, t, seen),
+        Ty::Named(n) => schema_eq(api, n, seen),
+        _ => true,
+    }
+}
+
+pub fn schema_eq(api: &Api, name: &str, seen: &mut BTreeSet<String>) -> bool {
+    if !seen.insert(name.to_owned()) {
+        return true;
+    }
+    match &api.schemas[name].def {
+        Def::Struct { fields, .. } => fields.iter().all(|f| is_eq(api, &f.ty, seen)),
+        Def::Union { variants, .. } => variants.iter().all(|(_, v)| schema_eq(api, v, seen)),
+        Def::Envelope { data } => schema_eq(api, data, seen),
+        _ => true,
+    }
+}
+
+/// How a field is held.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// `T`, always present.
+    Plain,
+    /// `Option<T>`, omitted when `None`.
+    Opt,
+    /// `Option<T>` that is always sent (`None` as `null`).
+    OptNull,
+    /// `Option<Option<T>>`: unset, `null`, or a value.
+    OptOpt,
+}
+
+pub fn hold(f: &Field, role: Role, owner: &str) -> Hold {
+    let required = f.required && !tables::lenient(owner, &f.wire);
+    match role {
+        Role::Request => match (required, f.nullable) {
+            (true, false) => Hold::Plain,
+            (true, true) => Hold::OptNull,
+            (false, false) => Hold::Opt,
+            (false, true) => Hold::OptOpt,
+        },
+        Role::Response => {
+            if required && !f.nullable {
+                Hold::Plain
+            } else {
+                Hold::Opt
+            }
+        }
+    }
+}
+
+pub struct Docs<'a> {
+    /// Spec name → what uses it ("Body of `chats.create`.").
+    pub roles: BTreeMap<String, Vec<String>>,
+    pub api: &'a Api,
+}
+
+impl<'a> Docs<'a> {
+    pub fn new(api: &'a Api) -> Self {
+        let mut roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for op in &api.ops {
+            if let Some(b) = &op.body {
+                roles
+                    .entry(b.clone())
+                    .or_default()
+                    .push(format!("Body of `{}`.", op.id));
+            }
+            if let Some(q) = &op.query {
+                roles
+                    .entry(q.clone())
+                    .or_default()
+                    .push(format!("Query parameters of `{}`.", op.id));
+            }
+            if let Some(o) = &op.output {
+                roles
+                    .entry(o.clone())
+                    .or_default()
+                    .push(format!("Reply to `{}`.", op.id));
+            }
+        }
+        for ev in &api.events {
+            if let Some(p) = &ev.payload {
+                roles
+                    .entry(p.clone())
+                    .or_default()
+                    .push(format!("Payload of `{}` webhook events.", ev.event_type));
+                if let Def::Envelope { data } = &api.schemas[p].def {
+                    roles
+                        .entry(data.clone())
+                        .or_default()
+                        .push(format!("The `data` of `{}` events.", ev.event_type));
+                }
+            }
+        }
+        Self { roles, api }
+    }
+
+    /// A doc for a class: a hand-written one, or from what uses its members.
+    pub fn type_doc(&self, rust: &str, members: &[String]) -> String {
+        if let Some(d) = tables::type_doc(rust) {
+            return d.to_owned();
+        }
+        let mut lines: Vec<String> = Vec::new();
+        for m in members {
+            for l in self.roles.get(m).into_iter().flatten() {
+                if !lines.contains(l) {
+                    lines.push(l.clone());
+                }
+            }
+        }
+        if lines.len() > 3 {
+            let n = lines.len();
+            lines.truncate(2);
+            lines.push(format!("And {} more.", n - 2));
+        }
+        if !lines.is_empty() {
+            return lines.join(" ");
+        }
+        for m in members {
+            if let Some((parent, field)) = self.api.schemas[m].used_in.first() {
+                let p = type_name(self.api, parent);
+                if p.starts_with("crate::") {
+                    continue;
+                }
+                return format!("The `{field}` of [`{p}`].");
+            }
+        }
+        format!("{} as the API describes it.", sentence(&members[0]))
+    }
+}
+
+fn field_doc(owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
+    let mut d = tables::field_doc(&f.wire)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}.", sentence(&f.wire)));
+    if f.format.as_deref() == Some("date-time") && !d.contains("RFC 3339") {
+        d.pop();
+        d += " (RFC 3339).";
+    }
+    if let Some(k) = &f.konst {
+        d += &format!(" Always `{k}`.");
+    }
+    let mut out = vec![d];
+    let extra = out.len();
+    let handle_like = matches!(f.ty, Ty::Str)
+        && (tables::is_handle(owner, &f.wire)
+            || f.wire.ends_with("handle")
+            || f.wire == "recipient_phone");
+    if role == Role::Response && handle_like {
+        out.push(
+            "A plain string: the server may report senders that are not E.164 (short codes)."
+                .into(),
+        );
+    }
+    match holding {
+        Hold::OptNull => out.push("`None` is sent as `null`, which clears it.".into()),
+        Hold::OptOpt => out
+            .push("`Some(None)` is sent as `null`, which clears it; `None` leaves it out.".into()),
+        _ => {}
+    }
+    if out.len() > extra {
+        out.insert(extra, String::new());
+    }
+    out
+}
+
+fn doc(out: &mut String, lines: &[String]) {
+    for l in lines {
+        if l.is_empty() {
+            out.push_str("///\n");
+        } else {
+            let _ = writeln!(out, "/// {l}");
+        }
+    }
+}
+
+pub fn generate(api: &Api) -> String {
+    let docs = Docs::new(api);
+    let mut out = String::new();
+    out += "// @generated by cargo xtask codegen from spec/linq-api-v3.json. Do not edit.\n\n";
+    out += "//! Request and response bodies, one type per schema of the API description.\n";
+    out += "//!\n";
+    out += "//! Schemas the description repeats under several names share one type; the\n";
+    out += "//! other names are aliases, so every schema name exists. Timestamps are\n";
+    out += "//! RFC 3339 strings. Unknown fields are ignored and unknown enum values are\n";
+    out += "//! kept (`Unknown`), so newer servers do not break decoding.\n\n";
+    out += "#![allow(clippy::doc_markdown)]\n\n";
+    out += "use std::collections::BTreeMap;\n\n";
+    out += "use serde::{Deserialize, Serialize};\n\n";
+    out += "#[allow(unused_imports)]\n";
+    out += "use crate::{AttachmentId, AuditId, ChatId, Handle, MessageId, PaymentId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId};\n\n";
+    out += "mod support;\n\n";
+    out += "pub(crate) use support::{open_enum, tagged_union};\n\n";
+
+    for (rust, members) in &api.classes {
+        let first = &members[0];
+        let schema = &api.schemas[first];
+        let spec_members: Vec<&String> = members
+            .iter()
+            .filter(|m| !api.schemas[*m].synthetic)
+            .collect();
+        match &schema.def {
+            Def::External(path) => {
+                for m in &spec_members {
+                    let _ = writeln!(out, "/// The API's `{m}`: linq-types' own [`{path}`].");
+                    let _ = writeln!(out, "pub type {} = {path};\n", pascal(m));
+                }
+                continue;
+            }
+            Def::EventUnion => {
+                let _ = writeln!(
+                    out,
+                    "/// Any webhook payload: [`crate::webhooks::WebhookEvent`]."
+                );
+                let _ = writeln!(out, "pub type {rust} = crate::webhooks::WebhookEvent;\n");
+                continue;
+            }
+            Def::Envelope { data } => {
+                let data_ty = if data == "MessageEventV2" {
+                    "crate::webhooks::MessageEventData".to_owned()
+                } else {
+                    type_name(api, data)
+                };
+                doc(&mut out, &[docs.type_doc(rust, members)]);
+                if data == "MessageEventV2" {
+                    out += "///\n/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).\n";
+                }
+                let _ = writeln!(
+                    out,
+                    "pub type {rust} = crate::webhooks::WebhookEnvelope<{data_ty}>;\n"
+                );
+                continue;
+            }
+            Def::Struct { fields, role } => emit_struct(
+                api,
+                &mut out,
+                rust,
+                first,
+                fields,
+                *role,
+                &docs.type_doc(rust, members),
+            ),
+            Def::Enum { values } => {
+                emit_enum(&mut out, rust, values, &docs.type_doc(rust, members))
+            }
+            Def::Union { tag, variants } => emit_union(
+                api,
+                &mut out,
+                rust,
+                tag,
+                variants,
+                &docs.type_doc(rust, members),
+                schema,
+            ),
+        }
+        for m in spec_members {
+            let alias = pascal(m);
+            if alias != *rust {
+                let _ = writeln!(out, "/// Same shape as [`{rust}`] (the API's `{m}`).");
+                let _ = writeln!(out, "pub type {alias} = {rust};\n");
+            }
+        }
+    }
+    out
+}
+
+fn emit_struct(
+    api: &Api,
+    out: &mut String,
+    rust: &str,
+    spec: &str,
+    fields: &[Field],
+    role: Role,
+    tdoc: &str,
+) {
+    let eq = schema_eq(api, spec, &mut BTreeSet::new());
+    let holds: Vec<Hold> = fields.iter().map(|f| hold(f, role, spec)).collect();
+    let default = holds.iter().all(|h| *h != Hold::Plain);
+    doc(out, &[tdoc.to_owned()]);
+    let mut derives = vec!["Debug", "Clone", "PartialEq"];
+    if eq {
+        derives.push("Eq");
+    }
+    if default {
+        derives.push("Default");
+    }
+    derives.extend(["Serialize", "Deserialize"]);
+    let _ = writeln!(out, "#[derive({})]", derives.join(", "));
+    let _ = writeln!(out, "pub struct {rust} {{");
+    for (f, h) in fields.iter().zip(&holds) {
+        let ident = field_ident(&f.wire);
+        doc(out, &field_doc(spec, f, role, *h));
+        let mut serde = Vec::new();
+        if ident.trim_start_matches("r#") != f.wire {
+            serde.push(format!("rename = \"{}\"", f.wire));
+        }
+        match h {
+            Hold::Plain => {}
+            Hold::Opt => serde.push("default, skip_serializing_if = \"Option::is_none\"".into()),
+            Hold::OptNull => serde.push("default".into()),
+            Hold::OptOpt => serde.push(
+                "default, skip_serializing_if = \"Option::is_none\", deserialize_with = \"support::double_option\"".into(),
+            ),
+        }
+        if !serde.is_empty() {
+            let _ = writeln!(out, "    #[serde({})]", serde.join(", "));
+        }
+        let _ = writeln!(out, "    pub {ident}: {},", held(&rust_ty(api, &f.ty), *h));
+    }
+    out.push_str("}\n\n");
+    if role == Role::Request {
+        emit_builder(api, out, rust, fields, &holds, default);
+    }
+}
+
+pub fn held(t: &str, h: Hold) -> String {
+    match h {
+        Hold::Plain => t.to_owned(),
+        Hold::Opt | Hold::OptNull => format!("Option<{t}>"),
+        Hold::OptOpt => format!("Option<Option<{t}>>"),
+    }
+}
+
+fn emit_builder(
+    api: &Api,
+    out: &mut String,
+    rust: &str,
+    fields: &[Field],
+    holds: &[Hold],
+    default: bool,
+) {
+    let _ = writeln!(out, "impl {rust} {{");
+    let args: Vec<(String, String)> = fields
+        .iter()
+        .zip(holds)
+        .filter(|(f, h)| matches!(h, Hold::Plain | Hold::OptNull) && f.konst.is_none())
+        .map(|(f, h)| (field_ident(&f.wire), held(&rust_ty(api, &f.ty), *h)))
+        .collect();
+    if default && args.is_empty() {
+        out.push_str("    /// Nothing set; add fields with the setters.\n");
+        out.push_str("    pub fn new() -> Self {\n        Self::default()\n    }\n");
+    } else {
+        let names: Vec<String> = args
+            .iter()
+            .map(|(n, _)| format!("`{}`", n.trim_start_matches("r#")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    /// With the required {}; the rest unset.",
+            list(&names)
+        );
+        if args.len() > 7 {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        let params: Vec<String> = args
+            .iter()
+            .map(|(n, t)| {
+                if t == "String" {
+                    format!("{n}: impl Into<String>")
+                } else {
+                    format!("{n}: {t}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
+        out.push_str("        Self {\n");
+        for (f, h) in fields.iter().zip(holds) {
+            let ident = field_ident(&f.wire);
+            match (h, &f.konst) {
+                (Hold::Plain, Some(k)) => {
+                    let _ = writeln!(out, "            {ident}: \"{k}\".to_owned(),");
+                }
+                (Hold::Plain, None) if rust_ty(api, &f.ty) == "String" => {
+                    let _ = writeln!(out, "            {ident}: {ident}.into(),");
+                }
+                (Hold::Plain | Hold::OptNull, None) => {
+                    let _ = writeln!(out, "            {ident},");
+                }
+                _ => {
+                    let _ = writeln!(out, "            {ident}: None,");
+                }
+            }
+        }
+        out.push_str("        }\n    }\n");
+    }
+    for (f, h) in fields.iter().zip(holds) {
+        if !matches!(h, Hold::Opt | Hold::OptOpt) {
+            continue;
+        }
+        let ident = field_ident(&f.wire);
+        let bare = ident.trim_start_matches("r#");
+        let t = rust_ty(api, &f.ty);
+        let (arg_ty, conv) = if t == "String" {
+            ("impl Into<String>".to_owned(), "v.into()")
+        } else {
+            (t.clone(), "v")
+        };
+        let value = if *h == Hold::OptOpt {
+            format!("Some(Some({conv}))")
+        } else {
+            format!("Some({conv})")
+        };
+        out.push('\n');
+        let _ = writeln!(out, "    /// Sets `{}`.", f.wire);
+        if ["is_", "to_", "as_", "into_", "from_"]
+            .iter()
+            .any(|p| bare.starts_with(p))
+        {
+            out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
+        }
+        let _ = writeln!(out, "    pub fn {ident}(mut self, v: {arg_ty}) -> Self {{");
+        let _ = writeln!(out, "        self.{ident} = {value};\n        self\n    }}");
+        if *h == Hold::OptOpt {
+            let _ = writeln!(
+                out,
+                "\n    /// Sends `{}` as `null`, which clears it.",
+                f.wire
+            );
+            let _ = writeln!(out, "    pub fn clear_{bare}(mut self) -> Self {{");
+            let _ = writeln!(
+                out,
+                "        self.{ident} = Some(None);\n        self\n    }}"
+            );
+        }
+    }
+    out.push_str("}\n\n");
+}
+
+fn list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+fn emit_enum(out: &mut String, rust: &str, values: &[String], tdoc: &str) {
+    out.push_str("open_enum! {\n");
+    doc(out, &[tdoc.to_owned()]);
+    let _ = writeln!(out, "    pub enum {rust} {{");
+    let mut seen = BTreeSet::new();
+    for v in values {
+        let var = variant_ident(v);
+        assert!(seen.insert(var.clone()), "{rust}: two values map to {var}");
+        let _ = writeln!(out, "        /// `{v}`.");
+        let _ = writeln!(out, "        {var} = \"{v}\",");
+    }
+    out.push_str("    }\n}\n\n");
+}
+
+fn emit_union(
+    api: &Api,
+    out: &mut String,
+    rust: &str,
+    tag: &str,
+    variants: &[(String, String)],
+    tdoc: &str,
+    schema: &Schema,
+) {
+    let _ = schema;
+    let eq = variants
+        .iter()
+        .all(|(_, v)| schema_eq(api, v, &mut BTreeSet::new()));
+    out.push_str("tagged_union! {\n");
+    doc(
+        out,
+        &[
+            tdoc.to_owned(),
+            String::new(),
+            format!("Tagged by `{tag}`; a kind this version does not know decodes as `Unknown`."),
+        ],
+    );
+    let _ = writeln!(
+        out,
+        "    #[derive(Debug, Clone, PartialEq{})]",
+        if eq { ", Eq" } else { "" }
+    );
+    let _ = writeln!(out, "    pub enum {rust} tag \"{tag}\" {{");
+    for (t, v) in variants {
+        let _ = writeln!(out, "        /// A `{t}` {}.", prose(tag));
+        let _ = writeln!(
+            out,
+            "        {}({}) = \"{t}\",",
+            variant_ident(t),
+            type_name(api, v)
+        );
+    }
+    out.push_str("    }\n}\n\n");
+}

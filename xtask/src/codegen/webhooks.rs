@@ -1,0 +1,199 @@
+//! `linq_types::webhooks`: every event type in one enum.
+
+use std::fmt::Write as _;
+
+use super::models::type_name;
+use super::names::{pascal, variant_ident};
+use super::ops::HEADER;
+use super::spec::{Api, Def};
+
+pub fn generate(api: &Api) -> String {
+    let mut out = String::from(HEADER);
+    out += r#"//! Webhook payloads: [`WebhookEvent`] decodes any of them, dispatched on
+//! `event_type`.
+//!
+//! Every known event type has a variant holding the payload type the API
+//! description names for it: the common envelope ([`WebhookEnvelope`])
+//! around typed `data`. Types without a payload model in the description
+//! (the `call.*` events) keep their `data` as raw JSON, and event types this
+//! version does not know decode as [`WebhookEvent::Unknown`] with the whole
+//! payload kept. Message events arrive in two formats, picked per
+//! subscription: `2025-01-01` (message nested under `message`) and
+//! `2026-02-03` (flat); [`MessageEventData`] accepts both.
+//!
+//! This module only decodes. Check the signature first (`linq-webhooks`).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::models::{self, LegacyMessageEvent, MessageEventV2, WebhookEventType};
+
+/// The fields every webhook payload carries, around the event's `data`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEnvelope<D> {
+    /// API version of the payload, such as `v3`.
+    pub api_version: String,
+    /// When the event was created (RFC 3339).
+    pub created_at: String,
+    /// What happened.
+    pub data: D,
+    /// Unique per event and the same on every retry: use it to deduplicate.
+    pub event_id: String,
+    /// The kind of event.
+    pub event_type: WebhookEventType,
+    /// Your partner id.
+    pub partner_id: String,
+    /// The server's trace id.
+    pub trace_id: String,
+    /// Payload format, such as `2025-01-01` or `2026-02-03`.
+    pub webhook_version: String,
+}
+
+/// A payload whose `data` has no model in the API description.
+pub type RawWebhookEvent = WebhookEnvelope<serde_json::Value>;
+
+/// The `data` of a `message.*` event in either payload format.
+///
+/// The format is told apart by shape: the `2026-02-03` format has the
+/// message at the top level (`parts`, `chat`, `direction`), the
+/// `2025-01-01` format nests it under `message` beside `chat_id` and
+/// `is_from_me`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageEventData {
+    /// The `2026-02-03` format.
+    V2026(Box<MessageEventV2>),
+    /// The `2025-01-01` format.
+    V2025(Box<LegacyMessageEvent>),
+}
+
+impl MessageEventData {
+    /// The `2026-02-03` data, if that is the format.
+    pub fn as_v2026(&self) -> Option<&MessageEventV2> {
+        match self {
+            Self::V2026(d) => Some(d),
+            Self::V2025(_) => None,
+        }
+    }
+
+    /// The `2025-01-01` data, if that is the format.
+    pub fn as_v2025(&self) -> Option<&LegacyMessageEvent> {
+        match self {
+            Self::V2025(d) => Some(d),
+            Self::V2026(_) => None,
+        }
+    }
+
+    /// The message id, whichever the format.
+    pub fn message_id(&self) -> Option<&crate::MessageId> {
+        match self {
+            Self::V2026(d) => Some(&d.id),
+            Self::V2025(d) => d.message.as_ref().and_then(|m| m.id.as_ref()).or(d.message_id.as_ref()),
+        }
+    }
+}
+
+impl Serialize for MessageEventData {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::V2026(d) => d.serialize(s),
+            Self::V2025(d) => d.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageEventData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = serde_json::Value::deserialize(d)?;
+        let legacy = raw.get("parts").is_none()
+            && raw.get("direction").is_none()
+            && (raw.get("message").is_some() || raw.get("is_from_me").is_some() || raw.get("chat_id").is_some());
+        if legacy {
+            serde_json::from_value(raw).map(|v| Self::V2025(Box::new(v))).map_err(D::Error::custom)
+        } else {
+            serde_json::from_value(raw).map(|v| Self::V2026(Box::new(v))).map_err(D::Error::custom)
+        }
+    }
+}
+
+"#;
+
+    // the enum
+    out += "/// Any webhook payload, dispatched on `event_type`.\n";
+    out += "///\n";
+    out += "/// ```\n";
+    out += "/// use linq_types::webhooks::WebhookEvent;\n";
+    out += "///\n";
+    out += "/// let body = r#\"{\"event_type\": \"something.new\", \"event_id\": \"e1\", \"data\": {}}\"#;\n";
+    out += "/// let event: WebhookEvent = serde_json::from_str(body)?;\n";
+    out += "/// assert_eq!(event.event_type(), \"something.new\");\n";
+    out += "/// assert!(matches!(event, WebhookEvent::Unknown { .. }));\n";
+    out += "/// # Ok::<(), serde_json::Error>(())\n";
+    out += "/// ```\n";
+    out += "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum WebhookEvent {\n";
+    let mut arms = Vec::new();
+    for ev in &api.events {
+        let var = variant_ident(&ev.event_type);
+        let ty = match &ev.payload {
+            Some(p) => format!("models::{}", pascal(p)),
+            None => "RawWebhookEvent".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "    /// `{}`{}.",
+            ev.event_type,
+            if ev.payload.is_none() {
+                " (data kept as raw JSON: the API description has no model for it)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(out, "    {var}({ty}),");
+        arms.push((ev.event_type.clone(), var, ty));
+    }
+    out += "    /// An event type this version does not know, kept whole.\n";
+    out += "    Unknown {\n        /// The `event_type` as sent.\n        event_type: String,\n        /// The whole payload.\n        raw: serde_json::Value,\n    },\n}\n\n";
+
+    out += "/// Every event type [`WebhookEvent`] has a variant for.\n";
+    out += "pub const EVENT_TYPES: &[&str] = &[\n";
+    for (et, _, _) in &arms {
+        let _ = writeln!(out, "    \"{et}\",");
+    }
+    out += "];\n\n";
+
+    out += "macro_rules! each_event {\n    ($self:ident, $v:ident => $e:expr, $raw:ident => $u:expr) => {\n        match $self {\n";
+    for (_, var, _) in &arms {
+        let _ = writeln!(out, "            Self::{var}($v) => $e,");
+    }
+    out += "            Self::Unknown { raw: $raw, .. } => $u,\n        }\n    };\n}\n\n";
+
+    out += "impl WebhookEvent {\n";
+    out += "    /// The `event_type`, as sent.\n    pub fn event_type(&self) -> &str {\n        match self {\n";
+    for (et, var, _) in &arms {
+        let _ = writeln!(out, "            Self::{var}(_) => \"{et}\",");
+    }
+    out += "            Self::Unknown { event_type, .. } => event_type,\n        }\n    }\n\n";
+    out += "    /// The event's id, the same on every retry; `None` only for an unknown\n    /// event type that lacks one.\n";
+    out += "    pub fn event_id(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.event_id), raw => raw.get(\"event_id\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    /// The payload's `api_version` (such as `v3`).\n";
+    out += "    pub fn api_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.api_version), raw => raw.get(\"api_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    /// The payload format (`webhook_version`), such as `2026-02-03`.\n";
+    out += "    pub fn webhook_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.webhook_version), raw => raw.get(\"webhook_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    /// When the event was created (RFC 3339).\n";
+    out += "    pub fn created_at(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.created_at), raw => raw.get(\"created_at\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    /// True for an event type this version does not know.\n";
+    out += "    pub fn is_unknown(&self) -> bool {\n        matches!(self, Self::Unknown { .. })\n    }\n}\n\n";
+
+    out += "impl Serialize for WebhookEvent {\n    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n        each_event!(self, e => e.serialize(s), raw => raw.serialize(s))\n    }\n}\n\n";
+
+    out += "impl<'de> Deserialize<'de> for WebhookEvent {\n    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {\n        use serde::de::Error as _;\n";
+    out += "        let raw = serde_json::Value::deserialize(d)?;\n";
+    out += "        let event_type = raw\n            .get(\"event_type\")\n            .and_then(serde_json::Value::as_str)\n            .ok_or_else(|| D::Error::missing_field(\"event_type\"))?\n            .to_owned();\n";
+    out += "        fn parse<T: serde::de::DeserializeOwned, E: serde::de::Error>(raw: serde_json::Value) -> Result<T, E> {\n            serde_json::from_value(raw).map_err(E::custom)\n        }\n";
+    out += "        Ok(match event_type.as_str() {\n";
+    for (et, var, _) in &arms {
+        let _ = writeln!(out, "            \"{et}\" => Self::{var}(parse(raw)?),");
+    }
+    out += "            _ => Self::Unknown { event_type, raw },\n        })\n    }\n}\n";
+    let _ = (type_name, Def::EventUnion);
+    out
+}
