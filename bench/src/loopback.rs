@@ -73,11 +73,13 @@ pub fn client_process(mode: &str, concurrency: usize, requests: usize, addr: &st
                     http.set_nodelay(true);
                     let client: HyperClient<_, Full<Bytes>> =
                         HyperClient::builder(TokioExecutor::new()).build(http);
-                    let uri: http::Uri = format!("{base}/v3/chats/{CHAT}/participants")
-                        .parse()
-                        .unwrap();
+                    let base = base.clone();
                     Arc::new(move || {
-                        let (client, uri) = (client.clone(), uri.clone());
+                        let client = client.clone();
+                        // Built per call, as any client must when the chat varies.
+                        let uri: http::Uri = format!("{base}/v3/chats/{CHAT}/participants")
+                            .parse()
+                            .unwrap();
                         Box::pin(async move {
                             let body = serde_json::to_vec(&AddBody { handle: HANDLE }).unwrap();
                             let request = http::Request::post(uri)
