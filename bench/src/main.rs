@@ -16,6 +16,7 @@ use std::time::Duration;
 
 mod loopback;
 mod memory;
+mod pagination;
 
 /// Counts heap allocations, for the allocations-per-call figure.
 struct Counting;
@@ -75,9 +76,13 @@ fn main() {
             addr,
         ),
         ["memory"] => memory::report(),
+        ["pagination"] => pagination::report(),
+        ["stream", total] => pagination::stream_process(total.parse().expect("item count")),
         [] | ["all"] => run_all(),
         _ => {
-            eprintln!("usage: linq-bench [all | memory | serve | client raw|linq N REQUESTS ADDR]");
+            eprintln!(
+                "usage: linq-bench [all | memory | pagination | serve | client raw|linq N REQUESTS ADDR | stream N]"
+            );
             std::process::exit(2);
         }
     }
@@ -92,6 +97,8 @@ fn run_all() {
     loopback::report();
     println!();
     memory::report();
+    println!();
+    pagination::report();
 }
 
 /// Starts `linq-bench serve` and returns the child and its address.
