@@ -312,3 +312,33 @@ async fn a_client_is_cheap_and_reuses_one_connection() {
         "sequential calls share one pooled connection"
     );
 }
+
+#[tokio::test]
+async fn per_call_headers_query_and_raw_response() {
+    for over in BOTH {
+        let rig = Rig::new(over, accepted()).await;
+        let reply = rig
+            .client
+            .chats()
+            .participants()
+            .add(CHAT, HANDLE)
+            .header(
+                http::HeaderName::from_static("x-request-source"),
+                http::HeaderValue::from_static("tests"),
+            )
+            .query("debug", "a b&c")
+            .send_with_response()
+            .await
+            .unwrap();
+        assert_eq!(reply.status.as_u16(), 202);
+        assert_eq!(reply.attempts, 1);
+        assert_eq!(reply.trace_id().as_deref(), Some("trace_123"));
+        assert_eq!(reply.headers["content-type"], "application/json");
+        let req = &rig.log.all()[0];
+        assert_eq!(req.header("x-request-source"), Some("tests"), "{over:?}");
+        assert_eq!(
+            req.path_and_query,
+            format!("/api/partner/v3/chats/{CHAT}/participants?debug=a+b%26c")
+        );
+    }
+}

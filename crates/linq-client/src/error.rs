@@ -120,6 +120,20 @@ impl Error {
     }
 }
 
+/// A handle parsed by the caller (`"+1…".parse::<Handle>()?`) that failed.
+impl From<linq_types::HandleError> for Error {
+    fn from(e: linq_types::HandleError) -> Self {
+        Self::invalid("handle", e)
+    }
+}
+
+/// An id parsed by the caller (`ChatId::parse(..)?`) that failed.
+impl From<linq_types::IdError> for Error {
+    fn from(e: linq_types::IdError) -> Self {
+        Self::invalid("id", e)
+    }
+}
+
 /// A non-2xx reply.
 #[derive(Clone)]
 #[non_exhaustive]
