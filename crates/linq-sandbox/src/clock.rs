@@ -1,0 +1,196 @@
+//! Time and identifiers: both deterministic unless asked otherwise, so two
+//! runs of the same test see the same ids and timestamps.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where the sandbox's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Starts at the given instant and moves only when the sandbox advances
+    /// (by its tick) or when told to. The default, starting at
+    /// 2026-02-03T00:00:00Z.
+    Manual(SystemTime),
+    /// The machine's wall clock. Use it when something outside the process
+    /// checks webhook timestamps against its own clock.
+    System,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        // 2026-02-03T00:00:00Z
+        Clock::Manual(UNIX_EPOCH + Duration::from_secs(1_770_076_800))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Time {
+    clock: Clock,
+    offset: Duration,
+}
+
+impl Time {
+    pub(crate) fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            offset: Duration::ZERO,
+        }
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        match self.clock {
+            Clock::Manual(start) => start + self.offset,
+            Clock::System => SystemTime::now(),
+        }
+    }
+
+    pub(crate) fn advance(&mut self, by: Duration) {
+        self.offset += by;
+    }
+
+    pub(crate) fn rfc3339(&self) -> String {
+        rfc3339(self.now())
+    }
+
+    pub(crate) fn unix_secs(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}
+
+/// Formats `t` as RFC 3339 in UTC with milliseconds.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 to a (year, month, day), after Howard Hinnant's
+/// `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Counter-based identifiers, distinct per seed.
+#[derive(Debug)]
+pub(crate) struct Ids {
+    seed: u32,
+    counter: u64,
+}
+
+impl Ids {
+    pub(crate) fn new(seed: u32) -> Self {
+        Self { seed, counter: 0 }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// A UUID-shaped id (version 4 and variant bits set) made from the seed
+    /// and a counter.
+    pub(crate) fn uuid(&mut self) -> String {
+        let n = self.next();
+        format!("{:08x}-5a4d-4000-8000-{:012x}", self.seed, n)
+    }
+
+    /// A trace id, as the API puts in accepted replies and error envelopes.
+    pub(crate) fn trace(&mut self) -> String {
+        let n = self.next();
+        format!("trace_sandbox_{:08x}_{n:06}", self.seed)
+    }
+
+    /// A `webhook-id` for one delivery.
+    pub(crate) fn webhook_id(&mut self) -> String {
+        let n = self.next();
+        format!("msg_sandbox_{:08x}_{n:06}", self.seed)
+    }
+
+    /// A `whsec_` signing secret: 24 pseudo-random bytes from the seed and
+    /// counter, base64-encoded.
+    pub(crate) fn secret(&mut self) -> String {
+        let mut state = (u64::from(self.seed) << 32) ^ self.next().wrapping_mul(0x9E37_79B9);
+        let mut bytes = Vec::with_capacity(24);
+        for _ in 0..3 {
+            bytes.extend_from_slice(&splitmix64(&mut state).to_le_bytes());
+        }
+        format!("whsec_{}", base64(&bytes))
+    }
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(1_770_076_800_250)),
+            "2026-02-03T00:00:00.250Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn ids_are_uuids_and_secrets_parse() {
+        let mut ids = Ids::new(7);
+        let id = ids.uuid();
+        assert!(linq_types::is_uuid(&id), "{id}");
+        assert_ne!(id, ids.uuid());
+        assert_eq!(base64(b"secret\n"), "c2VjcmV0Cg==");
+        assert!(linq_webhooks::Secret::parse(&ids.secret()).is_ok());
+    }
+}

@@ -1,0 +1,856 @@
+//! An embedded, stateful stand-in for the Linq Partner API v3, for offline
+//! development and tests.
+//!
+//! A [`Sandbox`] models one Linq account: its phone numbers (lines), chats
+//! with their participants and service, messages whose delivery status
+//! moves on as simulated time advances, reactions, typing indicators and
+//! webhook subscriptions. It answers the API's requests in process, through
+//! [`Sandbox::transport`], or over HTTP on a loopback port through
+//! [`Sandbox::serve`] (also `cargo run -p linq-sandbox`). Every accepted
+//! change emits the matching webhook event, signed per Standard Webhooks with
+//! the subscription's secret.
+//!
+//! Nothing is random and, by default, nothing reads the wall clock: ids come
+//! from a seeded counter and time only moves when the sandbox advances, so a
+//! test sees the same ids and timestamps on every run.
+//!
+//! ```
+//! use linq_client::Client;
+//! use linq_sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::new();
+//! let client = Client::builder()
+//!     .api_key(sandbox.api_key())
+//!     .transport(sandbox.transport())
+//!     .build()?;
+//!
+//! // A group chat: the account's line and two people, all on iMessage.
+//! let chat = sandbox.create_chat(&["+12025550142", "+12025550144"], "hello")?;
+//! let reply = client
+//!     .chats()
+//!     .participants()
+//!     .add(chat.as_str(), "+12025550146")
+//!     .await?;
+//! assert_eq!(reply.status.as_deref(), Some("accepted"));
+//!
+//! // Accepted changes apply on the next step of simulated time.
+//! sandbox.advance();
+//! let chat = sandbox.chat(&chat).unwrap();
+//! assert_eq!(chat["handles"].as_array().unwrap().len(), 4);
+//! # Ok(()) }
+//! ```
+//!
+//! # Rules it enforces
+//!
+//! - Requests need `Authorization: Bearer <api key>` (401, code 2004).
+//! - A chat is a group when it has three or more participants, the
+//!   account's own line included. Participants can be added to and removed
+//!   from groups only (400, code 1006 otherwise); a new participant must be
+//!   reachable on the group's service (400, code 1005); a removal must leave
+//!   three or more participants (400, code 1005). Both answer 202 and apply
+//!   on the next [`advance`](Sandbox::advance), emitting `participant.added`
+//!   or `participant.removed`. The refusals are 400s because the API's
+//!   reference lists only 400, 401, 404 and 500 for these two endpoints and
+//!   puts codes 1005 (invalid parameter) and 1006 (not a group) under 400.
+//! - Handles are E.164 phone numbers or emails (400, code 1002). Which
+//!   services reach a handle is [`Capabilities::default_for`] unless set
+//!   with [`Sandbox::set_capabilities`].
+//! - Sends carrying an idempotency key (the `Idempotency-Key` header on
+//!   `POST /v3/messages`, `message.idempotency_key` in the body elsewhere)
+//!   create one message; repeating the key replays the first reply (keys
+//!   are shared by the three send operations). Once that message is deleted
+//!   the key answers 404 (code 2002) and nothing is sent.
+//! - Lists (`GET /v3/chats`, `/v3/chats/{id}/messages`,
+//!   `/v3/messages/{id}/thread`) page with `limit` and `cursor`, newest
+//!   first except threads (oldest first unless `order=desc`).
+//! - Webhook payloads are the current version (`webhook_version`
+//!   [`WEBHOOK_VERSION`]), signed at the sandbox's time: with the default
+//!   manual clock, verify with `Webhook::verify_at(body, headers,
+//!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
+//! - Operations the sandbox keeps no state for answer their documented
+//!   success status with a sample built from the reply's schema.
+//!
+//! # Faults and control
+//!
+//! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]). Over
+//! HTTP the same controls are under `/__sandbox/` (same bearer key):
+//! `POST /__sandbox/faults` `{"kind":"status","status":503,"count":2}`
+//! (kinds `status`, `rate_limit` with `retry_after` seconds, `drop`,
+//! `drop_after_apply`, `delay` with `ms`), `DELETE /__sandbox/faults`,
+//! `POST /__sandbox/advance` `{"steps":1}`, `POST /__sandbox/settle`,
+//! `POST /__sandbox/capabilities` `{"handle":…,"imessage":…,"rcs":…,"sms":…}`,
+//! `POST /__sandbox/receive` `{"chat_id":…,"from":…,"text":…}`,
+//! `GET /__sandbox/events` and `GET /__sandbox/deliveries`.
+
+mod clock;
+mod fault;
+mod model;
+mod server;
+pub mod spec;
+mod state;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use linq_transport::{BoxFuture, Handler, InMemoryTransport, TransportError};
+use linq_types::{ErrorCode, ErrorDetail, ErrorResponse};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+pub use clock::Clock;
+pub use fault::Fault;
+pub use model::{Capabilities, Service};
+pub use server::{Attempt, ServeError, Server};
+pub use state::{API_VERSION, WEBHOOK_VERSION};
+
+use state::{Call, Fail, Settings, State};
+
+/// The lines (phone numbers) a sandbox account has unless told otherwise.
+pub const DEFAULT_LINES: [&str; 2] = ["+12025550100", "+12025550101"];
+
+/// One signed webhook delivery: what would be POSTed to a subscription's
+/// target URL.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The subscription it is for.
+    pub subscription_id: String,
+    /// Where the subscription points.
+    pub target_url: String,
+    /// The event type, as in the body's `event_type`.
+    pub event_type: String,
+    /// `content-type`, `webhook-id`, `webhook-timestamp`,
+    /// `webhook-signature`.
+    pub headers: HeaderMap,
+    /// The raw JSON body that was signed.
+    pub body: Bytes,
+}
+
+impl Delivery {
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A request the sandbox refused, from the in-process helpers such as
+/// [`Sandbox::create_chat`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} (code {code}): {message}")]
+pub struct Rejected {
+    /// HTTP status.
+    pub status: u16,
+    /// Linq error code.
+    pub code: u32,
+    /// The message.
+    pub message: String,
+}
+
+/// Settings for a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    api_key: Option<String>,
+    seed: u32,
+    clock: Clock,
+    tick: Duration,
+    lines: Vec<String>,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            seed: 1,
+            clock: Clock::default(),
+            tick: Duration::from_secs(1),
+            lines: DEFAULT_LINES.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The API key requests must carry (default `sk_sandbox_<seed>`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Seeds the id generator: two sandboxes with the same seed hand out
+    /// the same ids in the same order (default 1).
+    pub fn seed(mut self, seed: u32) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Where time comes from (default [`Clock::default`], a manual clock).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How far a manual clock moves on each [`Sandbox::advance`]
+    /// (default one second).
+    pub fn tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+
+    /// The account's lines, E.164 (default [`DEFAULT_LINES`]).
+    pub fn lines<I, S>(mut self, lines: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.lines = lines.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Builds the sandbox.
+    pub fn build(self) -> Sandbox {
+        let api_key = self
+            .api_key
+            .unwrap_or_else(|| format!("sk_sandbox_{:08x}", self.seed));
+        let state = State::new(Settings {
+            api_key,
+            seed: self.seed,
+            clock: self.clock,
+            tick: self.tick,
+            lines: self.lines,
+        });
+        Sandbox {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                faults: Mutex::default(),
+                taps: Mutex::default(),
+                log: Mutex::default(),
+                outbound: Mutex::default(),
+                attempts: Mutex::default(),
+            }),
+        }
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+    faults: Mutex<VecDeque<Fault>>,
+    taps: Mutex<Vec<mpsc::UnboundedSender<Delivery>>>,
+    log: Mutex<Vec<Delivery>>,
+    outbound: Mutex<Option<mpsc::UnboundedSender<Delivery>>>,
+    attempts: Mutex<Vec<Attempt>>,
+}
+
+/// A handle that does not keep a sandbox alive.
+#[derive(Clone)]
+pub(crate) struct WeakSandbox(std::sync::Weak<Shared>);
+
+impl WeakSandbox {
+    pub(crate) fn upgrade(&self) -> Option<Sandbox> {
+        self.0.upgrade().map(|shared| Sandbox { shared })
+    }
+}
+
+/// One simulated Linq account. Cheap to clone; clones share the account.
+#[derive(Clone)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox").finish_non_exhaustive()
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What became of a request.
+pub(crate) enum Outcome {
+    Reply(Response<Bytes>),
+    Drop,
+}
+
+impl Sandbox {
+    /// A sandbox with the default settings.
+    pub fn new() -> Self {
+        SandboxBuilder::default().build()
+    }
+
+    /// Settings for a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.shared.state)
+    }
+
+    /// The key requests must carry as `Authorization: Bearer …`.
+    pub fn api_key(&self) -> String {
+        self.state().api_key.clone()
+    }
+
+    /// The account's lines.
+    pub fn lines(&self) -> Vec<String> {
+        self.state().lines()
+    }
+
+    /// The sandbox's current time.
+    pub fn now(&self) -> SystemTime {
+        self.state().time.now()
+    }
+
+    /// An in-memory transport answering from this sandbox, for
+    /// `linq_client::Client::builder().transport(..)`.
+    pub fn transport(&self) -> InMemoryTransport {
+        InMemoryTransport::from_handler(self.clone())
+    }
+
+    /// Sets which services reach `handle`.
+    pub fn set_capabilities(&self, handle: impl AsRef<str>, capabilities: Capabilities) {
+        self.state().set_capabilities(handle.as_ref(), capabilities);
+    }
+
+    /// Which services reach `handle`.
+    pub fn capabilities(&self, handle: impl AsRef<str>) -> Capabilities {
+        self.state().capabilities(handle.as_ref())
+    }
+
+    /// One step of simulated time: queued changes (participants, group
+    /// name and icon, leaving) apply, and every outbound message moves one
+    /// status on (queued → sent → delivered → read; SMS stops at
+    /// delivered). Returns how many events were emitted.
+    pub fn advance(&self) -> usize {
+        let mut state = self.state();
+        let n = state.advance();
+        self.flush(state);
+        n
+    }
+
+    /// Advances until nothing is left to change. Returns the events emitted.
+    pub fn settle(&self) -> usize {
+        let mut total = 0;
+        for _ in 0..16 {
+            if self.state().pending_count() == 0 {
+                break;
+            }
+            total += self.advance();
+        }
+        total
+    }
+
+    /// Changes or messages still waiting for an advance.
+    pub fn pending(&self) -> usize {
+        self.state().pending_count()
+    }
+
+    /// Makes the next `n` API requests fail with `fault` (after any faults
+    /// already queued). Control requests under `/__sandbox/` never fail.
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        lock(&self.shared.faults).extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Forgets every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Faults still queued.
+    pub fn faults_pending(&self) -> usize {
+        lock(&self.shared.faults).len()
+    }
+
+    /// A channel receiving every delivery made from now on, for every
+    /// subscription.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Delivery> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        lock(&self.shared.taps).push(tx);
+        rx
+    }
+
+    /// Every delivery made so far, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Every event emitted so far (subscribed to or not), oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        self.state().emitted.clone()
+    }
+
+    /// What became of each HTTP delivery attempt (only when serving).
+    pub fn attempts(&self) -> Vec<Attempt> {
+        lock(&self.shared.attempts).clone()
+    }
+
+    /// A chat as `GET /v3/chats/{id}` would return it.
+    pub fn chat(&self, id: &str) -> Option<Value> {
+        self.state().chat_json(id)
+    }
+
+    /// A message as `GET /v3/messages/{id}` would return it.
+    pub fn message(&self, id: &str) -> Option<Value> {
+        self.state().message_json(id)
+    }
+
+    /// How many messages the account holds.
+    pub fn message_count(&self) -> usize {
+        self.state().message_count()
+    }
+
+    /// Creates a chat from the first line to `to` with a text message, as
+    /// `POST /v3/chats` does, and returns its id.
+    pub fn create_chat(&self, to: &[&str], text: &str) -> Result<String, Rejected> {
+        let from = self.lines().first().cloned().unwrap_or_default();
+        let body = json!({"from": from, "to": to, "message": {"parts": [{"type": "text", "value": text}]}});
+        let reply = self.local(Method::POST, "/v3/chats", &body)?;
+        Ok(reply["chat"]["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A text from `from`, a member of the chat, arrives; emits
+    /// `message.received`. Returns the message id.
+    pub fn receive(&self, chat_id: &str, from: &str, text: &str) -> Result<String, Rejected> {
+        let mut state = self.state();
+        let id = state.receive(chat_id, from, text).map_err(rejected)?;
+        self.flush(state);
+        Ok(id)
+    }
+
+    fn local(&self, method: Method, path: &str, body: &Value) -> Result<Value, Rejected> {
+        let key = self.api_key();
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .body(Bytes::from(body.to_string()))
+            .expect("a valid request");
+        let response = self.respond(request);
+        let value: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        if response.status().is_success() {
+            Ok(value)
+        } else {
+            Err(Rejected {
+                status: response.status().as_u16(),
+                code: value["error"]["code"].as_u64().unwrap_or(0) as u32,
+                message: value["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+        }
+    }
+
+    /// Serves the API on `addr`, which must be a loopback address (port 0
+    /// picks a free one), and POSTs webhook deliveries to loopback targets.
+    /// Serving stops when the [`Server`] is dropped.
+    pub async fn serve(&self, addr: std::net::SocketAddr) -> Result<Server, ServeError> {
+        server::serve(self.clone(), addr).await
+    }
+
+    /// Advances every `every` on the current tokio runtime until the
+    /// returned task is aborted.
+    pub fn auto_advance(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let sandbox = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                sandbox.advance();
+            }
+        })
+    }
+
+    // ---- requests --------------------------------------------------------
+
+    pub(crate) async fn process(&self, request: Request<Bytes>) -> Outcome {
+        if control_path(request.uri().path()).is_some() {
+            return Outcome::Reply(self.respond(request));
+        }
+        let fault = lock(&self.shared.faults).pop_front();
+        match fault {
+            None => {}
+            Some(Fault::Delay(wait)) => tokio::time::sleep(wait).await,
+            Some(Fault::Drop) => return Outcome::Drop,
+            Some(Fault::DropAfterApply) => {
+                let _ = self.respond(request);
+                return Outcome::Drop;
+            }
+            Some(fault) => {
+                let (status, code, message) = fault.error().unwrap_or((500, 3006, String::new()));
+                let trace = self.state().trace();
+                let mut response = error_response(status, code, &message, trace);
+                if let Fault::RateLimited { retry_after } = fault {
+                    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                    response
+                        .headers_mut()
+                        .insert("retry-after", HeaderValue::from(secs));
+                }
+                return Outcome::Reply(response);
+            }
+        }
+        Outcome::Reply(self.respond(request))
+    }
+
+    /// Answers one request now, ignoring queued faults. Any path prefix
+    /// before `/v3/` is accepted (`/api/partner/v3/chats`, `/v3/chats`).
+    pub fn respond(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let authorized = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|k| k.trim() == self.state().api_key);
+        let path = request.uri().path().to_owned();
+        if let Some(rest) = control_path(&path) {
+            if !authorized {
+                return self.error(
+                    401,
+                    2004,
+                    "Unauthorized - missing or invalid authentication token",
+                );
+            }
+            return self.control(request.method(), rest, request.body());
+        }
+        let Some(segments) = api_segments(&path) else {
+            return self.error(404, 2001, "Resource not found");
+        };
+        if !authorized {
+            return self.error(
+                401,
+                2004,
+                "Unauthorized - missing or invalid authentication token",
+            );
+        }
+        let spec::Route::Found(op, params) = spec::route(request.method(), &segments) else {
+            return self.error(404, 2001, "Resource not found");
+        };
+        let query = request.uri().query().map(parse_query).unwrap_or_default();
+        let call = Call {
+            op,
+            params,
+            query,
+            headers: request.headers(),
+            body: request.body(),
+        };
+        let mut state = self.state();
+        let result = state.handle(&call);
+        let response = match result {
+            Ok(reply) => {
+                let mut builder = Response::builder().status(reply.status);
+                let body = match reply.body {
+                    Some(body) => {
+                        builder = builder.header("content-type", "application/json");
+                        Bytes::from(body.to_string())
+                    }
+                    None => Bytes::new(),
+                };
+                builder.body(body).expect("a valid response")
+            }
+            Err(Fail {
+                status,
+                code,
+                message,
+            }) => {
+                let trace = state.trace();
+                error_response(status, code, &message, trace)
+            }
+        };
+        self.flush(state);
+        response
+    }
+
+    fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
+        let trace = self.state().trace();
+        error_response(status, code, message, trace)
+    }
+
+    /// Signs the state's new events for each subscription, then hands them
+    /// out after releasing the lock.
+    fn flush(&self, mut state: MutexGuard<'_, State>) {
+        let events = std::mem::take(&mut state.outbox);
+        let mut out = Vec::new();
+        for event in events {
+            let body = Bytes::from(event.envelope.to_string());
+            let subs: Vec<_> = state
+                .subs
+                .iter()
+                .filter(|s| s.wants(&event.event_type, event.line.as_deref()))
+                .map(|s| (s.id.clone(), s.secret.clone(), s.target_url.clone()))
+                .collect();
+            for (id, secret, target) in subs {
+                let webhook_id = state.ids.webhook_id();
+                let timestamp = state.time.unix_secs();
+                let Ok(secret) = linq_webhooks::Secret::parse(&secret) else {
+                    continue;
+                };
+                let signature =
+                    linq_webhooks::Webhook::new(secret).sign(&webhook_id, timestamp, &body);
+                let mut headers = HeaderMap::new();
+                headers.insert("content-type", HeaderValue::from_static("application/json"));
+                headers.insert(
+                    "user-agent",
+                    HeaderValue::from_static(concat!("linq-sandbox/", env!("CARGO_PKG_VERSION"))),
+                );
+                for (name, value) in [
+                    (linq_webhooks::HEADER_ID, webhook_id),
+                    (linq_webhooks::HEADER_TIMESTAMP, timestamp.to_string()),
+                    (linq_webhooks::HEADER_SIGNATURE, signature),
+                ] {
+                    if let Ok(value) = HeaderValue::try_from(value) {
+                        headers.insert(name, value);
+                    }
+                }
+                out.push(Delivery {
+                    subscription_id: id,
+                    target_url: target,
+                    event_type: event.event_type.clone(),
+                    headers,
+                    body: body.clone(),
+                });
+            }
+        }
+        drop(state);
+        if out.is_empty() {
+            return;
+        }
+        lock(&self.shared.log).extend(out.iter().cloned());
+        lock(&self.shared.taps).retain(|tap| out.iter().all(|d| tap.send(d.clone()).is_ok()));
+        if let Some(outbound) = lock(&self.shared.outbound).as_ref() {
+            for d in out {
+                let _ = outbound.send(d);
+            }
+        }
+    }
+
+    pub(crate) fn set_outbound(&self, tx: mpsc::UnboundedSender<Delivery>) -> bool {
+        let mut slot = lock(&self.shared.outbound);
+        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+            return false;
+        }
+        *slot = Some(tx);
+        true
+    }
+
+    pub(crate) fn downgrade(&self) -> WeakSandbox {
+        WeakSandbox(Arc::downgrade(&self.shared))
+    }
+
+    pub(crate) fn record_attempt(&self, attempt: Attempt) {
+        lock(&self.shared.attempts).push(attempt);
+    }
+
+    // ---- control ---------------------------------------------------------
+
+    fn control(&self, method: &Method, rest: &str, body: &[u8]) -> Response<Bytes> {
+        let body: Value = if body.is_empty() {
+            json!({})
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(v) => v,
+                Err(_) => return self.error(400, 1003, "Request body is not valid JSON"),
+            }
+        };
+        let ok = |v: Value| {
+            Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(Bytes::from(v.to_string()))
+                .expect("a valid response")
+        };
+        match (method.as_str(), rest) {
+            ("POST", "faults") => match Fault::from_json(&body) {
+                Ok(fault) => {
+                    let count = body["count"].as_u64().unwrap_or(1) as usize;
+                    self.fail_next(count, fault);
+                    ok(json!({"queued": self.faults_pending()}))
+                }
+                Err(e) => self.error(400, 1005, &e),
+            },
+            ("DELETE", "faults") => {
+                self.clear_faults();
+                ok(json!({"queued": 0}))
+            }
+            ("POST", "advance") => {
+                let steps = body["steps"].as_u64().unwrap_or(1);
+                let events: usize = (0..steps).map(|_| self.advance()).sum();
+                ok(json!({"events": events}))
+            }
+            ("POST", "settle") => ok(json!({"events": self.settle()})),
+            ("POST", "capabilities") => {
+                let Some(handle) = body["handle"].as_str() else {
+                    return self.error(400, 1001, "Missing required field: handle");
+                };
+                let caps = Capabilities {
+                    imessage: body["imessage"].as_bool().unwrap_or(false),
+                    rcs: body["rcs"].as_bool().unwrap_or(false),
+                    sms: body["sms"].as_bool().unwrap_or(false),
+                };
+                self.set_capabilities(handle, caps);
+                ok(json!({"handle": handle, "imessage": caps.imessage, "rcs": caps.rcs, "sms": caps.sms}))
+            }
+            ("POST", "receive") => {
+                let (Some(chat), Some(from)) = (body["chat_id"].as_str(), body["from"].as_str())
+                else {
+                    return self.error(400, 1001, "chat_id and from are required");
+                };
+                match self.receive(chat, from, body["text"].as_str().unwrap_or_default()) {
+                    Ok(id) => ok(json!({"message_id": id})),
+                    Err(r) => self.error(r.status, r.code, &r.message),
+                }
+            }
+            ("GET", "events") => ok(Value::Array(self.events())),
+            ("GET", "deliveries") => ok(Value::Array(
+                self.deliveries()
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "subscription_id": d.subscription_id,
+                            "target_url": d.target_url,
+                            "event_type": d.event_type,
+                            "headers": d.headers.iter().map(|(k, v)| (k.as_str().to_owned(), Value::String(v.to_str().unwrap_or_default().to_owned()))).collect::<serde_json::Map<_, _>>(),
+                            "body": d.json(),
+                        })
+                    })
+                    .collect(),
+            )),
+            _ => self.error(404, 2001, "Resource not found"),
+        }
+    }
+}
+
+impl Handler for Sandbox {
+    fn handle(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
+        Box::pin(async move {
+            match self.process(request).await {
+                Outcome::Reply(response) => Ok(response),
+                Outcome::Drop => Err(TransportError::Io(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "the sandbox dropped the connection",
+                )))),
+            }
+        })
+    }
+}
+
+fn rejected(f: Fail) -> Rejected {
+    Rejected {
+        status: f.status,
+        code: f.code,
+        message: f.message,
+    }
+}
+
+fn error_response(status: u16, code: u32, message: &str, trace: String) -> Response<Bytes> {
+    let envelope = ErrorResponse {
+        error: ErrorDetail {
+            status,
+            code: ErrorCode::from_u32(code),
+            message: message.to_owned(),
+            doc_url: None,
+        },
+        success: false,
+        trace_id: Some(trace),
+    };
+    let body = serde_json::to_vec(&envelope).expect("the envelope serializes");
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json")
+        .body(Bytes::from(body))
+        .expect("a valid response")
+}
+
+/// The part of a control path after `/__sandbox/`.
+fn control_path(path: &str) -> Option<&str> {
+    path.find("/__sandbox/")
+        .map(|i| path[i + "/__sandbox/".len()..].trim_end_matches('/'))
+}
+
+/// The decoded path segments from `v3` on, whatever prefix comes before.
+fn api_segments(path: &str) -> Option<Vec<String>> {
+    let at = if path.starts_with("/v3/") || path == "/v3" {
+        0
+    } else {
+        path.find("/v3/")
+            .or_else(|| path.strip_suffix("/v3").map(|p| p.len()))?
+    };
+    let segments: Vec<String> = path[at..]
+        .trim_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    Some(segments)
+}
+
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_queries_decode() {
+        assert_eq!(
+            api_segments("/api/partner/v3/chats/x/participants").unwrap(),
+            ["v3", "chats", "x", "participants"]
+        );
+        assert_eq!(api_segments("/v3/chats").unwrap(), ["v3", "chats"]);
+        assert!(api_segments("/api/partner/chats").is_none());
+        assert_eq!(percent_decode("%2B1205%2"), "+1205%2");
+        assert_eq!(
+            parse_query("to=%2B12025550142&limit=2"),
+            [
+                ("to".to_owned(), "+12025550142".to_owned()),
+                ("limit".to_owned(), "2".to_owned())
+            ]
+        );
+        assert_eq!(
+            control_path("/api/partner/__sandbox/faults"),
+            Some("faults")
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! Plain data the sandbox keeps: services, capabilities, chats, messages,
+//! subscriptions, and how each renders as the API's JSON.
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+/// A messaging service a chat runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Apple's iMessage.
+    IMessage,
+    /// RCS.
+    Rcs,
+    /// Plain SMS.
+    Sms,
+}
+
+impl Service {
+    /// The name the API uses (`iMessage`, `RCS`, `SMS`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::IMessage => "iMessage",
+            Service::Rcs => "RCS",
+            Service::Sms => "SMS",
+        }
+    }
+
+    /// Parses the API's name for a service.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "iMessage" => Some(Service::IMessage),
+            "RCS" => Some(Service::Rcs),
+            "SMS" => Some(Service::Sms),
+            _ => None,
+        }
+    }
+
+    /// Preference order when a chat's service is picked for its members.
+    pub const ALL: [Service; 3] = [Service::IMessage, Service::Rcs, Service::Sms];
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which services a handle can be reached on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Capabilities {
+    /// Reachable over iMessage.
+    pub imessage: bool,
+    /// Reachable over RCS.
+    pub rcs: bool,
+    /// Reachable over SMS.
+    pub sms: bool,
+}
+
+impl Capabilities {
+    /// iMessage only (the default for email addresses).
+    pub const IMESSAGE_ONLY: Capabilities = Capabilities {
+        imessage: true,
+        rcs: false,
+        sms: false,
+    };
+    /// Every service.
+    pub const ALL: Capabilities = Capabilities {
+        imessage: true,
+        rcs: true,
+        sms: true,
+    };
+    /// No service at all: the handle cannot be messaged.
+    pub const NONE: Capabilities = Capabilities {
+        imessage: false,
+        rcs: false,
+        sms: false,
+    };
+
+    /// The sandbox's default for a handle, chosen so that tests can pick
+    /// handles by their shape:
+    ///
+    /// - an email address: iMessage only;
+    /// - a phone number ending in an even digit: iMessage and SMS;
+    /// - a phone number ending in an odd digit: RCS and SMS.
+    pub fn default_for(handle: &str) -> Capabilities {
+        if handle.contains('@') {
+            return Capabilities::IMESSAGE_ONLY;
+        }
+        let even = handle
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_digit() && (b - b'0') % 2 == 0);
+        Capabilities {
+            imessage: even,
+            rcs: !even,
+            sms: true,
+        }
+    }
+
+    /// True when `service` reaches the handle.
+    pub fn supports(self, service: Service) -> bool {
+        match service {
+            Service::IMessage => self.imessage,
+            Service::Rcs => self.rcs,
+            Service::Sms => self.sms,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Line {
+    pub id: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub id: String,
+    pub handle: String,
+    pub joined_at: String,
+    pub left_at: Option<String>,
+    /// `active`, `left` or `removed`.
+    pub status: &'static str,
+    pub is_me: bool,
+}
+
+impl Member {
+    pub fn active(&self) -> bool {
+        self.status == "active"
+    }
+
+    pub fn json(&self, service: Service) -> Value {
+        json!({
+            "id": self.id,
+            "handle": self.handle,
+            "joined_at": self.joined_at,
+            "service": service.as_str(),
+            "is_me": self.is_me,
+            "left_at": self.left_at,
+            "status": self.status,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Chat {
+    pub seq: u64,
+    pub id: String,
+    pub line: String,
+    pub members: Vec<Member>,
+    pub service: Service,
+    pub is_group: bool,
+    pub display_name: Option<String>,
+    pub icon: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub typing: bool,
+}
+
+impl Chat {
+    pub fn me(&self) -> &Member {
+        self.members
+            .iter()
+            .find(|m| m.is_me)
+            .expect("every chat has the account's line as a member")
+    }
+
+    pub fn me_active(&self) -> bool {
+        self.me().active()
+    }
+
+    pub fn active_count(&self) -> usize {
+        self.members.iter().filter(|m| m.active()).count()
+    }
+
+    pub fn active_member(&self, handle: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|m| m.active() && m.handle == handle)
+    }
+
+    /// Handles of the other active members, sorted: the recipient set.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| m.active() && !m.is_me)
+            .map(|m| m.handle.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn health(&self) -> Value {
+        json!({
+            "doc_url": "https://docs.linqapp.com/channel/imessage/guides/chat-health",
+            "status": "HEALTHY",
+            "updated_at": self.updated_at,
+        })
+    }
+
+    pub fn handles_json(&self) -> Vec<Value> {
+        self.members.iter().map(|m| m.json(self.service)).collect()
+    }
+
+    /// The `Chat` schema.
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "display_name": self.display_name,
+            "handles": self.handles_json(),
+            "health_status": self.health(),
+            "is_archived": false,
+            "is_group": self.is_group,
+            "group_chat_icon": self.icon,
+            "service": self.service.as_str(),
+        })
+    }
+
+    /// `ChatCreatedWebhookEventData`.
+    pub fn created_event(&self) -> Value {
+        json!({
+            "id": self.id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "display_name": self.display_name,
+            "handles": self.handles_json(),
+            "health_status": self.health(),
+            "is_group": self.is_group,
+            "service": self.service.as_str(),
+        })
+    }
+
+    /// `MessageEventV2Chat`.
+    pub fn event_chat(&self) -> Value {
+        json!({
+            "id": self.id,
+            "health_status": self.health(),
+            "is_group": self.is_group,
+            "owner_handle": self.me().json(self.service),
+        })
+    }
+}
+
+/// Where an outbound message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Status {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    /// An inbound message (from someone else).
+    Received,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+            Status::Received => "received",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Reaction {
+    pub id: String,
+    pub part_index: usize,
+    pub kind: String,
+    pub custom_emoji: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Message {
+    pub seq: u64,
+    pub id: String,
+    pub chat_id: String,
+    /// Parts in their reply form, without reactions.
+    pub parts: Vec<Value>,
+    pub status: Status,
+    pub is_from_me: bool,
+    /// The sender's handle.
+    pub from: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub sent_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub read_at: Option<String>,
+    pub is_read: bool,
+    pub service: Service,
+    pub preferred_service: Option<String>,
+    pub reply_to: Option<Value>,
+    pub effect: Option<Value>,
+    pub idempotency_key: Option<String>,
+    pub reactions: Vec<Reaction>,
+}
+
+impl Message {
+    fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
+        let me = chat.me().json(chat.service);
+        self.parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let mut part = part.clone();
+                let reactions: Vec<Value> = self
+                    .reactions
+                    .iter()
+                    .filter(|r| r.part_index == i)
+                    .map(|r| {
+                        json!({
+                            "handle": me,
+                            "is_me": true,
+                            "type": r.kind,
+                            "id": r.id,
+                            "custom_emoji": r.custom_emoji,
+                        })
+                    })
+                    .collect();
+                if let Some(obj) = part.as_object_mut() {
+                    obj.insert(
+                        "reactions".into(),
+                        if reactions.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::Array(reactions)
+                        },
+                    );
+                }
+                part
+            })
+            .collect()
+    }
+
+    fn sender_json(&self, chat: &Chat) -> Value {
+        chat.members
+            .iter()
+            .find(|m| m.handle == self.from)
+            .map(|m| m.json(chat.service))
+            .unwrap_or(Value::Null)
+    }
+
+    /// The `Message` schema.
+    pub fn json(&self, chat: &Chat) -> Value {
+        json!({
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "delivery_status": self.status.as_str(),
+            "is_delivered": matches!(self.status, Status::Delivered | Status::Read | Status::Received),
+            "is_from_me": self.is_from_me,
+            "is_read": self.is_read,
+            "sent_at": self.sent_at,
+            "delivered_at": self.delivered_at,
+            "read_at": self.read_at,
+            "from": self.from,
+            "from_handle": self.sender_json(chat),
+            "parts": self.parts_with_reactions(chat),
+            "service": self.service.as_str(),
+            "preferred_service": self.preferred_service,
+            "reply_to": self.reply_to,
+            "effect": self.effect,
+        })
+    }
+
+    /// The `SentMessage` schema, as send replies carry it.
+    pub fn sent_json(&self, chat: &Chat) -> Value {
+        json!({
+            "id": self.id,
+            "created_at": self.created_at,
+            "delivery_status": self.status.as_str(),
+            "is_read": self.is_read,
+            "parts": self.parts_with_reactions(chat),
+            "sent_at": self.sent_at,
+            "delivered_at": self.delivered_at,
+            "from_handle": self.sender_json(chat),
+            "service": self.service.as_str(),
+            "preferred_service": self.preferred_service,
+            "reply_to": self.reply_to,
+            "effect": self.effect,
+        })
+    }
+
+    /// `MessageEventV2`, the `data` of the message.* events.
+    pub fn event_json(&self, chat: &Chat) -> Value {
+        let sender = chat
+            .members
+            .iter()
+            .find(|m| m.handle == self.from)
+            .map(|m| m.json(chat.service))
+            .unwrap_or_else(|| chat.me().json(chat.service));
+        json!({
+            "id": self.id,
+            "chat": chat.event_chat(),
+            "direction": if self.is_from_me { "outbound" } else { "inbound" },
+            "parts": self.parts,
+            "sender_handle": sender,
+            "service": self.service.as_str(),
+            "sent_at": self.sent_at,
+            "delivered_at": self.delivered_at,
+            "read_at": self.read_at,
+            "idempotency_key": self.idempotency_key,
+            "preferred_service": self.preferred_service,
+            "reply_to": self.reply_to,
+            "effect": self.effect,
+            "zero_retention": false,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    pub id: String,
+    pub secret: String,
+    pub target_url: String,
+    pub events: Vec<String>,
+    pub phone_numbers: Vec<String>,
+    pub is_active: bool,
+    pub routing_id_header: Option<String>,
+    pub routing_key_header: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Subscription {
+    /// The `WebhookSubscription` schema (no secret).
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "is_active": self.is_active,
+            "subscribed_events": self.events,
+            "target_url": self.target_url,
+            "phone_numbers": self.phone_numbers,
+            "routing_id_header": self.routing_id_header,
+            "routing_key_header": self.routing_key_header,
+        })
+    }
+
+    pub fn wants(&self, event_type: &str, line: Option<&str>) -> bool {
+        self.is_active
+            && self.events.iter().any(|e| e == event_type)
+            && (self.phone_numbers.is_empty()
+                || line.is_none_or(|l| self.phone_numbers.iter().any(|p| p == l)))
+    }
+}

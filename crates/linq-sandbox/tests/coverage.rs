@@ -1,0 +1,121 @@
+//! Every operation in the spec answers a well-formed request with its
+//! documented success status and a body that matches the reply schema.
+
+mod common;
+
+use common::{IMESSAGE, call, subscribe, text};
+use linq_sandbox::{Sandbox, spec};
+use serde_json::{Value, json};
+
+struct Fill(u64);
+
+impl spec::Filler for Fill {
+    fn uuid(&mut self) -> String {
+        self.0 += 1;
+        format!("00000000-0000-4000-8000-{:012x}", self.0)
+    }
+    fn now(&self) -> String {
+        "2026-02-03T00:00:00.000Z".into()
+    }
+    fn phone(&self) -> String {
+        "+12025550100".into()
+    }
+}
+
+/// An account with a five-member iMessage group, a message in it and a
+/// webhook subscription, so that operations on existing things have
+/// something to act on.
+async fn fixture() -> (Sandbox, String, String, String) {
+    let sb = Sandbox::new();
+    let chat = sb.create_chat(&IMESSAGE, "hello").unwrap();
+    let (_, list) = call(&sb, "GET", &format!("/v3/chats/{chat}/messages"), None).await;
+    let message = list["messages"][0]["id"].as_str().unwrap().to_owned();
+    let (sub, _) = subscribe(&sb, "https://example.com/fixture", &["message.sent"]).await;
+    (sb, chat, message, sub)
+}
+
+fn body_for(op: &spec::Operation, sb: &Sandbox) -> Option<Value> {
+    let line = sb.lines()[0].clone();
+    let special = match op.id.as_str() {
+        "chats.create" => json!({"from": line, "to": ["+12025550160"], "message": text("hi")}),
+        "messages.create" => json!({"to": ["+12025550160"], "message": text("hi")}),
+        "chats.messages.send" => json!({"message": text("hi")}),
+        "chats.participants.add" => json!({"handle": "+12025550162"}),
+        "chats.participants.remove" => json!({"handle": IMESSAGE[0]}),
+        "messages.add_reaction" => json!({"operation": "add", "type": "like"}),
+        "webhook_subscriptions.create" => {
+            json!({"target_url": "https://example.com/new", "subscribed_events": ["message.sent"]})
+        }
+        _ => {
+            let schema = op.request.as_ref()?;
+            return Some(spec::sample(schema, &mut Fill(1000)));
+        }
+    };
+    Some(special)
+}
+
+#[tokio::test]
+async fn every_operation_answers_2xx_with_a_schema_valid_body() {
+    let ops = spec::operations();
+    assert_eq!(ops.len(), 70);
+    let mut failures = Vec::new();
+    for op in ops {
+        // A fresh account per operation, so deletes do not disturb the rest.
+        let (sb, chat, message, sub) = fixture().await;
+        let mut path = op.path.clone();
+        for name in op.path_params() {
+            let value = match name {
+                "chatId" => chat.clone(),
+                "messageId" => message.clone(),
+                "subscriptionId" => sub.clone(),
+                "phoneNumber" | "handle" => "%2B12025550100".to_owned(),
+                "provider" => "stripe".to_owned(),
+                "experience" => "sample".to_owned(),
+                _ => "00000000-0000-4000-8000-00000000abcd".to_owned(),
+            };
+            path = path.replace(&format!("{{{name}}}"), &value);
+        }
+        let query: Vec<String> = op
+            .query
+            .iter()
+            .filter(|(_, required, _)| *required)
+            .map(|(name, _, _)| format!("{name}=%2B12025550100"))
+            .collect();
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
+        let body = body_for(op, &sb);
+        let (status, reply) = call(&sb, op.method.as_str(), &path, body.clone()).await;
+        if status != op.status {
+            failures.push(format!(
+                "{} {} {}: {status} (want {}) {reply} for body {body:?}",
+                op.id, op.method, path, op.status
+            ));
+            continue;
+        }
+        match &op.response {
+            Some(schema) => {
+                if let Err(e) = spec::check(&reply, schema) {
+                    failures.push(format!("{}: reply does not match the schema: {e}", op.id));
+                }
+            }
+            None => {
+                if !reply.is_null() {
+                    failures.push(format!("{}: expected no body, got {reply}", op.id));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn samples_match_their_own_schemas() {
+    let schemas = spec::document()["components"]["schemas"]
+        .as_object()
+        .unwrap();
+    for (name, schema) in schemas {
+        let value = spec::sample(schema, &mut Fill(0));
+        spec::check(&value, schema).unwrap_or_else(|e| panic!("{name}: {e}\n{value:#}"));
+    }
+}
