@@ -7,6 +7,7 @@ mod ci;
 mod codegen;
 #[cfg(feature = "sdk")]
 mod coverage;
+mod sandbox_story;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -14,7 +15,9 @@ commands:
   bench      run the benchmarks (release); --build-cost adds clean build times
   ci         run what CI runs: fmt, clippy, tests, docs
   codegen    regenerate models and operations from spec/linq-api-v3.json
-  coverage   report operations and webhook event types covered by the SDK";
+  coverage   report operations and webhook event types covered by the SDK
+  sandbox-story
+             run the story with the official Python SDK against the sandbox";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         "codegen" => codegen::run(rest),
         #[cfg(feature = "sdk")]
         "coverage" => coverage::run(rest),
+        "sandbox-story" => sandbox_story::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
