@@ -451,40 +451,40 @@ impl State {
                 self.member_leaves(&chat, &me, "left", &now);
             }
             Pending::Rename { chat, name } => {
-                let Ok(i) = self.chat_index(&chat) else {
-                    return;
-                };
-                let c = &mut self.chats[i];
-                let old = c.display_name.replace(name.clone());
-                c.updated_at = now.clone();
-                let data = json!({
-                    "chat_id": chat,
-                    "updated_at": now,
-                    "changed_by_handle": c.me().json(c.service),
-                    "new_value": name,
-                    "old_value": old,
+                self.change_group(&chat, "chat.group_name_updated", name, &now, |c| {
+                    &mut c.display_name
                 });
-                let line = c.line.clone();
-                self.emit("chat.group_name_updated", Some(line), data);
             }
             Pending::Icon { chat, url } => {
-                let Ok(i) = self.chat_index(&chat) else {
-                    return;
-                };
-                let c = &mut self.chats[i];
-                let old = c.icon.replace(url.clone());
-                c.updated_at = now.clone();
-                let data = json!({
-                    "chat_id": chat,
-                    "updated_at": now,
-                    "changed_by_handle": c.me().json(c.service),
-                    "new_value": url,
-                    "old_value": old,
-                });
-                let line = c.line.clone();
-                self.emit("chat.group_icon_updated", Some(line), data);
+                self.change_group(&chat, "chat.group_icon_updated", url, &now, |c| &mut c.icon);
             }
         }
+    }
+
+    /// Sets one of a group's settings and emits the event announcing it.
+    fn change_group(
+        &mut self,
+        chat: &str,
+        event: &str,
+        value: String,
+        now: &str,
+        field: fn(&mut Chat) -> &mut Option<String>,
+    ) {
+        let Ok(i) = self.chat_index(chat) else {
+            return;
+        };
+        let c = &mut self.chats[i];
+        let old = field(c).replace(value.clone());
+        c.updated_at = now.to_owned();
+        let data = json!({
+            "chat_id": chat,
+            "updated_at": now,
+            "changed_by_handle": c.me().json(c.service),
+            "new_value": value,
+            "old_value": old,
+        });
+        let line = c.line.clone();
+        self.emit(event, Some(line), data);
     }
 
     fn member_leaves(&mut self, chat: &str, handle: &str, status: &'static str, now: &str) {
