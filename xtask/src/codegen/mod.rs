@@ -7,6 +7,7 @@
 //! test does the same inside `cargo test`.
 
 mod client;
+mod conformance;
 mod models;
 mod names;
 mod ops;
@@ -70,6 +71,18 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         serde_json::from_str(&text).map_err(|e| format!("{rel}: {e}"))
     };
     let api = spec::load(&read(SPEC)?, &read(SUPPLEMENT)?);
+    let (missing, unused) = models::unwritten_docs(&api);
+    if !missing.is_empty() || !unused.is_empty() {
+        let list = |what: &str, keys: &[String]| match keys {
+            [] => String::new(),
+            _ => format!("\n{what}:\n  {}", keys.join("\n  ")),
+        };
+        return Err(format!(
+            "xtask/src/codegen/docs.json is out of step with the spec{}{}",
+            list("no doc line yet (write one in our own words)", &missing),
+            list("entries that match nothing (remove them)", &unused),
+        ));
+    }
     let mut files = vec![(
         "crates/linq-types/src/models/mod.rs".to_owned(),
         models::generate(&api),
@@ -82,6 +95,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
     files.push(("crates/linq-types/tests/samples.rs".to_owned(), test));
+    files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
     let mut files: Vec<(String, String)> = files
         .into_iter()
         .map(|(p, text)| {

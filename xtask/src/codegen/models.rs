@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use super::names::{field_ident, pascal, prose, sentence, variant_ident};
 use super::spec::{Api, Def, Field, Role, Schema, Ty};
@@ -133,11 +134,13 @@ impl<'a> Docs<'a> {
         Self { roles, api }
     }
 
-    /// A doc for a class: a hand-written one, or from what uses its members.
+    /// A doc for a class: a written one (`docs.json`, then `tables`), with
+    /// what uses its members when that is short; else from what uses them.
     pub fn type_doc(&self, rust: &str, members: &[String]) -> String {
-        if let Some(d) = tables::type_doc(rust) {
-            return d.to_owned();
-        }
+        let written = written()
+            .get(rust)
+            .map(String::as_str)
+            .or_else(|| tables::type_doc(rust));
         let mut lines: Vec<String> = Vec::new();
         for m in members {
             for l in self.roles.get(m).into_iter().flatten() {
@@ -145,6 +148,12 @@ impl<'a> Docs<'a> {
                     lines.push(l.clone());
                 }
             }
+        }
+        if let Some(w) = written {
+            return match lines.len() {
+                1..=3 => format!("{w}\n\n{}", lines.join(" ")),
+                _ => w.to_owned(),
+            };
         }
         if lines.len() > 3 {
             let n = lines.len();
@@ -167,20 +176,76 @@ impl<'a> Docs<'a> {
     }
 }
 
-fn field_doc(owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
-    let mut d = tables::field_doc(&f.wire)
+/// The project's own one-line docs (`docs.json`), keyed by canonical type
+/// name (`Chat`) and `Type.wire_field` (`Chat.display_name`).
+fn written() -> &'static BTreeMap<String, String> {
+    static DOCS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let mut m: BTreeMap<String, String> =
+            serde_json::from_str(include_str!("docs.json")).expect("codegen/docs.json");
+        m.remove("_about");
+        m
+    })
+}
+
+/// `docs.json` keys the generated models need but lack (every struct field;
+/// every struct, enum and union without a `tables::type_doc`), and keys
+/// that match nothing. Both empty, or codegen fails.
+pub fn unwritten_docs(api: &Api) -> (Vec<String>, Vec<String>) {
+    let docs = written();
+    let mut needed = BTreeSet::new();
+    let mut missing = Vec::new();
+    for (rust, members) in &api.classes {
+        let fields = match &api.schemas[&members[0]].def {
+            Def::Struct { fields, .. } => fields.as_slice(),
+            Def::Enum { .. } | Def::Union { .. } => &[],
+            _ => continue,
+        };
+        needed.insert(rust.clone());
+        if !docs.contains_key(rust) && tables::type_doc(rust).is_none() {
+            missing.push(rust.clone());
+        }
+        for f in fields {
+            let key = format!("{rust}.{}", f.wire);
+            if !docs.contains_key(&key) {
+                missing.push(key.clone());
+            }
+            needed.insert(key);
+        }
+    }
+    let unused = docs
+        .keys()
+        .filter(|k| !needed.contains(*k))
+        .cloned()
+        .collect();
+    (missing, unused)
+}
+
+fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
+    let mut d = written()
+        .get(&format!("{rust}.{}", f.wire))
+        .map(String::as_str)
+        .or_else(|| tables::field_doc(&f.wire))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{}.", sentence(&f.wire)));
     if f.format.as_deref() == Some("date-time") && !d.contains("RFC 3339") {
-        d.pop();
-        d += " (RFC 3339).";
+        // after the first clause: "When it expires (RFC 3339); absent if never."
+        let at = d.find(';').unwrap_or(d.trim_end_matches('.').len());
+        d.insert_str(at, " (RFC 3339)");
     }
     if let Some(k) = &f.konst {
         d += &format!(" Always `{k}`.");
     }
     let mut out = vec![d];
     let extra = out.len();
+    // not addresses: a contact card name's old/new value, a street address
+    let not_handle = matches!(
+        (rust, f.wire.as_str()),
+        ("AccountEventFieldChange", "from" | "to")
+            | ("GetChatLocationResponseDataFeatureProperties", "address")
+    );
     let handle_like = matches!(f.ty, Ty::Str)
+        && !not_handle
         && (tables::is_handle(owner, &f.wire)
             || f.wire.ends_with("handle")
             || f.wire == "recipient_phone");
@@ -203,7 +268,7 @@ fn field_doc(owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
 }
 
 fn doc(out: &mut String, lines: &[String]) {
-    for l in lines {
+    for l in lines.iter().flat_map(|l| l.split('\n')) {
         if l.is_empty() {
             out.push_str("///\n");
         } else {
@@ -327,7 +392,7 @@ fn emit_struct(
     let _ = writeln!(out, "pub struct {rust} {{");
     for (f, h) in fields.iter().zip(&holds) {
         let ident = field_ident(&f.wire);
-        doc(out, &field_doc(spec, f, role, *h));
+        doc(out, &field_doc(rust, spec, f, role, *h));
         let mut serde = Vec::new();
         if ident.trim_start_matches("r#") != f.wire {
             serde.push(format!("rename = \"{}\"", f.wire));
@@ -524,4 +589,18 @@ fn emit_union(
         );
     }
     out.push_str("    }\n}\n\n");
+}
+
+#[cfg(test)]
+mod tests {
+    /// One short sentence each: codegen appends to them (" (RFC 3339)", " Always `x`.").
+    #[test]
+    fn written_docs_are_one_short_line() {
+        for (k, v) in super::written() {
+            assert!(
+                v.ends_with('.') && !v.contains('\n') && v.chars().count() <= 100,
+                "docs.json {k}: one line under 100 characters, ending in a period: {v:?}"
+            );
+        }
+    }
 }

@@ -26,10 +26,10 @@ pub(crate) use support::{open_enum, tagged_union};
 /// Reply to a request the server queued: a note, a state and a trace id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AcceptedResponse {
-    /// Message.
+    /// A short note from the server about the queued request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Status.
+    /// The state the request was accepted in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The server's trace id for this request.
@@ -49,19 +49,19 @@ pub type ParticipantAddResponse = AcceptedResponse;
 /// Same shape as [`AcceptedResponse`] (the API's `ParticipantRemoveResponse`).
 pub type ParticipantRemoveResponse = AcceptedResponse;
 
-/// The `actor` of [`AccountEventData`].
+/// Who made an account change: a team member, an API token, Linq itself, or unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventActor {
-    /// Email.
+    /// The team member's email; set only when the actor is a team member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Identifier.
+    /// The team member's user id; set only when the actor is a team member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Name.
+    /// The team member's name; set only when the actor is a team member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Type.
+    /// What kind of actor made the change.
     #[serde(rename = "type")]
     pub kind: ActorKind,
 }
@@ -147,18 +147,18 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventDataActor = AccountEvent
 /// Same shape as [`AccountEventActor`] (the API's `ZeroDayRetentionUpdatedWebhookEventDataActor`).
 pub type ZeroDayRetentionUpdatedWebhookEventDataActor = AccountEventActor;
 
-/// The `api_token` of [`AccountEventData`].
+/// The API token an account event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventApiToken {
-    /// Expires at (RFC 3339).
+    /// When the token stops working (RFC 3339); absent or `null` if it never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    /// Identifier.
+    /// The token's id.
     pub id: String,
-    /// Name.
+    /// The token's name, if it was given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Token prefix.
+    /// The first characters of the token, safe to show.
     pub token_prefix: String,
 }
 
@@ -243,22 +243,22 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventDataApiToken = AccountEv
 /// Same shape as [`AccountEventApiToken`] (the API's `ZeroDayRetentionUpdatedWebhookEventDataAPIToken`).
 pub type ZeroDayRetentionUpdatedWebhookEventDataApiToken = AccountEventApiToken;
 
-/// The `change` of [`AccountEventData`].
+/// Before and after values on an update event; absent on create and delete events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AccountEventChange {
-    /// First name.
+    /// How the contact card's first name changed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<AccountEventFieldChange>,
-    /// The sending line or handle.
+    /// The old value, or `null` if there was none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<serde_json::Value>,
-    /// Image url.
+    /// How the contact card's photo URL changed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<AccountEventFieldChange>,
-    /// Last name.
+    /// How the contact card's last name changed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<AccountEventFieldChange>,
-    /// The recipients.
+    /// The new value, or `null` if it was cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<serde_json::Value>,
 }
@@ -344,17 +344,17 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventDataChange = AccountEven
 /// Same shape as [`AccountEventChange`] (the API's `ZeroDayRetentionUpdatedWebhookEventDataChange`).
 pub type ZeroDayRetentionUpdatedWebhookEventDataChange = AccountEventChange;
 
-/// The `contact_card` of [`AccountEventData`].
+/// The contact card an account event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventContactCard {
-    /// First name.
+    /// First name on the card.
     pub first_name: String,
-    /// Identifier.
+    /// The card's id.
     pub id: String,
-    /// Image url.
+    /// Photo URL on the card, or `null` when it has no photo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Last name.
+    /// Last name on the card, or `null` when it has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
@@ -445,44 +445,44 @@ pub type ZeroDayRetentionUpdatedWebhookEventDataContactCard = AccountEventContac
 /// The `data` of an account event (tokens, environments, subscriptions, team, contact cards).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventData {
-    /// Actor.
+    /// Who made the change.
     pub actor: AccountEventActor,
-    /// Api token.
+    /// The API token that changed, on token events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_token: Option<AccountEventApiToken>,
-    /// Change.
+    /// Old and new values, on update events only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<AccountEventChange>,
-    /// Contact card.
+    /// The contact card that changed, on contact card events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_card: Option<AccountEventContactCard>,
-    /// Environment.
+    /// The environment that changed, on environment events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<AccountEventEnvironment>,
-    /// Lines moved to production.
+    /// Lines returned to Production because an environment was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines_moved_to_production: Option<i64>,
-    /// Method.
+    /// How a team member signed in; only on `team_member.signed_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<SignInMethod>,
-    /// Occurred at (RFC 3339).
+    /// When the change took effect (RFC 3339).
     pub occurred_at: String,
-    /// Origin.
+    /// Where the change was made: dashboard, API or Linq.
     pub origin: AccountEventOrigin,
-    /// Phone number.
+    /// The line (E.164) the change concerns, on line events.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// Summary.
+    /// A human-readable label for display; its wording is not stable, so do not parse it.
     pub summary: String,
-    /// Team member.
+    /// The team member the event concerns, on team events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_member: Option<AccountEventTeamMember>,
-    /// Tokens revoked.
+    /// How many API tokens were revoked when an environment was deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens_revoked: Option<i64>,
-    /// Webhook subscription.
+    /// The webhook subscription that changed, on subscription events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_subscription: Option<AccountEventWebhookSubscription>,
 }
@@ -568,12 +568,12 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventData = AccountEventData;
 /// Same shape as [`AccountEventData`] (the API's `ZeroDayRetentionUpdatedWebhookEventData`).
 pub type ZeroDayRetentionUpdatedWebhookEventData = AccountEventData;
 
-/// The `environment` of [`AccountEventData`].
+/// An environment named in an account event (Production or one you created).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventEnvironment {
-    /// Name.
+    /// The environment's name, such as `Production`.
     pub name: String,
-    /// Type. Always `environment`.
+    /// Marks this object as an environment. Always `environment`.
     #[serde(rename = "type")]
     pub kind: String,
 }
@@ -661,17 +661,13 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventDataEnvironment = Accoun
 /// Same shape as [`AccountEventEnvironment`] (the API's `ZeroDayRetentionUpdatedWebhookEventDataEnvironment`).
 pub type ZeroDayRetentionUpdatedWebhookEventDataEnvironment = AccountEventEnvironment;
 
-/// The `first_name` of [`AccountEventChange`].
+/// Old and new value of one contact card field.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AccountEventFieldChange {
-    /// The sending line or handle.
-    ///
-    /// A plain string: the server may report senders that are not E.164 (short codes).
+    /// The field's old value, or `null` if it was empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// The recipients.
-    ///
-    /// A plain string: the server may report senders that are not E.164 (short codes).
+    /// The field's new value, or `null` if it was removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
@@ -932,7 +928,7 @@ pub type ZeroDayRetentionUpdatedWebhookEventDataChangeImageUrl = AccountEventFie
 pub type ZeroDayRetentionUpdatedWebhookEventDataChangeLastName = AccountEventFieldChange;
 
 open_enum! {
-/// The `origin` of [`AccountEventData`].
+/// Where an account change was made: the dashboard, the API, or by Linq.
     pub enum AccountEventOrigin {
         /// `dashboard`.
         Dashboard = "dashboard",
@@ -943,15 +939,15 @@ open_enum! {
     }
 }
 
-/// The `team_member` of [`AccountEventData`].
+/// The team member an account event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventTeamMember {
-    /// Identifier.
+    /// The member's user id.
     pub id: String,
-    /// Name.
+    /// The member's name, if they have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Role.
+    /// Role given to the member on joining; set only on `team_member.added`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<TeamMemberRole>,
 }
@@ -1038,15 +1034,15 @@ pub type WebhookSubscriptionTargetUrlChangedWebhookEventDataTeamMember = Account
 /// Same shape as [`AccountEventTeamMember`] (the API's `ZeroDayRetentionUpdatedWebhookEventDataTeamMember`).
 pub type ZeroDayRetentionUpdatedWebhookEventDataTeamMember = AccountEventTeamMember;
 
-/// The `webhook_subscription` of [`AccountEventData`].
+/// The webhook subscription an account event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventWebhookSubscription {
-    /// Events.
+    /// Which event types it delivers; set only on `webhook_subscription.created`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<String>>,
-    /// Identifier.
+    /// The subscription's id.
     pub id: String,
-    /// Target url.
+    /// Where it delivers, with any credentials, query and fragment stripped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
 }
@@ -1145,7 +1141,7 @@ pub type ZeroDayRetentionUpdatedWebhookEventDataWebhookSubscription =
     AccountEventWebhookSubscription;
 
 open_enum! {
-/// The `type` of [`AccountEventActor`].
+/// What kind of actor made an account change.
     pub enum ActorKind {
         /// `team_member`.
         TeamMember = "team_member",
@@ -1176,22 +1172,22 @@ pub type ApiTokenExpiryScheduledWebhookEvent = crate::webhooks::WebhookEnvelope<
 /// Payload of `api_token.renamed` webhook events.
 pub type ApiTokenRenamedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
-/// The `app_clip` of [`MessagePart`].
+/// A message part showing an App Clip card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppClipPartResponse {
-    /// Description.
+    /// Card summary Linq builds from the App Clip page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Image url.
+    /// Preview image of the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Reactions.
+    /// Reactions on this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
-    /// Title.
+    /// Card headline Linq builds from the App Clip page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Value.
+    /// Link to the App Clip that opens on tap.
     pub value: String,
 }
 
@@ -1201,14 +1197,16 @@ pub type MessagePartAppClipPartResponse = AppClipPartResponse;
 /// Same shape as [`AppClipPartResponse`] (the API's `SentMessagePartAppClipPartResponse`).
 pub type SentMessagePartAppClipPartResponse = AppClipPartResponse;
 
+/// A request for an upload slot: the file's name, type and size.
+///
 /// Body of `attachments.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentCreateParams {
-    /// Content type.
+    /// MIME type of the file to upload.
     pub content_type: SupportedContentType,
-    /// Filename.
+    /// File name the upload will carry.
     pub filename: String,
-    /// Size bytes.
+    /// Size of the file in bytes (100 MB at most).
     pub size_bytes: i64,
 }
 
@@ -1227,45 +1225,49 @@ impl AttachmentCreateParams {
     }
 }
 
+/// An upload slot: where to PUT the file and the id to send it by afterwards.
+///
 /// Reply to `attachments.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentCreateResponse {
-    /// Attachment id.
+    /// Id to reference the file by in media parts once uploaded.
     pub attachment_id: AttachmentId,
-    /// Download url.
+    /// Where the file can be fetched after upload; short-lived on the ephemeral tier.
     pub download_url: String,
-    /// Expires at (RFC 3339).
+    /// When `upload_url` stops accepting uploads, about 15 minutes from now (RFC 3339).
     pub expires_at: String,
-    /// Http method. Always `PUT`.
+    /// HTTP method to upload with. Always `PUT`.
     pub http_method: String,
-    /// Required headers.
+    /// Headers the upload request must carry exactly as given, or it is rejected.
     pub required_headers: BTreeMap<String, String>,
-    /// Upload url.
+    /// Presigned URL to PUT the raw file bytes to; treat it as opaque.
     pub upload_url: String,
 }
 
+/// An uploaded attachment: its name, type, size and where to download it.
+///
 /// Reply to `attachments.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRetrieveResponse {
-    /// Content type.
+    /// The file's MIME type.
     pub content_type: SupportedContentType,
-    /// When it was created (RFC 3339).
+    /// When the attachment was created (RFC 3339).
     pub created_at: String,
-    /// Download url.
+    /// Where to download the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
-    /// Filename.
+    /// The file's original name.
     pub filename: String,
-    /// Identifier.
+    /// The attachment's id.
     pub id: AttachmentId,
-    /// Size bytes.
+    /// Size of the file in bytes.
     pub size_bytes: i64,
-    /// Status.
+    /// Upload state; deprecated and due to be removed.
     pub status: AttachmentRetrieveResponseStatus,
 }
 
 open_enum! {
-/// The `status` of [`AttachmentRetrieveResponse`].
+/// Upload state of an attachment (deprecated field).
     pub enum AttachmentRetrieveResponseStatus {
         /// `pending`.
         Pending = "pending",
@@ -1276,16 +1278,18 @@ open_enum! {
     }
 }
 
+/// Filters for picking a sending line.
+///
 /// Query parameters of `available_number.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AvailableNumberRetrieveParams {
-    /// Exclude from.
+    /// Lines (E.164) not to pick, also left out of the vCard's backup numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_from: Option<Vec<Handle>>,
-    /// The recipients.
+    /// Intended recipients; an existing chat with them keeps the same line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<Handle>>,
-    /// Type.
+    /// Only pick a line of this kind (`RCS` or `iMessage`).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<LineType>,
 }
@@ -1315,33 +1319,37 @@ impl AvailableNumberRetrieveParams {
     }
 }
 
+/// The line picked for sending, with a vCard link to share it.
+///
 /// Reply to `available_number.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AvailableNumberRetrieveResponse {
-    /// Phone number.
+    /// The picked line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
-    /// Vcf url.
+    /// Expiring link to a vCard with this line first and your other lines as backups.
     pub vcf_url: String,
 }
 
+/// A chat background to set: a color, an animated style, or a photo.
+///
 /// Body of `chats.background.set`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackgroundSetParams {
-    /// Image url.
+    /// For `photo`: absolute `https` URL of a JPEG, PNG, HEIC or WebP image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Shades.
+    /// For a `custom` color: two hex colors, top then bottom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shades: Option<Vec<String>>,
-    /// Style.
+    /// For `dynamic`: which animation to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<BackgroundSetParamsStyle>,
-    /// Type.
+    /// Which kind of background.
     #[serde(rename = "type")]
     pub kind: BackgroundSetParamsType,
-    /// Variant.
+    /// For `color`: a named swatch, or `custom` to use `shades`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
@@ -1384,7 +1392,7 @@ impl BackgroundSetParams {
 }
 
 open_enum! {
-/// The `style` of [`BackgroundSetParams`].
+/// Animation of a dynamic chat background.
     pub enum BackgroundSetParamsStyle {
         /// `sky`.
         Sky = "sky",
@@ -1396,7 +1404,7 @@ open_enum! {
 }
 
 open_enum! {
-/// The `type` of [`BackgroundSetParams`].
+/// Kind of chat background: a color, an animation or a photo.
     pub enum BackgroundSetParamsType {
         /// `color`.
         Color = "color",
@@ -1408,7 +1416,7 @@ open_enum! {
 }
 
 open_enum! {
-/// The `interval` of [`PaymentEventData`].
+/// How often a subscription renews.
     pub enum BillingInterval {
         /// `day`.
         Day = "day",
@@ -1421,12 +1429,14 @@ open_enum! {
     }
 }
 
+/// A handle to block and an optional note why.
+///
 /// Body of `blocked_handles.block`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleBlockParams {
-    /// The address: an E.164 phone number or an email address.
+    /// What to block: E.164 number, email address, short code or sender id.
     pub handle: String,
-    /// Reason.
+    /// Free-text note on why it is blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -1447,38 +1457,44 @@ impl BlockedHandleBlockParams {
     }
 }
 
+/// The block that was recorded.
+///
 /// Reply to `blocked_handles.block`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleBlockResponse {
-    /// Blocked handle.
+    /// The handle now blocked.
     pub blocked_handle: BlockedHandleEntry,
 }
 
-/// The `blocked_handle` of [`BlockedHandleBlockResponse`].
+/// A blocked handle with when and why it was blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleEntry {
-    /// Blocked at (RFC 3339).
+    /// When it was blocked (RFC 3339).
     pub blocked_at: String,
-    /// The address: an E.164 phone number or an email address.
+    /// The blocked handle in normalized form.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Reason.
+    /// The note given when it was blocked, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
+/// Every handle you have blocked.
+///
 /// Reply to `blocked_handles.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleListResponse {
-    /// Blocked handles.
+    /// The blocked handles, newest first.
     pub blocked_handles: Vec<BlockedHandleEntry>,
 }
 
+/// A handle to unblock.
+///
 /// Body of `blocked_handles.unblock`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleUnblockParams {
-    /// The address: an E.164 phone number or an email address.
+    /// The handle to unblock, as it was blocked.
     pub handle: String,
 }
 
@@ -1491,12 +1507,14 @@ impl BlockedHandleUnblockParams {
     }
 }
 
+/// An address to check for iMessage or RCS support, and optionally the line to check from.
+///
 /// Body of `capability.check_i_message`. Body of `capability.check_RCS`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapabilityCheckParams {
-    /// Address.
+    /// Address to check; RCS checks take phone numbers only.
     pub address: Handle,
-    /// The sending line or handle.
+    /// Line to check from; one of yours is picked when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Handle>,
 }
@@ -1524,30 +1542,32 @@ pub type CapabilityCheckIMessageParams = CapabilityCheckParams;
 pub type CapabilityCheckRcsParams = CapabilityCheckParams;
 
 /// A conversation with one or more handles.
+///
+/// Reply to `chats.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
-    /// When it was created (RFC 3339).
+    /// When the chat was created (RFC 3339).
     pub created_at: String,
-    /// Display name.
+    /// The chat's name; defaults to the participants' handles joined by commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Group chat icon.
+    /// URL of the group icon, if the group has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_icon: Option<String>,
-    /// Handles.
+    /// Participants, including your own line; at least two.
     pub handles: Vec<ChatHandle>,
-    /// Health status.
+    /// Health of the chat (beta); many unhealthy chats put the line at risk.
     pub health_status: ChatHealthStatus,
-    /// Identifier.
+    /// The chat's id.
     pub id: ChatId,
-    /// Is archived.
+    /// Whether the chat is archived; deprecated and due to be removed.
     pub is_archived: bool,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// The network used.
+    /// The chat's network; single messages in it may travel on another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When it last changed (RFC 3339).
+    /// When the chat last changed (RFC 3339).
     pub updated_at: String,
 }
 
@@ -1559,41 +1579,43 @@ pub type ChatBackgroundUpdateFailedWebhookEvent =
 pub type ChatBackgroundUpdatedWebhookEvent =
     crate::webhooks::WebhookEnvelope<ChatBackgroundUpdatedWebhookEventData>;
 
+/// A chat's background changed: the new background and who set it.
+///
 /// The `data` of `chat.background_updated` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatBackgroundUpdatedWebhookEventData {
-    /// Actor handle.
+    /// Who changed it; `is_me` is set when it was your line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_handle: Option<ChatHandle>,
-    /// Background.
+    /// The new background.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<ChatBackgroundUpdatedWebhookEventDataBackground>,
-    /// Chat.
+    /// The chat whose background changed.
     pub chat: EventChat,
 }
 
-/// The `background` of [`ChatBackgroundUpdatedWebhookEventData`].
+/// A chat background as reported in an event; which fields are set depends on `type`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatBackgroundUpdatedWebhookEventDataBackground {
-    /// Image url.
+    /// For `photo`: Linq's copy of the image, not the URL it was set from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Shades.
+    /// For `color`: the two hex colors, top then bottom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shades: Option<Vec<String>>,
-    /// Style.
+    /// For `dynamic`: which animation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<ChatBackgroundUpdatedWebhookEventDataBackgroundStyle>,
-    /// Type.
+    /// Which kind of background.
     #[serde(rename = "type")]
     pub kind: BackgroundSetParamsType,
-    /// Variant.
+    /// For `color`: swatch name or `custom`; for `dynamic`: the variant of the style.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
 
 open_enum! {
-/// The `style` of [`ChatBackgroundUpdatedWebhookEventDataBackground`].
+/// Animation of a dynamic background, as reported in events.
     pub enum ChatBackgroundUpdatedWebhookEventDataBackgroundStyle {
         /// `sky`.
         Sky = "sky",
@@ -1606,17 +1628,19 @@ open_enum! {
     }
 }
 
+/// A new chat: the line to send from, the recipients and the first message.
+///
 /// Body of `chats.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCreateParams {
-    /// The sending line or handle.
+    /// Your line to send from, E.164.
     pub from: Handle,
-    /// Message.
+    /// The first message.
     pub message: MessageContentParam,
-    /// Override optout.
+    /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
-    /// The recipients.
+    /// Recipients, E.164 or email; one for a direct chat, several for a group.
     pub to: Vec<Handle>,
 }
 
@@ -1638,56 +1662,60 @@ impl ChatCreateParams {
     }
 }
 
+/// The chat that was created, with its first message.
+///
 /// Reply to `chats.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCreateResponse {
-    /// Chat.
+    /// The new chat.
     pub chat: ChatCreateResponseChat,
 }
 
-/// The `chat` of [`ChatCreateResponse`].
+/// A newly created chat and the message that opened it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCreateResponseChat {
-    /// Display name.
+    /// The chat's name; defaults to the participants' handles joined by commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Handles.
+    /// Participants, including your own line; at least two.
     pub handles: Vec<ChatHandle>,
-    /// Health status.
+    /// Health of the chat (beta).
     pub health_status: ChatHealthStatus,
-    /// Identifier.
+    /// The new chat's id.
     pub id: ChatId,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// Message.
+    /// The message that was sent to open the chat.
     pub message: SentMessage,
-    /// The network used.
+    /// The chat's network; single messages in it may travel on another.
     pub service: ServiceType,
 }
 
 /// Payload of `chat.created` webhook events.
 pub type ChatCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<ChatCreatedWebhookEventData>;
 
+/// A chat was created; same shape as fetching the chat.
+///
 /// The `data` of `chat.created` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCreatedWebhookEventData {
-    /// When it was created (RFC 3339).
+    /// When the chat was created (RFC 3339).
     pub created_at: String,
-    /// Display name.
+    /// The chat's name; defaults to the participants' handles joined by commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Handles.
+    /// Participants, including your own line; at least two.
     pub handles: Vec<ChatHandle>,
-    /// Health status.
+    /// Health of the chat (beta).
     pub health_status: ChatHealthStatus,
-    /// Identifier.
+    /// The chat's id.
     pub id: String,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// The network used.
+    /// The chat's network; single messages in it may travel on another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When it last changed (RFC 3339).
+    /// When the chat last changed (RFC 3339).
     pub updated_at: String,
 }
 
@@ -1707,21 +1735,23 @@ pub type ChatGroupNameUpdateFailedWebhookEvent =
 pub type ChatGroupNameUpdatedWebhookEvent =
     crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
 
+/// A group chat's name or icon changed: old and new values and who changed it.
+///
 /// The `data` of `chat.group_icon_updated` events. The `data` of `chat.group_name_updated` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatGroupUpdatedEventData {
-    /// Changed by handle.
+    /// Who made the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_by_handle: Option<ChatHandle>,
-    /// The chat.
+    /// The group chat that changed.
     pub chat_id: ChatId,
-    /// New value.
+    /// The new name or icon URL; `null` when it was removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_value: Option<String>,
-    /// Old value.
+    /// The previous name or icon URL; `null` when there was none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_value: Option<String>,
-    /// When it last changed (RFC 3339).
+    /// When the change happened (RFC 3339).
     pub updated_at: String,
 }
 
@@ -1734,38 +1764,38 @@ pub type ChatGroupNameUpdatedWebhookEventData = ChatGroupUpdatedEventData;
 /// A participant of a chat as the server reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatHandle {
-    /// The address: an E.164 phone number or an email address.
+    /// The participant's phone number (E.164) or email address.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Identifier.
+    /// Id of this participant entry.
     pub id: String,
-    /// Whether this handle is your own line.
+    /// Whether this is your own line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_me: Option<bool>,
-    /// Joined at (RFC 3339).
+    /// When the participant joined (RFC 3339).
     pub joined_at: String,
-    /// Left at (RFC 3339).
+    /// When the participant left, if they have (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_at: Option<String>,
-    /// Line type.
+    /// For your lines: `iMessage`, or `RCS` for a line that never sends iMessage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_type: Option<LineType>,
-    /// The network used.
+    /// The network this participant is reached on.
     pub service: ServiceType,
-    /// Status.
+    /// Whether the participant is still in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ParticipantStatus>,
 }
 
-/// The `health_status` of [`ChatCreateResponseChat`].
+/// How healthy a chat is (beta), with a link explaining the status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatHealthStatus {
-    /// Link to documentation about this value.
+    /// Link to the guide section for this status.
     pub doc_url: String,
-    /// Status.
+    /// The health bucket the chat is in.
     pub status: ChatHealthStatusStatus,
-    /// When it last changed (RFC 3339).
+    /// When the status last changed (RFC 3339).
     pub updated_at: String,
 }
 
@@ -1782,7 +1812,7 @@ pub type MessageEditedWebhookEventDataChatHealthStatus = ChatHealthStatus;
 pub type MessageEventV2ChatHealthStatus = ChatHealthStatus;
 
 open_enum! {
-/// The `status` of [`ChatHealthStatus`].
+/// Health bucket of a chat, from healthy to opted out.
     pub enum ChatHealthStatusStatus {
         /// `HEALTHY`.
         Healthy = "HEALTHY",
@@ -1795,19 +1825,21 @@ open_enum! {
     }
 }
 
+/// Filters and paging for listing chats.
+///
 /// Query parameters of `chats.list_chats`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChatListChatsParams {
-    /// Cursor from the previous page's `next_cursor`.
+    /// Cursor from the previous page's `next_cursor`; leave out for the first page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
-    /// The sending line or handle.
+    /// Only chats on this line (E.164); all lines when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Handle>,
-    /// Most items to return.
+    /// Most chats to return in one page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// The recipients.
+    /// Only chats that include this participant (E.164 or email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Handle>,
 }
@@ -1843,16 +1875,18 @@ impl ChatListChatsParams {
     }
 }
 
+/// A voice memo to send into a chat, by URL or by uploaded attachment.
+///
 /// Body of `chats.send_voicememo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChatSendVoicememoParams {
-    /// Attachment id.
+    /// Audio file uploaded earlier with `attachments.create`; give this or `voice_memo_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<AttachmentId>,
-    /// Override optout.
+    /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
-    /// Voice memo url.
+    /// Public HTTPS URL of the audio file; give this or `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_memo_url: Option<String>,
 }
@@ -1882,67 +1916,69 @@ impl ChatSendVoicememoParams {
     }
 }
 
+/// The voice memo message that was sent.
+///
 /// Reply to `chats.send_voicememo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatSendVoicememoResponse {
-    /// Voice memo.
+    /// The sent message.
     pub voice_memo: ChatSendVoicememoResponseVoiceMemo,
 }
 
-/// The `voice_memo` of [`ChatSendVoicememoResponse`].
+/// A sent voice memo message: chat, sender, recipients, status and the audio file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatSendVoicememoResponseVoiceMemo {
-    /// Chat.
+    /// The chat it was sent into.
     pub chat: ChatSendVoicememoResponseVoiceMemoChat,
-    /// When it was created (RFC 3339).
+    /// When the message was created (RFC 3339).
     pub created_at: String,
-    /// The sending line or handle.
+    /// The line that sent it.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub from: String,
-    /// Identifier.
+    /// The message's id.
     pub id: String,
-    /// The network used.
+    /// The network it went out on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// Status.
+    /// Where the message is in its delivery.
     pub status: String,
-    /// The recipients.
+    /// Recipients' phone numbers or emails.
     pub to: Vec<String>,
-    /// Voice memo.
+    /// The audio file.
     pub voice_memo: ChatSendVoicememoResponseVoiceMemoVoiceMemo,
 }
 
-/// The `chat` of [`ChatSendVoicememoResponseVoiceMemo`].
+/// The chat a voice memo was sent into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatSendVoicememoResponseVoiceMemoChat {
-    /// Handles.
+    /// Participants of the chat.
     pub handles: Vec<ChatHandle>,
-    /// Identifier.
+    /// The chat's id.
     pub id: ChatId,
-    /// Is active.
+    /// Whether the chat is still active.
     pub is_active: bool,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// The network used.
+    /// The chat's network.
     pub service: ServiceType,
 }
 
-/// The `voice_memo` of [`ChatSendVoicememoResponseVoiceMemo`].
+/// The audio file of a sent voice memo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatSendVoicememoResponseVoiceMemoVoiceMemo {
-    /// Duration ms.
+    /// Length of the recording in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
-    /// Filename.
+    /// The file's original name.
     pub filename: String,
-    /// Identifier.
+    /// The attachment's id.
     pub id: String,
-    /// Mime type.
+    /// MIME type of the recording.
     pub mime_type: String,
-    /// Size bytes.
+    /// Size of the file in bytes.
     pub size_bytes: i64,
-    /// Url.
+    /// Where to download the recording.
     pub url: String,
 }
 
@@ -1954,14 +1990,16 @@ pub type ChatTypingIndicatorStartedWebhookEvent =
 pub type ChatTypingIndicatorStoppedWebhookEvent =
     crate::webhooks::WebhookEnvelope<TypingIndicatorEventData>;
 
+/// A change to a chat's background, group name or group icon failed.
+///
 /// The `data` of `chat.background_update_failed` events. The `data` of `chat.group_icon_update_failed` events. The `data` of `chat.group_name_update_failed` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatUpdateFailedEventData {
-    /// The chat.
+    /// The chat that could not be changed.
     pub chat_id: ChatId,
-    /// Error code.
+    /// Linq error code for the failure.
     pub error_code: i64,
-    /// Failed at (RFC 3339).
+    /// When the failure was detected (RFC 3339).
     pub failed_at: String,
 }
 
@@ -1974,13 +2012,15 @@ pub type ChatGroupIconUpdateFailedWebhookEventData = ChatUpdateFailedEventData;
 /// Same shape as [`ChatUpdateFailedEventData`] (the API's `ChatGroupNameUpdateFailedWebhookEventData`).
 pub type ChatGroupNameUpdateFailedWebhookEventData = ChatUpdateFailedEventData;
 
+/// New name or icon for a group chat.
+///
 /// Body of `chats.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChatUpdateParams {
-    /// Display name.
+    /// Rename the chat; only group chats can be renamed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Group chat icon.
+    /// URL of an image to use as the group icon; group chats only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_icon: Option<String>,
 }
@@ -2004,13 +2044,15 @@ impl ChatUpdateParams {
     }
 }
 
+/// The server's acknowledgement of a chat update.
+///
 /// Reply to `chats.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChatUpdateResponse {
-    /// The chat.
+    /// The chat being updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Status.
+    /// The state the update was accepted in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
@@ -2022,19 +2064,21 @@ pub type ConnectionCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<Paymen
 pub type ConnectionRevokedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// A line's contact card: name and photo.
+///
+/// Reply to `contact_card.update`. Reply to `contact_card.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactCard {
-    /// First name.
+    /// First name on the card.
     pub first_name: String,
-    /// Image url.
+    /// Photo URL on the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Is active.
+    /// Whether the card was applied to the line's device.
     pub is_active: bool,
-    /// Last name.
+    /// Last name on the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// Phone number.
+    /// The line the card belongs to.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
@@ -2046,18 +2090,20 @@ pub type ContactCardRetrieveResponseContactCard = ContactCard;
 /// Same shape as [`ContactCard`] (the API's `SetContactCard`).
 pub type SetContactCard = ContactCard;
 
+/// A contact card to set up for one of your lines.
+///
 /// Body of `contact_card.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactCardCreateParams {
-    /// First name.
+    /// First name to show.
     pub first_name: String,
-    /// Image url.
+    /// URL of the photo to show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Last name.
+    /// Last name to show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// Phone number.
+    /// Your line (E.164) the card is for.
     pub phone_number: Handle,
 }
 
@@ -2095,30 +2141,34 @@ pub type ContactCardDeletedWebhookEvent = crate::webhooks::WebhookEnvelope<Accou
 pub type ContactCardReceivedWebhookEvent =
     crate::webhooks::WebhookEnvelope<ContactCardReceivedWebhookEventData>;
 
+/// A contact shared their card with one of your lines; sent per person, not per chat.
+///
 /// The `data` of `contact_card.received` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactCardReceivedWebhookEventData {
-    /// First name.
+    /// First name on the shared card.
     pub first_name: String,
-    /// Last name.
+    /// Last name on the shared card; may be empty.
     pub last_name: String,
-    /// Media url.
+    /// The contact's photo on Linq's CDN; `null` if none was shared or it could not be fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
-    /// Owner handle.
+    /// Your line the card was shared with.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub owner_handle: String,
-    /// Who sent it.
+    /// Phone number or email the card came from.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub sender_handle: String,
 }
 
+/// Which line's contact card to fetch.
+///
 /// Query parameters of `contact_card.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ContactCardRetrieveParams {
-    /// Phone number.
+    /// Only the card of this line (E.164); all your cards when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Handle>,
 }
@@ -2136,23 +2186,27 @@ impl ContactCardRetrieveParams {
     }
 }
 
+/// Your lines' contact cards.
+///
 /// Reply to `contact_card.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactCardRetrieveResponse {
-    /// Contact cards.
+    /// The cards.
     pub contact_cards: Vec<ContactCard>,
 }
 
+/// New values for a contact card; fields left out keep their value.
+///
 /// Body of `contact_card.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ContactCardUpdateParams {
-    /// First name.
+    /// New first name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// Image url.
+    /// New photo URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Last name.
+    /// New last name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
@@ -2182,10 +2236,12 @@ impl ContactCardUpdateParams {
     }
 }
 
+/// Which line's contact card to update.
+///
 /// Query parameters of `contact_card.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactCardUpdateParamsQuery {
-    /// Phone number.
+    /// The line (E.164) whose card to update.
     pub phone_number: Handle,
 }
 
@@ -2223,12 +2279,12 @@ pub type ErrorResponse = crate::ErrorResponse;
 /// The chat an event happened in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventChat {
-    /// Identifier.
+    /// The chat's id.
     pub id: ChatId,
     /// Whether the chat is a group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_group: Option<bool>,
-    /// Owner handle.
+    /// Your line in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_handle: Option<ChatHandle>,
 }
@@ -2260,16 +2316,18 @@ pub type PollVoteAddedWebhookEventDataChat = EventChat;
 /// Same shape as [`EventChat`] (the API's `PollVoteRemovedWebhookEventDataChat`).
 pub type PollVoteRemovedWebhookEventDataChat = EventChat;
 
+/// An experience you can invoke, with its actions.
+///
 /// Reply to `experiences.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Experience {
-    /// Actions.
+    /// What you can ask the experience to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<ExperienceAction>>,
-    /// Display name.
+    /// Name to show for the experience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Experience.
+    /// The name to invoke it by, such as `agentpay`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<String>,
 }
@@ -2280,16 +2338,16 @@ pub type ExperienceListResponseExperience = Experience;
 /// Same shape as [`Experience`] (the API's `ExperienceRetrieveResponse`).
 pub type ExperienceRetrieveResponse = Experience;
 
-/// The `actions` of [`Experience`].
+/// One action of an experience and the fields it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExperienceAction {
-    /// Fields.
+    /// Fields the action accepts in `params`, by exact name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, ExperienceActionField>>,
-    /// Name.
+    /// The action's name, such as `attach_card`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Summary.
+    /// What the action does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }
@@ -2300,16 +2358,16 @@ pub type ExperienceListResponseExperienceAction = ExperienceAction;
 /// Same shape as [`ExperienceAction`] (the API's `ExperienceRetrieveResponseAction`).
 pub type ExperienceRetrieveResponseAction = ExperienceAction;
 
-/// The `fields` of [`ExperienceAction`].
+/// One field an experience action accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExperienceActionField {
-    /// Max.
+    /// Longest allowed value, for strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
-    /// Required.
+    /// Whether the field must be given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// Type.
+    /// Kind of value the field takes.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ExperienceRetrieveResponseActionFieldsType>,
 }
@@ -2320,22 +2378,24 @@ pub type ExperienceListResponseExperienceActionFields = ExperienceActionField;
 /// Same shape as [`ExperienceActionField`] (the API's `ExperienceRetrieveResponseActionFields`).
 pub type ExperienceRetrieveResponseActionFields = ExperienceActionField;
 
+/// The experiences enabled for your account.
+///
 /// Reply to `experiences.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExperienceListResponse {
-    /// Experiences.
+    /// The experiences; anything not listed is unsupported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experiences: Option<Vec<Experience>>,
 }
 
-/// The `experience` of [`MessageContentParam`].
+/// An experience action to send as a card: the experience, the action and its values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExperienceParam {
-    /// Action.
+    /// Which action to invoke, such as `attach_card`.
     pub action: String,
-    /// Name.
+    /// Which experience, such as `agentcard` or `agentpay`.
     pub name: String,
-    /// Params.
+    /// Values for the action's fields, keyed by field name; `url` fields must be absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -2364,7 +2424,7 @@ pub type MessageContentParamExperience = ExperienceParam;
 pub type MessageUpdateAppCardParamsExperience = ExperienceParam;
 
 open_enum! {
-/// The `type` of [`ExperienceActionField`].
+/// Kind of value an experience field takes: text, cents, integer or URL.
     pub enum ExperienceRetrieveResponseActionFieldsType {
         /// `string`.
         String = "string",
@@ -2377,88 +2437,92 @@ open_enum! {
     }
 }
 
+/// Locations shared in a chat, as GeoJSON.
+///
 /// Reply to `chats.location.retrieve`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetChatLocationResponse {
-    /// Data.
+    /// The shared locations.
     pub data: GetChatLocationResponseData,
     /// Whether the server reports success.
     pub success: bool,
 }
 
-/// The `data` of [`GetChatLocationResponse`].
+/// A GeoJSON collection of shared locations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetChatLocationResponseData {
-    /// Features.
+    /// One entry per person sharing.
     pub features: Vec<GetChatLocationResponseDataFeature>,
-    /// Type. Always `FeatureCollection`.
+    /// GeoJSON object type. Always `FeatureCollection`.
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-/// The `features` of [`GetChatLocationResponseData`].
+/// One person's shared location as a GeoJSON feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetChatLocationResponseDataFeature {
-    /// Geometry.
+    /// Where they are.
     pub geometry: GetChatLocationResponseDataFeatureGeometry,
-    /// Properties.
+    /// Who they are and the address.
     pub properties: GetChatLocationResponseDataFeatureProperties,
-    /// Type. Always `Feature`.
+    /// GeoJSON object type. Always `Feature`.
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-/// The `geometry` of [`GetChatLocationResponseDataFeature`].
+/// A GeoJSON point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetChatLocationResponseDataFeatureGeometry {
-    /// Coordinates.
+    /// Longitude then latitude.
     pub coordinates: Vec<f64>,
-    /// Type. Always `Point`.
+    /// GeoJSON geometry type. Always `Point`.
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-/// The `properties` of [`GetChatLocationResponseDataFeature`].
+/// Details of one shared location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetChatLocationResponseDataFeatureProperties {
-    /// Address.
-    ///
-    /// A plain string: the server may report senders that are not E.164 (short codes).
+    /// Street address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// The address: an E.164 phone number or an email address.
+    /// Who is sharing: phone number or email.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Locality.
+    /// City or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    /// When it last changed (RFC 3339).
+    /// When the location was last updated (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+/// Whether an address can be reached on the checked service.
+///
 /// Reply to `capability.check_i_message`. Reply to `capability.check_RCS`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandleCheckResponse {
-    /// Address.
+    /// The address that was checked.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub address: String,
-    /// Available.
+    /// Whether the address supports the service.
     pub available: bool,
-    /// Reason. Always `not_supported`.
+    /// Why it is unavailable; only on a negative result. Always `not_supported`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Selected service.
+    /// The service a message would use now, which may differ from the one checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_service: Option<String>,
 }
 
 /// A body naming one handle.
+///
+/// Body of `chats.location.stop`. Body of `chats.participants.add`. Body of `chats.participants.remove`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandleParams {
-    /// The address: an E.164 phone number or an email address.
+    /// Phone number (E.164) or email of the person.
     pub handle: Handle,
 }
 
@@ -2478,17 +2542,17 @@ pub type ParticipantAddParams = HandleParams;
 /// Same shape as [`HandleParams`] (the API's `ParticipantRemoveParams`).
 pub type ParticipantRemoveParams = HandleParams;
 
-/// The `app` of [`MessageEventV2PartSchemasIMessageAppPartResponse`].
+/// The iMessage app extension behind a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IMessageApp {
-    /// App store id.
+    /// The app's App Store id, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_store_id: Option<i64>,
-    /// Bundle id.
+    /// Bundle id of the Messages extension.
     pub bundle_id: String,
-    /// Name.
+    /// The app's display name.
     pub name: String,
-    /// Team id.
+    /// The app's 10-character Apple team id.
     pub team_id: String,
 }
 
@@ -2501,28 +2565,28 @@ pub type MessagePartIMessageAppPartResponseApp = IMessageApp;
 /// Same shape as [`IMessageApp`] (the API's `SentMessagePartIMessageAppPartResponseApp`).
 pub type SentMessagePartIMessageAppPartResponseApp = IMessageApp;
 
-/// The `layout` of [`IMessageAppPartResponse`].
+/// What an iMessage app card shows: labels and an optional image.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IMessageAppLayout {
-    /// Caption.
+    /// Main label, bold, top left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
-    /// Image subtitle.
+    /// Text under `image_title`, over the image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_subtitle: Option<String>,
-    /// Image title.
+    /// Bold text over the image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_title: Option<String>,
-    /// Image url.
+    /// Image shown across the top of the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Subcaption.
+    /// Second label, under `caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subcaption: Option<String>,
-    /// Trailing caption.
+    /// Label at the top right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_caption: Option<String>,
-    /// Trailing subcaption.
+    /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
 }
@@ -2533,28 +2597,28 @@ pub type MessagePartIMessageAppPartResponseLayout = IMessageAppLayout;
 /// Same shape as [`IMessageAppLayout`] (the API's `SentMessagePartIMessageAppPartResponseLayout`).
 pub type SentMessagePartIMessageAppPartResponseLayout = IMessageAppLayout;
 
-/// The `layout` of [`MessageContentParamPartIMessageAppPart`].
+/// What an iMessage app card shows; set at least one caption or the image.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IMessageAppLayoutParam {
-    /// Caption.
+    /// Main label, bold, top left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
-    /// Image subtitle.
+    /// Text under `image_title`, over the image; needs `image_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_subtitle: Option<String>,
-    /// Image title.
+    /// Bold text over the image; needs `image_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_title: Option<String>,
-    /// Image url.
+    /// URL of a JPEG, PNG, HEIF or WebP preview image; shown to everyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Subcaption.
+    /// Second label, under `caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subcaption: Option<String>,
-    /// Trailing caption.
+    /// Label at the top right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_caption: Option<String>,
-    /// Trailing subcaption.
+    /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
 }
@@ -2614,17 +2678,17 @@ pub type MessageContentParamPartIMessageAppPartLayout = IMessageAppLayoutParam;
 /// Same shape as [`IMessageAppLayoutParam`] (the API's `MessageUpdateAppCardParamsLayout`).
 pub type MessageUpdateAppCardParamsLayout = IMessageAppLayoutParam;
 
-/// The `app` of [`MessageContentParamPartIMessageAppPart`].
+/// The iMessage app extension to back a card with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IMessageAppParam {
-    /// App store id.
+    /// The app's App Store id; lets recipients without the app get it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_store_id: Option<i64>,
-    /// Bundle id.
+    /// Bundle id of the Messages extension; no `:` allowed.
     pub bundle_id: String,
-    /// Name.
+    /// The app's display name, shown when the card cannot be drawn.
     pub name: String,
-    /// Team id.
+    /// The app's 10-character Apple team id (upper case letters and digits).
     pub team_id: String,
 }
 
@@ -2656,20 +2720,20 @@ pub type MessageContentParamPartIMessageAppPartApp = IMessageAppParam;
 /// Same shape as [`IMessageAppParam`] (the API's `MessageUpdateAppCardParamsApp`).
 pub type MessageUpdateAppCardParamsApp = IMessageAppParam;
 
-/// The `imessage_app` of [`MessagePart`].
+/// A message part showing an iMessage app card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IMessageAppPartResponse {
-    /// App.
+    /// The iMessage app extension behind the card.
     pub app: IMessageApp,
-    /// Fallback text.
+    /// Text for places that cannot draw the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
-    /// Layout.
+    /// What the card shows.
     pub layout: IMessageAppLayout,
-    /// Reactions.
+    /// Reactions on this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
-    /// Url.
+    /// What the recipient's app opens on tap.
     pub url: String,
 }
 
@@ -2679,15 +2743,15 @@ pub type MessagePartIMessageAppPartResponse = IMessageAppPartResponse;
 /// Same shape as [`IMessageAppPartResponse`] (the API's `SentMessagePartIMessageAppPartResponse`).
 pub type SentMessagePartIMessageAppPartResponse = IMessageAppPartResponse;
 
-/// The `inline_stickers` of [`TextPartParam`].
+/// A sticker image set inside a text part in place of a range of characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InlineStickerParam {
-    /// Attachment id.
+    /// Sticker image uploaded earlier with `attachments.create`; give this or `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<AttachmentId>,
-    /// Range.
+    /// Characters `[start, end)` of the text it replaces, counted in UTF-16 units.
     pub range: Vec<i64>,
-    /// Url.
+    /// Linq `download_url` of an uploaded sticker image; give this or `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -2715,21 +2779,21 @@ impl InlineStickerParam {
     }
 }
 
-/// The `inline_stickers` of [`SchemasTextPartResponse`].
+/// A sticker image shown inside a text part, with its file details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InlineStickerResponse {
-    /// File name.
+    /// File name of the sticker image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
-    /// Identifier.
+    /// The sticker image's attachment id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Mime type.
+    /// The sticker image's MIME type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    /// Range.
+    /// Characters `[start, end)` of the text it covers, counted in UTF-16 units.
     pub range: Vec<i64>,
-    /// Url.
+    /// Where to download the image; time-limited for ephemeral attachments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -2737,37 +2801,37 @@ pub struct InlineStickerResponse {
 /// The `message` object of a `2025-01-01` message event.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LegacyMessage {
-    /// When it was created (RFC 3339).
+    /// When the message was created (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    /// Delivered at (RFC 3339).
+    /// When the message was delivered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// Effect.
+    /// The iMessage effect it was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<MessageEffect>,
-    /// Identifier.
+    /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<MessageId>,
-    /// Is delivered.
+    /// Whether the message has been delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_delivered: Option<bool>,
-    /// Is read.
+    /// Whether the message has been read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_read: Option<bool>,
-    /// The message content, in order.
+    /// The message's content, part by part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<MessageEventV2Part>>,
-    /// Read at (RFC 3339).
+    /// When the message was read (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
-    /// Reply to.
+    /// The message this one replies to, if it is a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageEventV2ReplyTo>,
-    /// Sent at (RFC 3339).
+    /// When the message was sent (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
-    /// When it last changed (RFC 3339).
+    /// When the message last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
@@ -2775,59 +2839,59 @@ pub struct LegacyMessage {
 /// The `data` of a message event in the `2025-01-01` payload format.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LegacyMessageEvent {
-    /// The chat.
+    /// The chat the message is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Delivered at (RFC 3339).
+    /// When the message was delivered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// The sending line or handle.
+    /// The sender's handle.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// From handle.
+    /// The sender as a full participant record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_handle: Option<ChatHandle>,
-    /// Key that makes retries of this send safe.
+    /// The idempotency key the message was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    /// Is from me.
+    /// Whether your line sent the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_from_me: Option<bool>,
     /// Whether the chat is a group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_group: Option<bool>,
-    /// Message.
+    /// The message itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<LegacyMessage>,
-    /// The message.
+    /// The message's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
-    /// The network asked for when sending.
+    /// The network the sender asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<MessageEventV2PreferredService>,
-    /// Read at (RFC 3339).
+    /// When the message was read (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
-    /// Received at (RFC 3339).
+    /// When the message was received (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    /// Recipient handle.
+    /// The recipient as a full participant record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_handle: Option<ChatHandle>,
-    /// Recipient phone.
+    /// The recipient's phone number.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_phone: Option<String>,
-    /// The network used.
+    /// The network the message travelled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
 }
 
 open_enum! {
-/// The `type` of [`AvailableNumberRetrieveParams`].
+/// Kind of line: `iMessage`, or `RCS` for an Android line that sends RCS and SMS only.
     pub enum LineType {
         /// `RCS`.
         Rcs = "RCS",
@@ -2836,10 +2900,10 @@ open_enum! {
     }
 }
 
-/// The `link` of [`MessageContentParamPart`].
+/// A link sent as a rich preview card; it must be the message's only part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkPartParam {
-    /// Value.
+    /// The URL to preview.
     pub value: String,
 }
 
@@ -2852,30 +2916,34 @@ impl LinkPartParam {
     }
 }
 
-/// The `link` of [`MessagePart`].
+/// A message part showing a rich link preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkPartResponse {
-    /// Reactions.
+    /// Reactions on this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
-    /// Value.
+    /// The previewed URL.
     pub value: String,
 }
 
+/// One page of chats.
+///
 /// Reply to `chats.list_chats`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListChatsPagination {
-    /// Chats.
+    /// The chats on this page.
     pub chats: Vec<Chat>,
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
+/// One page of messages.
+///
 /// Reply to `chats.messages.list`. Reply to `messages.list_messages_thread`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListMessagesPagination {
-    /// Messages.
+    /// The messages on this page.
     pub messages: Vec<Message>,
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2886,21 +2954,23 @@ pub struct ListMessagesPagination {
 pub type LocationSharingStartedWebhookEvent =
     crate::webhooks::WebhookEnvelope<LocationSharingStartedWebhookEventData>;
 
+/// A contact began sharing their location with one of your lines.
+///
 /// The `data` of `location.sharing.started` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationSharingStartedWebhookEventData {
-    /// Began at (RFC 3339).
+    /// When sharing began, or when it was first seen if the device gave no time (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<String>,
-    /// The chat.
+    /// The chat the share was first sent to; the location is per contact, not per chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Ends at (RFC 3339).
+    /// When sharing expires (RFC 3339); `null` when it has no end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<String>,
-    /// Shared by.
+    /// Phone number of the contact sharing their location.
     pub shared_by: String,
-    /// Shared with.
+    /// Your line that receives the location.
     pub shared_with: String,
 }
 
@@ -2908,33 +2978,35 @@ pub struct LocationSharingStartedWebhookEventData {
 pub type LocationSharingStoppedWebhookEvent =
     crate::webhooks::WebhookEnvelope<LocationSharingStoppedWebhookEventData>;
 
+/// A contact stopped sharing their location with one of your lines.
+///
 /// The `data` of `location.sharing.stopped` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationSharingStoppedWebhookEventData {
-    /// Began at (RFC 3339).
+    /// When the share began, as on its started event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<String>,
-    /// The chat.
+    /// The chat the share was first sent to, as on its started event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Ended at (RFC 3339).
+    /// When sharing was seen to stop (RFC 3339).
     pub ended_at: String,
-    /// Shared by.
+    /// Phone number of the contact who stopped sharing.
     pub shared_by: String,
-    /// Shared with.
+    /// Your line that was receiving the location.
     pub shared_with: String,
 }
 
-/// The `media` of [`MessageContentParamPart`].
+/// A file to send: by public URL or by an uploaded attachment id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MediaPartParam {
-    /// Attachment id.
+    /// File uploaded earlier with `attachments.create`; give this or `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<AttachmentId>,
-    /// Sticker.
+    /// Send an image as a peelable sticker instead of a photo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticker: Option<bool>,
-    /// Url.
+    /// Public HTTPS URL of the file, fetched by the server (10 MB at most); or use `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -2964,104 +3036,108 @@ impl MediaPartParam {
     }
 }
 
-/// The `media` of [`MessagePart`].
+/// A message part holding a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaPartResponse {
-    /// Filename.
+    /// The file's original name.
     pub filename: String,
-    /// Identifier.
+    /// The attachment's id.
     pub id: AttachmentId,
-    /// Mime type.
+    /// The file's MIME type.
     pub mime_type: String,
-    /// Reactions.
+    /// Reactions on this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
-    /// Size bytes.
+    /// Size of the file in bytes.
     pub size_bytes: i64,
-    /// Url.
+    /// Presigned download URL, valid for about an hour.
     pub url: String,
 }
 
 /// A message in a chat, with its parts and delivery state.
+///
+/// Reply to `messages.retrieve`. Reply to `messages.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
-    /// The chat.
+    /// The chat the message is in.
     pub chat_id: ChatId,
-    /// When it was created (RFC 3339).
+    /// When the message was created (RFC 3339).
     pub created_at: String,
-    /// Delivered at (RFC 3339).
+    /// When the message was delivered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// Delivery status.
+    /// Where the message is in its delivery.
     pub delivery_status: MessageDeliveryStatus,
-    /// Effect.
+    /// The iMessage effect it was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<MessageEffect>,
-    /// The sending line or handle.
+    /// Sender's phone number; deprecated, use `from_handle`.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// From handle.
+    /// The sender as a full participant record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_handle: Option<ChatHandle>,
-    /// Identifier.
+    /// The message's id.
     pub id: MessageId,
-    /// Is delivered.
+    /// Whether it was delivered; deprecated, use `delivery_status`.
     pub is_delivered: bool,
-    /// Is from me.
+    /// Whether your line sent the message.
     pub is_from_me: bool,
-    /// Is read.
+    /// Whether it was read; deprecated, use `delivery_status`.
     pub is_read: bool,
-    /// The message content, in order.
+    /// The message's content, part by part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<MessagePart>>,
-    /// The network asked for when sending.
+    /// The network the sender asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<ServiceType>,
-    /// Read at (RFC 3339).
+    /// When the message was read (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
-    /// Reconciled at (RFC 3339).
+    /// When the message was recovered after the fact (RFC 3339); absent for messages that arrived live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciled_at: Option<String>,
-    /// Reply to.
+    /// The message this one replies to, if it is a threaded reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
-    /// Sent at (RFC 3339).
+    /// When the message was sent (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
-    /// The network used.
+    /// The network the message travelled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When it last changed (RFC 3339).
+    /// When the message last changed (RFC 3339).
     pub updated_at: String,
 }
 
+/// A reaction to add or remove: a tapback, a custom emoji, or a sticker.
+///
 /// Body of `messages.add_reaction`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageAddReactionParams {
-    /// Attachment id.
+    /// For `sticker`: an uploaded image; give one of `emoji`, `url` or this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<AttachmentId>,
-    /// Custom emoji.
+    /// For `custom`: the emoji shown as the tapback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emoji: Option<String>,
-    /// Emoji.
+    /// For `sticker`: one emoji placed on the message as a sticker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// Operation.
+    /// Add the reaction or remove it.
     pub operation: PollVoteParamsOperation,
-    /// Part index.
+    /// Which part to react to; the whole message (part 0) when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i64>,
-    /// Placement.
+    /// For `sticker`: where on the bubble it goes, how big and how rotated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<StickerPlacementParam>,
-    /// Type.
+    /// Which reaction: a standard tapback, `custom` or `sticker`.
     #[serde(rename = "type")]
     pub kind: ReactionType,
-    /// Url.
+    /// For `sticker`: Linq `download_url` of an uploaded image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -3121,22 +3197,22 @@ impl MessageAddReactionParams {
 /// What to send: parts, and optionally an effect, a reply target and a service.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageContentParam {
-    /// Effect.
+    /// iMessage screen or bubble effect to send with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<MessageEffectParam>,
-    /// Experience.
+    /// Send a card from an experience (a third party inside Linq's iMessage app) instead of parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<ExperienceParam>,
-    /// Key that makes retries of this send safe.
+    /// Key that makes retries of this send safe; reusing it never sends twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    /// The message content, in order.
+    /// The content, in order; a `link` part must be alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<MessageContentParamPart>>,
-    /// The network asked for when sending.
+    /// The network to try first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<ServiceType>,
-    /// Reply to.
+    /// The message to reply to, making a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyToParam>,
 }
@@ -3185,7 +3261,7 @@ impl MessageContentParam {
 }
 
 tagged_union! {
-/// The `parts` of [`MessageContentParam`].
+/// One part of an outgoing message: text, media, a link, an app card or an App Clip.
 ///
 /// Tagged by `type`; a kind this version does not know decodes as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -3203,13 +3279,13 @@ tagged_union! {
     }
 }
 
-/// The `app_clip` of [`MessageContentParamPart`].
+/// An App Clip card to send; iMessage only, and it must be the message's only part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageContentParamPartAppClipPart {
-    /// Caption.
+    /// Your own call to action on the card's Open row; the clip's default when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
-    /// Value.
+    /// HTTPS link to a registered App Clip page, such as a checkout link.
     pub value: String,
 }
 
@@ -3229,20 +3305,20 @@ impl MessageContentParamPartAppClipPart {
     }
 }
 
-/// The `imessage_app` of [`MessageContentParamPart`].
+/// An iMessage app card to send; iMessage only, and it must be the message's only part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageContentParamPartIMessageAppPart {
-    /// App.
+    /// The iMessage app extension behind the card.
     pub app: IMessageAppParam,
-    /// Fallback text.
+    /// Text for places that cannot draw the card; the caption when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
-    /// Interactive.
+    /// Let recipients who have your app see its live view (the default); others see the layout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive: Option<bool>,
-    /// Layout.
+    /// What the card shows; set at least one caption or the image.
     pub layout: IMessageAppLayoutParam,
-    /// Url.
+    /// What your app opens on tap: an `https` URL or a `data:` URL with app state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -3278,21 +3354,23 @@ impl MessageContentParamPartIMessageAppPart {
     }
 }
 
+/// A send where the server picks the line: recipients, message, and optional fallbacks.
+///
 /// Body of `messages.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageCreateParams {
-    /// Continuation message.
+    /// Text sent instead of `message` only when a flagged chat forces a new line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continuation_message: Option<TextParam>,
-    /// Exclude from.
+    /// Lines (E.164) not to use for a new chat in this request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_from: Option<Vec<Handle>>,
-    /// Message.
+    /// The message to send.
     pub message: MessageContentParam,
-    /// Override optout.
+    /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
-    /// The recipients.
+    /// Recipients, E.164 or email; the set, in any order, picks the chat.
     pub to: Vec<Handle>,
 }
 
@@ -3327,43 +3405,45 @@ impl MessageCreateParams {
     }
 }
 
+/// Where a server-routed send went: line, chat, whether the chat is new, and the message.
+///
 /// Reply to `messages.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageCreateResponse {
-    /// The chat.
+    /// The chat the message landed in, reused or new.
     pub chat_id: ChatId,
-    /// Created new chat.
+    /// Whether a new chat was created for this send.
     pub created_new_chat: bool,
-    /// The sending line or handle.
+    /// The line (E.164) that sent the message.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub from: String,
-    /// From selection.
+    /// Why that line and chat were chosen.
     pub from_selection: MessageCreateResponseFromSelection,
-    /// Handles.
+    /// Participants of the chat.
     pub handles: Vec<ChatHandle>,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// Message.
+    /// The message that was sent.
     pub message: SentMessage,
-    /// Previous chat id.
+    /// On `failover_flagged` only: the flagged chat that was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_chat_id: Option<ChatId>,
-    /// The network used.
+    /// The network the message went out on.
     pub service: ServiceType,
 }
 
-/// The `from_selection` of [`MessageCreateResponse`].
+/// Why a server-routed send used the line and chat it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageCreateResponseFromSelection {
-    /// Reason.
+    /// Which rule picked the line.
     pub reason: MessageCreateResponseFromSelectionReason,
-    /// Reused existing chat.
+    /// Whether an existing chat was reused.
     pub reused_existing_chat: bool,
 }
 
 open_enum! {
-/// The `reason` of [`MessageCreateResponseFromSelection`].
+/// Rule that picked the line: reuse of a healthy chat, best new line, or failover.
     pub enum MessageCreateResponseFromSelectionReason {
         /// `reused_active_chat`.
         ReusedActiveChat = "reused_active_chat",
@@ -3381,7 +3461,7 @@ pub type MessageDeliveredWebhookEvent =
     crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
 open_enum! {
-/// The `delivery_status` of [`Message`].
+/// Where a message is in its delivery, from pending to read or failed.
     pub enum MessageDeliveryStatus {
         /// `pending`.
         Pending = "pending",
@@ -3404,55 +3484,57 @@ open_enum! {
 pub type MessageEditedWebhookEvent =
     crate::webhooks::WebhookEnvelope<MessageEditedWebhookEventData>;
 
+/// A text part of a message was edited (`2026-02-03` format only).
+///
 /// The `data` of `message.edited` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEditedWebhookEventData {
-    /// Chat.
+    /// The chat the message is in.
     pub chat: MessageEditedWebhookEventDataChat,
-    /// Direction.
+    /// Whether you sent the original message (`outbound`) or received it (`inbound`).
     pub direction: MessageEventV2Direction,
-    /// Edited at (RFC 3339).
+    /// When the edit was made (RFC 3339).
     pub edited_at: String,
-    /// Identifier.
+    /// The edited message's id.
     pub id: String,
-    /// Part.
+    /// The part that changed and its new text.
     pub part: MessageEditedWebhookEventDataPart,
-    /// Who sent it.
+    /// Who sent and edited the message.
     pub sender_handle: ChatHandle,
-    /// Zero retention.
+    /// Set when the line keeps no content; outbound edits then carry empty text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
 
-/// The `chat` of [`MessageEditedWebhookEventData`].
+/// The chat an edited message is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEditedWebhookEventDataChat {
-    /// Health status.
+    /// Health of the chat (beta).
     pub health_status: ChatHealthStatus,
-    /// Identifier.
+    /// The chat's id.
     pub id: ChatId,
     /// Whether the chat is a group chat.
     pub is_group: bool,
-    /// Owner handle.
+    /// Your line in the chat.
     pub owner_handle: ChatHandle,
 }
 
-/// The `part` of [`MessageEditedWebhookEventData`].
+/// The part of a message that was edited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEditedWebhookEventDataPart {
-    /// Index.
+    /// Position of the edited part, from 0.
     pub index: i64,
-    /// Text.
+    /// The part's new text.
     pub text: String,
 }
 
-/// The `effect` of [`Message`].
+/// An iMessage screen or bubble effect on a message.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageEffect {
-    /// Name.
+    /// The effect's name, such as `confetti` or `slam`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Type.
+    /// Whether it is a screen or a bubble effect.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MessageEffectType>,
 }
@@ -3460,13 +3542,13 @@ pub struct MessageEffect {
 /// Same shape as [`MessageEffect`] (the API's `SchemasMessageEffect`).
 pub type SchemasMessageEffect = MessageEffect;
 
-/// The `effect` of [`MessageContentParam`].
+/// An iMessage screen or bubble effect to send a message with.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageEffectParam {
-    /// Name.
+    /// The effect's name, such as `confetti`, `fireworks` or `slam`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Type.
+    /// Whether it is a screen or a bubble effect.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MessageEffectType>,
 }
@@ -3491,7 +3573,7 @@ impl MessageEffectParam {
 }
 
 open_enum! {
-/// The `type` of [`MessageEffectParam`].
+/// Whether an iMessage effect fills the screen or animates the bubble.
     pub enum MessageEffectType {
         /// `screen`.
         Screen = "screen",
@@ -3503,65 +3585,65 @@ open_enum! {
 /// The `data` of a message event in the `2026-02-03` payload format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEventV2 {
-    /// Chat.
+    /// The chat the message is in.
     pub chat: MessageEventV2Chat,
-    /// Delivered at (RFC 3339).
+    /// When the message was delivered (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// Direction.
+    /// Whether you sent the message (`outbound`) or received it (`inbound`).
     pub direction: MessageEventV2Direction,
-    /// Effect.
+    /// The iMessage effect it was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<MessageEffect>,
-    /// Identifier.
+    /// The message's id.
     pub id: MessageId,
-    /// Key that makes retries of this send safe.
+    /// The idempotency key an outbound message was sent with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    /// The message content, in order.
+    /// The message's content, part by part; empty on zero-retention lines.
     pub parts: Vec<MessageEventV2Part>,
-    /// The network asked for when sending.
+    /// The network the sender asked for, or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<MessageEventV2PreferredService>,
-    /// Read at (RFC 3339).
+    /// When the message was read (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
-    /// Reconciled at (RFC 3339).
+    /// When the message was recovered after the fact (RFC 3339); absent for messages that arrived live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciled_at: Option<String>,
-    /// Reply to.
+    /// The message this one replies to, if it is a threaded reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageEventV2ReplyTo>,
-    /// Who sent it.
+    /// Who sent the message.
     pub sender_handle: ChatHandle,
-    /// Sent at (RFC 3339).
+    /// When the message was sent (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
-    /// The network used.
+    /// The network the message travelled on.
     pub service: ServiceType,
-    /// Zero retention.
+    /// Set when the line keeps no content; `parts` is then always empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
 
-/// The `chat` of [`MessageEventV2`].
+/// The chat a message event belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEventV2Chat {
-    /// Health status.
+    /// Health of the chat (beta).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_status: Option<ChatHealthStatus>,
-    /// Identifier.
+    /// The chat's id.
     pub id: ChatId,
     /// Whether the chat is a group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_group: Option<bool>,
-    /// Owner handle.
+    /// Your line in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_handle: Option<ChatHandle>,
 }
 
 open_enum! {
-/// The `direction` of [`MessageEditedWebhookEventData`].
+/// Whether a message was sent by you (`outbound`) or to you (`inbound`).
     pub enum MessageEventV2Direction {
         /// `outbound`.
         Outbound = "outbound",
@@ -3571,7 +3653,7 @@ open_enum! {
 }
 
 tagged_union! {
-/// The `parts` of [`LegacyMessage`].
+/// One part of a message in a webhook event: text, media, a link, an app card or an App Clip.
 ///
 /// Tagged by `type`; a kind this version does not know decodes as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -3589,62 +3671,62 @@ tagged_union! {
     }
 }
 
-/// The `app_clip` of [`MessageEventV2Part`].
+/// An App Clip payment card in a webhook message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEventV2PartSchemasAppClipPartResponse {
-    /// Description.
+    /// Card summary Linq builds from the checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Image url.
+    /// Preview image of the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// Title.
+    /// Card headline Linq builds from the checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Value.
+    /// Checkout link opened when the card is tapped.
     pub value: String,
 }
 
-/// The `imessage_app` of [`MessageEventV2Part`].
+/// An iMessage app card in a webhook message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEventV2PartSchemasIMessageAppPartResponse {
-    /// App.
+    /// The iMessage app extension behind the card.
     pub app: IMessageApp,
-    /// Fallback text.
+    /// Text for places that cannot draw the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
-    /// Layout.
+    /// What the card shows.
     pub layout: MessageEventV2PartSchemasIMessageAppPartResponseLayout,
-    /// Url.
+    /// What the recipient's app opens on tap.
     pub url: String,
 }
 
-/// The `layout` of [`MessageEventV2PartSchemasIMessageAppPartResponse`].
+/// The labels an iMessage app card shows, as reported in webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageEventV2PartSchemasIMessageAppPartResponseLayout {
-    /// Caption.
+    /// Main label, bold, top left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
-    /// Subcaption.
+    /// Second label, under `caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subcaption: Option<String>,
-    /// Trailing caption.
+    /// Label at the top right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_caption: Option<String>,
-    /// Trailing subcaption.
+    /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
 }
 
-/// The `link` of [`MessageEventV2Part`].
+/// A rich link preview in a webhook message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageEventV2PartSchemasLinkPartResponse {
-    /// Value.
+    /// The previewed URL.
     pub value: String,
 }
 
 open_enum! {
-/// The `preferred_service` of [`LegacyMessageEvent`].
+/// Network a sender asked for: iMessage, SMS, RCS, or `auto` to let the server choose.
     pub enum MessageEventV2PreferredService {
         /// `iMessage`.
         IMessage = "iMessage",
@@ -3657,13 +3739,13 @@ open_enum! {
     }
 }
 
-/// The `reply_to` of [`LegacyMessage`].
+/// The message (and part) a threaded reply answers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageEventV2ReplyTo {
-    /// The message.
+    /// The message replied to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
-    /// Part index.
+    /// Which part of it was replied to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
 }
@@ -3672,43 +3754,47 @@ pub struct MessageEventV2ReplyTo {
 pub type MessageFailedWebhookEvent =
     crate::webhooks::WebhookEnvelope<MessageFailedWebhookEventData>;
 
+/// A message could not be sent: the error code and when it failed.
+///
 /// The `data` of `message.failed` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageFailedWebhookEventData {
-    /// The chat.
+    /// The chat the message was for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Code.
+    /// Linq error code for the failure.
     pub code: i64,
-    /// Detail code.
+    /// Opaque diagnostic code for support requests; log it, do not branch on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail_code: Option<i64>,
-    /// Failed at (RFC 3339).
+    /// When the failure was detected (RFC 3339).
     pub failed_at: String,
-    /// The message.
+    /// The message that failed; rarely it is still delivered later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
-    /// The network asked for when sending.
+    /// The network the sender asked for, or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<MessageEventV2PreferredService>,
-    /// Reason.
+    /// What went wrong, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The network used.
+    /// The network the send was attempted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
 }
 
+/// Paging and order for listing the messages of a thread.
+///
 /// Query parameters of `messages.list_messages_thread`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageListMessagesThreadParams {
-    /// Cursor from the previous page's `next_cursor`.
+    /// Cursor from the previous page's `next_cursor`; leave out for the first page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
-    /// Most items to return.
+    /// Most messages to return in one page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// Order.
+    /// Oldest first (`asc`) or newest first (`desc`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<MessageListMessagesThreadParamsOrder>,
 }
@@ -3739,7 +3825,7 @@ impl MessageListMessagesThreadParams {
 }
 
 open_enum! {
-/// The `order` of [`MessageListMessagesThreadParams`].
+/// Sort order of messages: oldest first or newest first.
     pub enum MessageListMessagesThreadParamsOrder {
         /// `asc`.
         Asc = "asc",
@@ -3748,13 +3834,15 @@ open_enum! {
     }
 }
 
+/// Paging for listing a chat's messages.
+///
 /// Query parameters of `chats.messages.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageListParams {
-    /// Cursor from the previous page's `next_cursor`.
+    /// Cursor from the previous page's `next_cursor`; leave out for the first page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
-    /// Most items to return.
+    /// Most messages to return in one page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
@@ -3779,7 +3867,7 @@ impl MessageListParams {
 }
 
 tagged_union! {
-/// The `parts` of [`Message`].
+/// One part of a stored or sent message: text, media, a link, an app card or an App Clip.
 ///
 /// Tagged by `type`; a kind this version does not know decodes as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -3812,12 +3900,14 @@ pub type MessageReadWebhookEvent =
 pub type MessageReceivedWebhookEvent =
     crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
+/// A message to send into an existing chat.
+///
 /// Body of `chats.messages.send`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSendParams {
-    /// Message.
+    /// The message to send.
     pub message: MessageContentParam,
-    /// Override optout.
+    /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
 }
@@ -3838,12 +3928,14 @@ impl MessageSendParams {
     }
 }
 
+/// The message that was sent and the chat it went to.
+///
 /// Reply to `chats.messages.send`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSendResponse {
-    /// The chat.
+    /// The chat the message was sent to.
     pub chat_id: ChatId,
-    /// Message.
+    /// The message that was sent.
     pub message: SentMessage,
 }
 
@@ -3853,24 +3945,26 @@ pub struct MessageSendResponse {
 pub type MessageSentWebhookEvent =
     crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
+/// New content for an iMessage app card that was already sent.
+///
 /// Body of `messages.update_app_card`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageUpdateAppCardParams {
-    /// App.
+    /// The iMessage app extension behind the card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<IMessageAppParam>,
-    /// Experience.
+    /// Rebuild the card from an experience action instead; excludes `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<ExperienceParam>,
-    /// Fallback text.
+    /// Text for places that cannot draw the card; the caption when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
-    /// Interactive.
+    /// Let recipients who have your app see its live view (the default); others see the layout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive: Option<bool>,
-    /// Layout.
+    /// What the updated card shows; set at least one caption or the image.
     pub layout: IMessageAppLayoutParam,
-    /// Url.
+    /// What your app opens on tap; excludes `experience`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -3919,22 +4013,26 @@ impl MessageUpdateAppCardParams {
     }
 }
 
+/// The updated card message and its chat.
+///
 /// Reply to `messages.update_app_card`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageUpdateAppCardResponse {
-    /// The chat.
+    /// The chat the card is in.
     pub chat_id: ChatId,
-    /// Message.
+    /// The message carrying the updated card.
     pub message: SentMessage,
 }
 
+/// New text for one text part of a sent message.
+///
 /// Body of `messages.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageUpdateParams {
-    /// Part index.
+    /// Which part to edit; 0 when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i64>,
-    /// Text.
+    /// The part's new text.
     pub text: String,
 }
 
@@ -3954,10 +4052,12 @@ impl MessageUpdateParams {
     }
 }
 
+/// New placement for a sticker already on a message.
+///
 /// Body of `messages.update_sticker_placement`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageUpdateStickerPlacementParams {
-    /// Placement.
+    /// Where the sticker goes, how big and how rotated; unset fields keep their defaults.
     pub placement: StickerPlacementParam,
 }
 
@@ -3968,10 +4068,12 @@ impl MessageUpdateStickerPlacementParams {
     }
 }
 
+/// The server's acknowledgement of a sticker move.
+///
 /// Reply to `messages.update_sticker_placement`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MessageUpdateStickerPlacementResponse {
-    /// Status.
+    /// The state the request was accepted in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Whether the server reports success.
@@ -3986,20 +4088,22 @@ pub struct MessageUpdateStickerPlacementResponse {
 pub type ParticipantAddedWebhookEvent =
     crate::webhooks::WebhookEnvelope<ParticipantAddedWebhookEventData>;
 
+/// Someone was added to a group chat.
+///
 /// The `data` of `participant.added` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantAddedWebhookEventData {
-    /// Added at (RFC 3339).
+    /// When they were added (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_at: Option<String>,
-    /// The chat.
+    /// The group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// The address: an E.164 phone number or an email address.
+    /// The added handle; deprecated, use `participant`.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Participant.
+    /// The added participant as a full record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ChatHandle>,
 }
@@ -4008,26 +4112,28 @@ pub struct ParticipantAddedWebhookEventData {
 pub type ParticipantRemovedWebhookEvent =
     crate::webhooks::WebhookEnvelope<ParticipantRemovedWebhookEventData>;
 
+/// Someone was removed from a group chat.
+///
 /// The `data` of `participant.removed` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantRemovedWebhookEventData {
-    /// The chat.
+    /// The group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// The address: an E.164 phone number or an email address.
+    /// The removed handle; deprecated, use `participant`.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Participant.
+    /// The removed participant as a full record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ChatHandle>,
-    /// Removed at (RFC 3339).
+    /// When they were removed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<String>,
 }
 
 open_enum! {
-/// The `status` of [`ChatHandle`].
+/// Whether a participant is still in a chat, left, or was removed.
     pub enum ParticipantStatus {
         /// `active`.
         Active = "active",
@@ -4038,39 +4144,41 @@ open_enum! {
     }
 }
 
+/// An agent payment: its status, and the links or card once there is one.
+///
 /// Reply to `payments.create`. Reply to `payments.retrieve`. Reply to `payments.cancel`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Payment {
-    /// Amount cents.
+    /// Amount in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_cents: Option<i64>,
-    /// Approval url.
+    /// When awaiting the customer: page where they approve the charge with a passkey.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_url: Option<String>,
-    /// Attach url.
+    /// When awaiting the customer: page (about 48 hours) where they add a card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach_url: Option<String>,
-    /// Currency.
+    /// Three-letter currency code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Description.
+    /// What the payment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The address: an E.164 phone number or an email address.
+    /// The customer's phone number or email.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
-    /// Identifier.
+    /// The payment's id; set once a card is issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<PaymentId>,
-    /// Merchant.
+    /// The merchant the card is issued for, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant: Option<PaymentMerchant>,
-    /// Metadata.
+    /// Your own key/value pairs, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Status.
+    /// Where the payment is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
 }
@@ -4081,22 +4189,24 @@ pub type PaymentAuthorizedWebhookEvent = crate::webhooks::WebhookEnvelope<Paymen
 /// Payload of `payment.canceled` webhook events.
 pub type PaymentCanceledWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
+/// A payment to make for a connected customer with a single-use card.
+///
 /// Body of `payments.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentCreateParams {
-    /// Amount cents.
+    /// Amount in cents.
     pub amount_cents: i64,
-    /// Currency.
+    /// Three-letter currency code.
     pub currency: String,
-    /// Description.
+    /// What the payment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The address: an E.164 phone number or an email address.
+    /// The customer's phone number (E.164) or email.
     pub handle: Handle,
-    /// Merchant.
+    /// The merchant to issue the card for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant: Option<PaymentCreateParamsMerchant>,
-    /// Metadata.
+    /// Your own key/value pairs, echoed back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
 }
@@ -4133,13 +4243,13 @@ impl PaymentCreateParams {
     }
 }
 
-/// The `merchant` of [`PaymentCreateParams`].
+/// The merchant a payment's card is for.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentCreateParamsMerchant {
-    /// Name.
+    /// The merchant's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Url.
+    /// The merchant's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -4163,27 +4273,29 @@ impl PaymentCreateParamsMerchant {
     }
 }
 
+/// How to fetch a ready payment's card straight from the provider.
+///
 /// Reply to `payments.credentials`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentCredentialsResponse {
-    /// Handoff.
+    /// What to fetch the card with; never through Linq.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<PaymentCredentialsResponseHandoff>,
 }
 
-/// The `handoff` of [`PaymentCredentialsResponse`].
+/// Short-lived details for fetching a card from the provider; do not store the card.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentCredentialsResponseHandoff {
-    /// Card ref.
+    /// Reference to the card at the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_ref: Option<String>,
-    /// Fetch url.
+    /// Provider URL to fetch the card from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_url: Option<String>,
-    /// Provider.
+    /// The card provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// User token.
+    /// Short-lived bearer token for the fetch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_token: Option<String>,
 }
@@ -4194,57 +4306,57 @@ pub type PaymentDeclinedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentE
 /// The `data` of a payment or connection event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentEventData {
-    /// Amount.
+    /// Amount charged in minor units (cents); for subscriptions, the first invoice.
     pub amount: i64,
-    /// Checkout url.
+    /// Link the recipient opens to pay.
     pub checkout_url: String,
-    /// When it was created (RFC 3339).
+    /// When the payment request was created (RFC 3339).
     pub created_at: String,
-    /// Currency.
+    /// Three-letter currency code.
     pub currency: String,
-    /// Description.
+    /// Text shown to the recipient at checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Discount.
+    /// For subscriptions: the discount Stripe applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<PaymentEventDiscount>,
-    /// Identifier.
+    /// The payment request's id.
     pub id: String,
-    /// Interval.
+    /// For subscriptions: the unit of the renewal period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<BillingInterval>,
-    /// Interval count.
+    /// For subscriptions: how many intervals make one renewal period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_count: Option<i64>,
-    /// Metadata.
+    /// Your own key/value pairs, as sent on create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Mode.
+    /// One-time charge or subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<PaymentMode>,
-    /// Natural.
+    /// Natural ids, when the request used the Natural rail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub natural: Option<PaymentEventNatural>,
-    /// Object.
+    /// The kind of object, for telling payloads apart.
     pub object: String,
-    /// Price id.
+    /// For subscriptions: the recurring Stripe price subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
-    /// Quantity.
+    /// For subscriptions: units of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-    /// Rail.
+    /// The rail the request settled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail: Option<PaymentRail>,
-    /// Status.
+    /// Outcome the event reports.
     pub status: PaymentEventStatus,
-    /// Stripe.
+    /// Stripe ids on your connected account, for lookups in Stripe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe: Option<PaymentEventStripe>,
-    /// Trial end (RFC 3339).
+    /// For trial subscriptions: when the trial ends (RFC 3339); success then means a card was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
-    /// When it last changed (RFC 3339).
+    /// When the request last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
@@ -4270,16 +4382,16 @@ pub type PaymentExpiredWebhookEventData = PaymentEventData;
 /// Same shape as [`PaymentEventData`] (the API's `PaymentSucceededWebhookEventData`).
 pub type PaymentSucceededWebhookEventData = PaymentEventData;
 
-/// The `discount` of [`PaymentEventData`].
+/// The coupon or promotion code Stripe applied to a subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentEventDiscount {
-    /// Coupon.
+    /// Id of the applied Stripe coupon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon: Option<String>,
-    /// Label.
+    /// Name of the discount shown to the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Promotion code.
+    /// Id of the applied promotion code, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_code: Option<String>,
 }
@@ -4308,13 +4420,13 @@ pub type PaymentRequestDiscount = PaymentEventDiscount;
 /// Same shape as [`PaymentEventDiscount`] (the API's `PaymentSucceededWebhookEventDataDiscount`).
 pub type PaymentSucceededWebhookEventDataDiscount = PaymentEventDiscount;
 
-/// The `natural` of [`PaymentEventData`].
+/// Ids for matching a Natural-rail payment in Natural's records.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentEventNatural {
-    /// Payment request id.
+    /// Id of the Natural payment request (`prq_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_request_id: Option<PaymentRequestId>,
-    /// Transaction id.
+    /// Id of the settled Natural transaction (`txn_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
 }
@@ -4344,7 +4456,7 @@ pub type PaymentRequestNatural = PaymentEventNatural;
 pub type PaymentSucceededWebhookEventDataNatural = PaymentEventNatural;
 
 open_enum! {
-/// The `status` of [`PaymentEventData`].
+/// Outcome a payment event reports: succeeded, failed, canceled or expired.
     pub enum PaymentEventStatus {
         /// `succeeded`.
         Succeeded = "succeeded",
@@ -4357,16 +4469,16 @@ open_enum! {
     }
 }
 
-/// The `stripe` of [`PaymentEventData`].
+/// Ids of the Stripe objects made on your connected account, for lookups in Stripe.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentEventStripe {
-    /// Customer id.
+    /// The Stripe Customer (`cus_...`); always set for subscriptions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// Payment intent id.
+    /// The Stripe PaymentIntent collected at checkout (`pi_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent_id: Option<String>,
-    /// Subscription id.
+    /// For subscriptions: the Stripe Subscription (`sub_...`) to manage renewals with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
 }
@@ -4398,24 +4510,24 @@ pub type PaymentSucceededWebhookEventDataStripe = PaymentEventStripe;
 /// Payload of `payment.expired` webhook events.
 pub type PaymentExpiredWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
-/// Reply to `payment_handles.connect`. Reply to `payment_handles.revoke`. And 2 more.
+/// Whether a customer handle is connected for agent payments.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentHandleConnection {
-    /// Connect id.
+    /// Id to pass to `verify`; only returned by `connect` while pending, and not stored by Linq.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_id: Option<String>,
-    /// The address: an E.164 phone number or an email address.
+    /// The customer's phone number or email.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
-    /// Status.
+    /// Where the connection stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentHandleConnectionStatus>,
 }
 
 open_enum! {
-/// The `status` of [`PaymentHandleConnection`].
+/// State of a customer's payment connection, from not connected to revoked.
     pub enum PaymentHandleConnectionStatus {
         /// `not_connected`.
         NotConnected = "not_connected",
@@ -4428,12 +4540,14 @@ open_enum! {
     }
 }
 
+/// The one-time code that completes connecting a customer handle.
+///
 /// Body of `payment_handles.verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentHandleVerifyParams {
-    /// Code.
+    /// The single-use code the customer received.
     pub code: String,
-    /// Connect id.
+    /// The id `connect` returned.
     pub connect_id: String,
 }
 
@@ -4447,19 +4561,19 @@ impl PaymentHandleVerifyParams {
     }
 }
 
-/// The `merchant` of [`Payment`].
+/// The merchant a payment's virtual card is issued for.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentMerchant {
-    /// Name.
+    /// The merchant's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Url.
+    /// The merchant's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 open_enum! {
-/// The `mode` of [`PaymentEventData`].
+/// One-time charge or auto-renewing subscription.
     pub enum PaymentMode {
         /// `payment`.
         Payment = "payment",
@@ -4468,21 +4582,25 @@ open_enum! {
     }
 }
 
+/// Your organization's onboarding state with a payment provider.
+///
 /// Reply to `payment_providers.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentProvider {
-    /// Provider.
+    /// The provider's name, such as `agentcard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// Status.
+    /// How far onboarding has got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentProviderStatus>,
 }
 
+/// Where to return the admin after they authorize a payment provider.
+///
 /// Body of `payment_providers.connect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentProviderConnectParams {
-    /// Return url.
+    /// URL the admin is sent back to once they have authorized.
     pub return_url: String,
 }
 
@@ -4495,22 +4613,24 @@ impl PaymentProviderConnectParams {
     }
 }
 
+/// A hosted page where an admin authorizes a payment provider.
+///
 /// Reply to `payment_providers.connect`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentProviderConnectResponse {
-    /// Hosted url.
+    /// Page to send the admin to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted_url: Option<String>,
-    /// Session id.
+    /// Id of this connection session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// Status.
+    /// State of the connection session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
 open_enum! {
-/// The `status` of [`PaymentProvider`].
+/// Onboarding state with a payment provider.
     pub enum PaymentProviderStatus {
         /// `onboarding`.
         Onboarding = "onboarding",
@@ -4522,7 +4642,7 @@ open_enum! {
 }
 
 open_enum! {
-/// The `rail` of [`PaymentEventData`].
+/// How a payment request is collected: Stripe direct charge or the Natural wallet.
     pub enum PaymentRail {
         /// `stripe`.
         Stripe = "stripe",
@@ -4531,112 +4651,116 @@ open_enum! {
     }
 }
 
+/// A request for payment and the checkout link the recipient pays through.
+///
 /// Reply to `payment_requests.create`. Reply to `payment_requests.retrieve`. Reply to `payment_requests.cancel`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRequest {
-    /// Amount.
+    /// Amount charged at checkout in minor units (cents); for subscriptions, the first invoice.
     pub amount: i64,
-    /// Checkout url.
+    /// Link the recipient opens to pay.
     pub checkout_url: String,
-    /// When it was created (RFC 3339).
+    /// When the request was created (RFC 3339).
     pub created_at: String,
-    /// Currency.
+    /// Three-letter currency code, such as `usd`.
     pub currency: String,
-    /// Description.
+    /// Text shown to the recipient at checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Discount.
+    /// For subscriptions: the discount Stripe applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<PaymentEventDiscount>,
-    /// Expires at (RFC 3339).
+    /// When the request expires if still unpaid (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    /// Identifier.
+    /// The payment request's id.
     pub id: PaymentRequestId,
-    /// Interval.
+    /// For subscriptions: the unit of the renewal period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<BillingInterval>,
-    /// Interval count.
+    /// For subscriptions: how many intervals make one renewal period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_count: Option<i64>,
-    /// Metadata.
+    /// Your own key/value pairs, as sent on create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Mode.
+    /// One-time charge or subscription.
     pub mode: PaymentMode,
-    /// Natural.
+    /// Natural ids, when the request used the Natural rail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub natural: Option<PaymentEventNatural>,
-    /// Object.
+    /// The kind of object, for telling payloads apart.
     pub object: String,
-    /// Paid at (RFC 3339).
+    /// When it was paid (RFC 3339); absent until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
-    /// Price id.
+    /// For subscriptions: the recurring Stripe price subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
-    /// Quantity.
+    /// For subscriptions: units of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-    /// Rail.
+    /// The rail the request settled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail: Option<PaymentRail>,
-    /// Status.
+    /// Where the request is in its lifecycle.
     pub status: PaymentRequestStatus,
-    /// Stripe.
+    /// Stripe ids on your connected account, for lookups in Stripe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe: Option<PaymentEventStripe>,
-    /// Trial end (RFC 3339).
+    /// For trial subscriptions: when the trial ends and the first charge is made (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
-    /// When it last changed (RFC 3339).
+    /// When the request last changed (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+/// A payment request to create: a one-time amount, or a subscription to a Stripe price.
+///
 /// Body of `payment_requests.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentRequestCreateParams {
-    /// Amount.
+    /// One-time amount in minor units (cents), at least the provider minimum; omit for subscriptions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
-    /// Currency.
+    /// Three-letter currency code (only `usd` for now); omit for subscriptions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Customer id.
+    /// An existing Stripe Customer (`cus_...`) to attach to instead of creating one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// Description.
+    /// Text shown to the recipient at checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Discount.
+    /// For subscriptions: one coupon or one promotion code to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<PaymentRequestCreateParamsDiscount>,
-    /// The sending line or handle.
+    /// For the Natural rail (required there): your line (E.164) that sends the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Handle>,
-    /// Metadata.
+    /// Your own key/value pairs (49 at most), echoed back and copied to Stripe objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Mode.
+    /// One-time `payment` (the default) or `subscription`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<PaymentMode>,
-    /// Payer handle.
+    /// For the Natural rail (required there): the payer's number (E.164).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer_handle: Option<Handle>,
-    /// Price id.
+    /// For subscriptions (required there): an active recurring Stripe price (`price_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
-    /// Quantity.
+    /// For subscriptions: units of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-    /// Rail.
+    /// `stripe` (the default) or `natural`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail: Option<PaymentRail>,
-    /// Trial end (RFC 3339).
+    /// For subscriptions: end the free trial at this future time (RFC 3339); excludes `trial_period_days`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
-    /// Trial period days.
+    /// For subscriptions: days of free trial before the first charge; excludes `trial_end`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_period_days: Option<i64>,
 }
@@ -4732,16 +4856,16 @@ impl PaymentRequestCreateParams {
     }
 }
 
-/// The `discount` of [`PaymentRequestCreateParams`].
+/// Discount for a subscription request: one coupon or one promotion code.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentRequestCreateParamsDiscount {
-    /// Coupon.
+    /// Id of the Stripe coupon to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon: Option<String>,
-    /// Label.
+    /// Name of the discount shown to the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Promotion code.
+    /// Id of the Stripe promotion code to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_code: Option<String>,
 }
@@ -4771,16 +4895,18 @@ impl PaymentRequestCreateParamsDiscount {
     }
 }
 
+/// Filters and paging for listing payment requests.
+///
 /// Query parameters of `payment_requests.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentRequestListParams {
-    /// Most items to return.
+    /// Most results to return (20 by default, 100 at most).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// Offset.
+    /// How many results to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
-    /// Status.
+    /// Only requests in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentRequestListParamsStatus>,
 }
@@ -4811,7 +4937,7 @@ impl PaymentRequestListParams {
 }
 
 open_enum! {
-/// The `status` of [`PaymentRequestListParams`].
+/// Payment request state to filter a listing by.
     pub enum PaymentRequestListParamsStatus {
         /// `requested`.
         Requested = "requested",
@@ -4828,19 +4954,21 @@ open_enum! {
     }
 }
 
+/// One page of payment requests, newest first.
+///
 /// Reply to `payment_requests.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRequestListResponse {
-    /// Data.
+    /// The payment requests on this page.
     pub data: Vec<PaymentRequest>,
-    /// Has more.
+    /// Whether another page follows.
     pub has_more: bool,
-    /// Object. Always `list`.
+    /// The kind of object, for telling payloads apart. Always `list`.
     pub object: String,
 }
 
 open_enum! {
-/// The `status` of [`PaymentRequest`].
+/// Where a payment request is: requested, succeeded, canceled or expired.
     pub enum PaymentRequestStatus {
         /// `requested`.
         Requested = "requested",
@@ -4854,7 +4982,7 @@ open_enum! {
 }
 
 open_enum! {
-/// The `status` of [`Payment`].
+/// Where an agent payment is, from needing a connection to succeeded or closed.
     pub enum PaymentStatus {
         /// `needs_connection`.
         NeedsConnection = "needs_connection",
@@ -4883,12 +5011,14 @@ pub type PaymentSucceededWebhookEvent = crate::webhooks::WebhookEnvelope<Payment
 /// Payload of `phone_number.assigned` webhook events.
 pub type PhoneNumberAssignedWebhookEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
 
+/// One of your lines was assigned to you or released.
+///
 /// The `data` of `phone_number.assigned` events. The `data` of `phone_number.released` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberEventData {
-    /// Changed at (RFC 3339).
+    /// When ownership changed (RFC 3339).
     pub changed_at: String,
-    /// Phone number.
+    /// The line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
@@ -4904,40 +5034,42 @@ pub type PhoneNumberReleasedWebhookEventData = PhoneNumberEventData;
 pub type PhoneNumberForwardingUpdatedWebhookEvent =
     crate::webhooks::WebhookEnvelope<AccountEventData>;
 
+/// Your lines.
+///
 /// Reply to `phone_numbers.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberListResponse {
-    /// Phone numbers.
+    /// Every line assigned to you.
     pub phone_numbers: Vec<PhoneNumberListResponsePhoneNumber>,
 }
 
-/// The `phone_numbers` of [`PhoneNumberListResponse`].
+/// One of your lines, with its kind, forwarding number and reputation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberListResponsePhoneNumber {
-    /// Forwarding number.
+    /// Number (E.164) calls are forwarded to; `null` when not set.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding_number: Option<String>,
-    /// Identifier.
+    /// The line's id.
     pub id: PhoneNumberId,
-    /// Line type.
+    /// `iMessage`, or `RCS` for a line that never sends iMessage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_type: Option<LineType>,
-    /// Phone number.
+    /// The line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
-    /// Reputation.
+    /// Standing of the line across all its chats (beta).
     pub reputation: PhoneNumberListResponsePhoneNumberReputation,
 }
 
-/// The `reputation` of [`PhoneNumberListResponsePhoneNumber`].
+/// How a line stands across all its chats (beta), with a link explaining the status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberListResponsePhoneNumberReputation {
-    /// Link to documentation about this value.
+    /// Link to the guide section for this status.
     pub doc_url: String,
-    /// Status.
+    /// The line's reputation bucket.
     pub status: ReputationReportSeverity,
 }
 
@@ -4948,27 +5080,29 @@ pub type PhoneNumberReleasedWebhookEvent = crate::webhooks::WebhookEnvelope<Phon
 pub type PhoneNumberStatusUpdatedWebhookEvent =
     crate::webhooks::WebhookEnvelope<PhoneNumberStatusUpdatedWebhookEventData>;
 
+/// A line's service status or reputation changed.
+///
 /// The `data` of `phone_number.status_updated` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberStatusUpdatedWebhookEventData {
-    /// Changed at (RFC 3339).
+    /// When the change happened (RFC 3339).
     pub changed_at: String,
-    /// New reputation.
+    /// Reputation after the change.
     pub new_reputation: ReputationReportSeverity,
-    /// New status.
+    /// Service status after the change.
     pub new_status: PhoneNumberStatusUpdatedWebhookEventDataNewStatus,
-    /// Phone number.
+    /// The line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
-    /// Previous reputation.
+    /// Reputation before the change.
     pub previous_reputation: ReputationReportSeverity,
-    /// Previous status.
+    /// Service status before the change.
     pub previous_status: PhoneNumberStatusUpdatedWebhookEventDataNewStatus,
 }
 
 open_enum! {
-/// The `new_status` of [`PhoneNumberStatusUpdatedWebhookEventData`].
+/// Service status of a line: active or flagged.
     pub enum PhoneNumberStatusUpdatedWebhookEventDataNewStatus {
         /// `ACTIVE`.
         Active = "ACTIVE",
@@ -4977,10 +5111,12 @@ open_enum! {
     }
 }
 
+/// Changes to one of your lines.
+///
 /// Body of `phone_numbers.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PhoneNumberUpdateParams {
-    /// Forwarding number.
+    /// Number (E.164) to forward calls to.
     ///
     /// `None` is sent as `null`, which clears it.
     #[serde(default)]
@@ -4994,66 +5130,70 @@ impl PhoneNumberUpdateParams {
     }
 }
 
+/// A line after an update.
+///
 /// Reply to `phone_numbers.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberUpdateResponse {
-    /// Forwarding number.
+    /// Number calls are forwarded to; `null` when cleared.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding_number: Option<String>,
-    /// Identifier.
+    /// The line's id.
     pub id: PhoneNumberId,
-    /// Phone number.
+    /// The line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
 }
 
+/// Your lines, in the older listing format.
+///
 /// Reply to `phonenumbers.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhonenumberListResponse {
-    /// Phone numbers.
+    /// Every line assigned to you.
     pub phone_numbers: Vec<PhonenumberListResponsePhoneNumber>,
 }
 
-/// The `phone_numbers` of [`PhonenumberListResponse`].
+/// One of your lines in the older listing format, with what it can do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhonenumberListResponsePhoneNumber {
-    /// Capabilities.
+    /// Whether the line handles SMS, MMS and calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<PhonenumberListResponsePhoneNumberCapabilities>,
-    /// Country code.
+    /// No longer filled in; always `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    /// Identifier.
+    /// The line's id.
     pub id: PhoneNumberId,
-    /// Phone number.
+    /// The line, E.164.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
-    /// Type.
+    /// No longer filled in; always `null`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }
 
-/// The `capabilities` of [`PhonenumberListResponsePhoneNumber`].
+/// What a line supports: SMS, MMS and voice calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhonenumberListResponsePhoneNumberCapabilities {
-    /// Mms.
+    /// Whether the line handles MMS.
     pub mms: bool,
-    /// Sms.
+    /// Whether the line handles SMS.
     pub sms: bool,
-    /// Voice.
+    /// Whether the line takes voice calls.
     pub voice: bool,
 }
 
 /// A poll: its options and who voted for what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Poll {
-    /// Options.
+    /// The poll's options with their voters.
     pub options: Vec<PollOption>,
-    /// Total voters.
+    /// How many distinct participants voted; voting for two options counts once.
     pub total_voters: i64,
 }
 
@@ -5072,10 +5212,12 @@ pub type PollReceivedWebhookEventDataPoll = Poll;
 /// Same shape as [`Poll`] (the API's `PollSentWebhookEventDataPoll`).
 pub type PollSentWebhookEventDataPoll = Poll;
 
+/// Options to add to an existing poll.
+///
 /// Body of `messages.poll.add_options`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollAddOptionsParams {
-    /// Options.
+    /// The new options' text.
     pub options: Vec<TextParam>,
 }
 
@@ -5086,10 +5228,12 @@ impl PollAddOptionsParams {
     }
 }
 
+/// A poll to send into a chat.
+///
 /// Body of `chats.polls.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollCreateParams {
-    /// Poll.
+    /// The poll: two or more options; send any question as a separate text.
     pub poll: PollCreateParamsPoll,
 }
 
@@ -5100,13 +5244,13 @@ impl PollCreateParams {
     }
 }
 
-/// The `poll` of [`PollCreateParams`].
+/// A new poll's options; options can be added later but never changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollCreateParamsPoll {
-    /// Key that makes retries of this send safe.
+    /// Key that makes retries of this create safe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
-    /// Options.
+    /// The options' text; at least two.
     pub options: Vec<TextParam>,
 }
 
@@ -5129,53 +5273,55 @@ impl PollCreateParamsPoll {
 /// Payload of `poll.delivered` webhook events.
 pub type PollDeliveredWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 
-/// Reply to `chats.polls.create`. Reply to `messages.poll.retrieve`. And 2 more.
+/// A poll with the message that carries it and the reactions on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollEnvelope {
-    /// The chat.
+    /// The chat the poll is in.
     pub chat_id: ChatId,
-    /// When it was created (RFC 3339).
+    /// When the poll was created (RFC 3339).
     pub created_at: String,
-    /// The message.
+    /// Id of the message that defines the poll; refer to the poll by it.
     pub message_id: MessageId,
-    /// Poll.
+    /// The poll's options and voters.
     pub poll: Poll,
-    /// Reactions.
+    /// Tapbacks and stickers on the poll as a whole.
     pub reactions: Vec<Reaction>,
-    /// When it last changed (RFC 3339).
+    /// When the poll last changed (RFC 3339).
     pub updated_at: String,
 }
 
+/// A poll was sent, delivered or read; the timestamps set so far show which.
+///
 /// The `data` of `poll.delivered` events. The `data` of `poll.read` events. The `data` of `poll.sent` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollEventData {
-    /// Chat.
+    /// The chat the poll is in.
     pub chat: EventChat,
-    /// When it was created (RFC 3339).
+    /// When the poll was created (RFC 3339).
     pub created_at: String,
-    /// Delivered at (RFC 3339).
+    /// When the poll was delivered (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// Direction.
+    /// Whether you sent the poll or received it.
     pub direction: MessageEventV2Direction,
-    /// The message.
+    /// Id of the message that defines the poll.
     pub message_id: MessageId,
-    /// Poll.
+    /// The poll as it is now.
     pub poll: Poll,
-    /// Read at (RFC 3339).
+    /// When the poll was read (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<String>,
-    /// Who sent it.
+    /// Who sent the poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_handle: Option<ChatHandle>,
-    /// Sent at (RFC 3339).
+    /// When the poll was sent (RFC 3339); `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
-    /// The network used.
+    /// The network the poll travelled on.
     pub service: String,
-    /// When it last changed (RFC 3339).
+    /// When the poll last changed (RFC 3339).
     pub updated_at: String,
-    /// Zero retention.
+    /// Set when the line keeps no content; option text is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
@@ -5192,52 +5338,54 @@ pub type PollSentWebhookEventData = PollEventData;
 /// Payload of `poll.failed` webhook events.
 pub type PollFailedWebhookEvent = crate::webhooks::WebhookEnvelope<PollFailedWebhookEventData>;
 
+/// A poll or poll action you sent failed: the poll as it was and the error.
+///
 /// The `data` of `poll.failed` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollFailedWebhookEventData {
-    /// Chat.
+    /// The chat the poll was for.
     pub chat: EventChat,
-    /// Direction.
+    /// Whether you sent the poll or received it.
     pub direction: MessageEventV2Direction,
-    /// Error.
+    /// What went wrong.
     pub error: PollFailedWebhookEventDataError,
-    /// Failed at (RFC 3339).
+    /// When the failure was detected (RFC 3339).
     pub failed_at: String,
-    /// The message.
+    /// Id of the message that defines the poll.
     pub message_id: MessageId,
-    /// Poll.
+    /// The poll as it was when the send failed.
     pub poll: Poll,
-    /// Who sent it.
+    /// Always `null`: the send never landed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_handle: Option<ChatHandle>,
-    /// The network used.
+    /// The network the send was attempted on.
     pub service: String,
-    /// Zero retention.
+    /// Set when the line keeps no content; option text is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
 
-/// The `error` of [`PollFailedWebhookEventData`].
+/// Why a poll failed: a Linq error code and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollFailedWebhookEventDataError {
-    /// Code.
+    /// Linq error code for the failure.
     pub code: i64,
-    /// Message.
+    /// What went wrong, in words.
     pub message: String,
 }
 
-/// The `options` of [`Poll`].
+/// One poll option, who added it, and who voted for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollOption {
-    /// Can be edited.
+    /// Whether the option's text may still be changed.
     pub can_be_edited: bool,
-    /// Creator handle.
+    /// Who added the option.
     pub creator_handle: ChatHandle,
-    /// Option id.
+    /// The option's id.
     pub option_id: String,
-    /// Text.
+    /// The option's text; empty on zero-retention lines.
     pub text: String,
-    /// Voters.
+    /// Who voted for this option; their count is the option's vote count.
     pub voters: Vec<PollOptionVoter>,
 }
 
@@ -5259,14 +5407,14 @@ pub type PollSentWebhookEventDataPollOption = PollOption;
 /// Same shape as [`PollOption`] (the API's `PollUpdatedWebhookEventDataAddedOption`).
 pub type PollUpdatedWebhookEventDataAddedOption = PollOption;
 
-/// The `voters` of [`PollOption`].
+/// One vote on a poll option.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollOptionVoter {
-    /// The address: an E.164 phone number or an email address.
+    /// Who voted.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Voted at (RFC 3339).
+    /// When they voted (RFC 3339).
     pub voted_at: String,
 }
 
@@ -5297,29 +5445,31 @@ pub type PollReadWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 /// Payload of `poll.received` webhook events.
 pub type PollReceivedWebhookEvent = crate::webhooks::WebhookEnvelope<PollReceivedWebhookEventData>;
 
+/// Someone else's poll arrived on your line, with its options.
+///
 /// The `data` of `poll.received` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollReceivedWebhookEventData {
-    /// Chat.
+    /// The chat the poll is in.
     pub chat: EventChat,
-    /// When it was created (RFC 3339).
+    /// When the poll was created (RFC 3339).
     pub created_at: String,
-    /// Direction.
+    /// Whether you sent the poll or received it.
     pub direction: MessageEventV2Direction,
-    /// The message.
+    /// Id of the message that defines the poll.
     pub message_id: MessageId,
-    /// Poll.
+    /// The poll as received, with no votes yet.
     pub poll: Poll,
-    /// Received at (RFC 3339).
+    /// When the poll arrived (RFC 3339).
     pub received_at: String,
-    /// Who sent it.
+    /// Who created the poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_handle: Option<ChatHandle>,
-    /// The network used.
+    /// The network the poll travelled on.
     pub service: String,
-    /// When it last changed (RFC 3339).
+    /// When the poll last changed (RFC 3339).
     pub updated_at: String,
-    /// Zero retention.
+    /// Set on zero-retention lines; here the options still carry their real text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
@@ -5330,22 +5480,24 @@ pub type PollSentWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 /// Payload of `poll.updated` webhook events.
 pub type PollUpdatedWebhookEvent = crate::webhooks::WebhookEnvelope<PollUpdatedWebhookEventData>;
 
+/// Options were added to a poll.
+///
 /// The `data` of `poll.updated` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollUpdatedWebhookEventData {
-    /// Added options.
+    /// Only the options this update added; fetch the poll for all of them.
     pub added_options: Vec<PollOption>,
-    /// Chat.
+    /// The chat the poll is in.
     pub chat: EventChat,
-    /// Direction.
+    /// Whether you sent the poll or received it.
     pub direction: MessageEventV2Direction,
-    /// The message.
+    /// Id of the message that defines the poll.
     pub message_id: MessageId,
-    /// Who sent it.
+    /// Your line that sent or received the update, not who added the options.
     pub sender_handle: ChatHandle,
-    /// The network used.
+    /// The network the update travelled on.
     pub service: String,
-    /// Zero retention.
+    /// Set on zero-retention lines; outbound updates then carry empty option text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
@@ -5353,22 +5505,24 @@ pub struct PollUpdatedWebhookEventData {
 /// Payload of `poll.vote.added` webhook events.
 pub type PollVoteAddedWebhookEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
 
+/// A vote on one poll option was added or removed.
+///
 /// The `data` of `poll.vote.added` events. The `data` of `poll.vote.removed` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollVoteEventData {
-    /// Chat.
+    /// The chat the poll is in.
     pub chat: EventChat,
-    /// Direction.
+    /// Whether the vote came from your line or someone else.
     pub direction: MessageEventV2Direction,
-    /// The message.
+    /// Id of the message that defines the poll.
     pub message_id: MessageId,
-    /// Option id.
+    /// The option voted on.
     pub option_id: String,
-    /// Who sent it.
+    /// Who voted.
     pub sender_handle: ChatHandle,
-    /// The network used.
+    /// The network the vote travelled on.
     pub service: String,
-    /// Zero retention.
+    /// Set on zero-retention lines, for information only; votes are kept either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
 }
@@ -5379,12 +5533,14 @@ pub type PollVoteAddedWebhookEventData = PollVoteEventData;
 /// Same shape as [`PollVoteEventData`] (the API's `PollVoteRemovedWebhookEventData`).
 pub type PollVoteRemovedWebhookEventData = PollVoteEventData;
 
+/// A vote to cast or withdraw on one poll option.
+///
 /// Body of `messages.poll.vote`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollVoteParams {
-    /// Operation.
+    /// Add your line's vote or remove it.
     pub operation: PollVoteParamsOperation,
-    /// Option id.
+    /// The option to vote on.
     pub option_id: String,
 }
 
@@ -5399,7 +5555,7 @@ impl PollVoteParams {
 }
 
 open_enum! {
-/// The `operation` of [`MessageAddReactionParams`].
+/// Whether to add or remove something: a vote or a reaction.
     pub enum PollVoteParamsOperation {
         /// `add`.
         Add = "add",
@@ -5411,23 +5567,23 @@ open_enum! {
 /// Payload of `poll.vote.removed` webhook events.
 pub type PollVoteRemovedWebhookEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
 
-/// The `reactions` of [`LinkPartResponse`].
+/// A reaction on a message or part: a tapback, a custom emoji or a sticker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {
-    /// Custom emoji.
+    /// The emoji, when the type is `custom`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emoji: Option<String>,
-    /// The address: an E.164 phone number or an email address.
+    /// Who reacted.
     pub handle: ChatHandle,
-    /// Identifier.
+    /// The reaction's id, used to move a sticker; older stickers cannot be moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Whether this handle is your own line.
+    /// Whether your line reacted.
     pub is_me: bool,
-    /// Sticker.
+    /// The sticker image, when the type is `sticker`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticker: Option<ReactionSticker>,
-    /// Type.
+    /// Which reaction it is.
     #[serde(rename = "type")]
     pub kind: ReactionType,
 }
@@ -5435,43 +5591,45 @@ pub struct Reaction {
 /// Payload of `reaction.added` webhook events.
 pub type ReactionAddedWebhookEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
+/// A tapback, emoji or sticker reaction added to or removed from a message or poll.
+///
 /// The `data` of `reaction.added` events. The `data` of `reaction.removed` events. The `data` of `poll.reaction.added` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionEventBase {
-    /// The chat.
+    /// The chat the message is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Custom emoji.
+    /// The emoji, when the type is `custom`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emoji: Option<String>,
-    /// The sending line or handle.
+    /// Who reacted; deprecated, use `from_handle`.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// From handle.
+    /// Who reacted, as a full participant record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_handle: Option<ChatHandle>,
-    /// Is from me.
+    /// Whether your line reacted.
     pub is_from_me: bool,
-    /// The message.
+    /// The message reacted to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
-    /// Part index.
+    /// Which part of the message was reacted to, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
-    /// Reacted at (RFC 3339).
+    /// When the reaction was made or taken back (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reacted_at: Option<String>,
-    /// Reaction id.
+    /// The reaction's id; tells stacked stickers apart and is used to move one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction_id: Option<ReactionId>,
-    /// Reaction type.
+    /// Which reaction it is.
     pub reaction_type: ReactionType,
-    /// The network used.
+    /// The network the reaction travelled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// Sticker.
+    /// The sticker image, when the type is `sticker`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticker: Option<ReactionSticker>,
 }
@@ -5479,22 +5637,22 @@ pub struct ReactionEventBase {
 /// Payload of `reaction.removed` webhook events.
 pub type ReactionRemovedWebhookEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
-/// The `sticker` of [`ReactionEventBase`].
+/// The image of a sticker reaction.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReactionSticker {
-    /// File name.
+    /// File name of the sticker image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
-    /// Height.
+    /// Height of the image in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
-    /// Mime type.
+    /// The sticker image's MIME type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
-    /// Url.
+    /// Presigned download URL, valid for about an hour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Width.
+    /// Width of the image in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
@@ -5524,22 +5682,22 @@ open_enum! {
     }
 }
 
-/// The `reply_to` of [`Message`].
+/// The message (and part) a threaded reply answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyTo {
-    /// The message.
+    /// The message replied to.
     pub message_id: MessageId,
-    /// Part index.
+    /// Which part of it was replied to, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
 }
 
-/// The `reply_to` of [`MessageContentParam`].
+/// The message (and part) to reply to, making a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyToParam {
-    /// The message.
+    /// The message to reply to.
     pub message_id: MessageId,
-    /// Part index.
+    /// Which part to reply to, from 0; the first part when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
 }
@@ -5560,25 +5718,25 @@ impl ReplyToParam {
     }
 }
 
-/// The `action_items` of [`ReputationReport`].
+/// One recommended step to improve a line's reputation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationActionItem {
-    /// Detail.
+    /// What to do and why, in more detail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Expected impact.
+    /// How much the step is expected to help.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_impact: Option<ReputationActionItemExpectedImpact>,
-    /// Priority.
+    /// Order to act in; 1 comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
-    /// Title.
+    /// The step in a few words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
 open_enum! {
-/// The `expected_impact` of [`ReputationActionItem`].
+/// How much a recommended step is expected to help.
     pub enum ReputationActionItemExpectedImpact {
         /// `high`.
         High = "high",
@@ -5589,38 +5747,42 @@ open_enum! {
     }
 }
 
+/// A reputation audit of a line: its state and, once complete, the report.
+///
 /// Reply to `phone_numbers.get_reputation_audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReputationAudit {
-    /// Audit id.
+    /// The audit's id.
     pub audit_id: AuditId,
-    /// Error.
+    /// A short reason safe to show; only when `status` is `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Generated at (RFC 3339).
+    /// When the report was made (RFC 3339); it describes the line at that moment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
-    /// Phone.
+    /// The audited line, E.164.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// Report.
+    /// The findings; only when `status` is `complete`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<ReputationReport>,
-    /// Status.
+    /// Whether the audit is still running; poll until `complete` or `error`.
     pub status: ReputationAuditStatus,
 }
 
+/// A reputation audit that has just been started.
+///
 /// Reply to `phone_numbers.start_reputation_audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReputationAuditStarted {
-    /// Audit id.
+    /// Id to poll the audit with.
     pub audit_id: AuditId,
-    /// Status.
+    /// State of the audit; `pending` when new.
     pub status: ReputationAuditStatus,
 }
 
 open_enum! {
-/// The `status` of [`ReputationAuditStarted`].
+/// State of a reputation audit: pending, complete or error.
     pub enum ReputationAuditStatus {
         /// `pending`.
         Pending = "pending",
@@ -5631,22 +5793,22 @@ open_enum! {
     }
 }
 
-/// The `drivers` of [`ReputationReport`].
+/// One thing that is hurting a line's reputation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationDriver {
-    /// Key.
+    /// Stable category of the problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<ReputationDriverKey>,
-    /// Metric.
+    /// A measured figure when there is one, otherwise a short note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
-    /// Summary.
+    /// The problem in one sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }
 
 open_enum! {
-/// The `key` of [`ReputationDriver`].
+/// Category of what is hurting a line or a chat, such as low engagement or a volume spike.
     pub enum ReputationDriverKey {
         /// `low_engagement`.
         LowEngagement = "low_engagement",
@@ -5665,53 +5827,53 @@ open_enum! {
     }
 }
 
-/// The `evidence` of [`ReputationReport`].
+/// The chats behind a reputation report's findings, to check against your own logs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationEvidence {
-    /// Opt out chats.
+    /// Chats that kept getting messages after an opt-out, worst first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_out_chats: Option<Vec<ReputationOptOutChat>>,
-    /// Unhealthy chats.
+    /// Up to 15 unhealthy chats, worst first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unhealthy_chats: Option<Vec<ReputationUnhealthyChat>>,
 }
 
-/// The `opt_out_chats` of [`ReputationEvidence`].
+/// A chat that kept getting messages after the recipient opted out.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationOptOutChat {
     /// The chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Messages after stop.
+    /// How many messages were sent after the opt-out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages_after_stop: Option<i64>,
 }
 
-/// The `report` of [`ReputationAudit`].
+/// Findings of a reputation audit: severity, causes, steps to take, and evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationReport {
-    /// Action items.
+    /// Recommended steps, in priority order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_items: Option<Vec<ReputationActionItem>>,
-    /// Drivers.
+    /// What is hurting the line, biggest impact first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drivers: Option<Vec<ReputationDriver>>,
-    /// Evidence.
+    /// The chats behind the findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<ReputationEvidence>,
-    /// Primary driver.
+    /// Key of the main driver; empty when there is nothing to fix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_driver: Option<String>,
-    /// Severity.
+    /// The line's reputation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<ReputationReportSeverity>,
-    /// Summary markdown.
+    /// The report rendered as Markdown, for people or tools; the other fields are authoritative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_markdown: Option<String>,
 }
 
 open_enum! {
-/// The `status` of [`PhoneNumberListResponsePhoneNumberReputation`].
+/// Reputation of a line: healthy, at risk or critical.
     pub enum ReputationReportSeverity {
         /// `HEALTHY`.
         Healthy = "HEALTHY",
@@ -5722,22 +5884,22 @@ open_enum! {
     }
 }
 
-/// The `unhealthy_chats` of [`ReputationEvidence`].
+/// An unhealthy chat that counts against a line's reputation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReputationUnhealthyChat {
     /// The chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// Driver keys.
+    /// What is hurting this chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver_keys: Option<Vec<ReputationDriverKey>>,
-    /// Status.
+    /// The chat's current health, as fetching the chat reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ReputationUnhealthyChatStatus>,
 }
 
 open_enum! {
-/// The `status` of [`ReputationUnhealthyChat`].
+/// Health of a chat that counts against its line.
     pub enum ReputationUnhealthyChatStatus {
         /// `AT_RISK`.
         AtRisk = "AT_RISK",
@@ -5748,75 +5910,75 @@ open_enum! {
     }
 }
 
-/// The `media` of [`MessageEventV2Part`].
+/// A file in a webhook message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemasMediaPartResponse {
-    /// Filename.
+    /// The file's original name.
     pub filename: String,
-    /// Identifier.
+    /// The attachment's id.
     pub id: AttachmentId,
-    /// Mime type.
+    /// The file's MIME type.
     pub mime_type: String,
-    /// Size bytes.
+    /// Size of the file in bytes.
     pub size_bytes: i64,
-    /// Url.
+    /// Presigned download URL, valid for about an hour.
     pub url: String,
 }
 
-/// The `text` of [`MessageEventV2Part`].
+/// A text part in a webhook message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemasTextPartResponse {
-    /// Inline stickers.
+    /// Stickers set inside the text, in order; `null` when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_stickers: Option<Vec<InlineStickerResponse>>,
-    /// Mention.
+    /// First mentioned handle only; deprecated, use `mentions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention: Option<String>,
-    /// Mention range.
+    /// Range of the first mention only; deprecated, use `mentions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention_range: Option<Vec<i64>>,
-    /// Mentions.
+    /// Every mention in the text, in order; `null` when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<TextPartResponseMention>>,
-    /// Text decorations.
+    /// Styles and animations on ranges of the text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_decorations: Option<Vec<TextDecoration>>,
-    /// Value.
+    /// The text.
     pub value: String,
 }
 
 /// A message as the server reports it right after sending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentMessage {
-    /// When it was created (RFC 3339).
+    /// When the message was created (RFC 3339).
     pub created_at: String,
-    /// Delivered at (RFC 3339).
+    /// When the message was delivered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<String>,
-    /// Delivery status.
+    /// Where the message is in its delivery.
     pub delivery_status: MessageDeliveryStatus,
-    /// Effect.
+    /// The iMessage effect it was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<MessageEffect>,
-    /// From handle.
+    /// The sender as a full participant record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_handle: Option<ChatHandle>,
-    /// Identifier.
+    /// The message's id.
     pub id: MessageId,
-    /// Is read.
+    /// Whether it was read; deprecated, use `delivery_status`.
     pub is_read: bool,
-    /// The message content, in order.
+    /// The message's content, part by part.
     pub parts: Vec<MessagePart>,
-    /// The network asked for when sending.
+    /// The network the sender asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<ServiceType>,
-    /// Reply to.
+    /// The message this one replies to, if it is a threaded reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
-    /// Sent at (RFC 3339).
+    /// When the message went out (RFC 3339); `null` while still queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
-    /// The network used.
+    /// The network the message went out on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
 }
@@ -5834,7 +5996,7 @@ open_enum! {
 }
 
 open_enum! {
-/// The `method` of [`AccountEventData`].
+/// How a team member signed in: a one-time code, SSO, or a social login.
     pub enum SignInMethod {
         /// `code`.
         Code = "code",
@@ -5849,19 +6011,19 @@ open_enum! {
     }
 }
 
-/// The `placement` of [`MessageAddReactionParams`].
+/// Where a sticker sits on a bubble, how big and how rotated; unset fields keep defaults.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StickerPlacementParam {
-    /// Rotation.
+    /// Rotation in degrees, clockwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<f64>,
-    /// Scale.
+    /// Size factor; default 1 for images and 0.5 for emoji, clamped to 0.05–2.5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
-    /// X.
+    /// Horizontal position from -1 (left) to 1 (right); 0 is the centre.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<f64>,
-    /// Y.
+    /// Vertical position from -1 (top) to 1 (bottom); 0 is the centre.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
@@ -5903,10 +6065,12 @@ pub type MessageAddReactionParamsPlacement = StickerPlacementParam;
 /// Same shape as [`StickerPlacementParam`] (the API's `MessageUpdateStickerPlacementParamsPlacement`).
 pub type MessageUpdateStickerPlacementParamsPlacement = StickerPlacementParam;
 
+/// A plain success flag with a note from the server.
+///
 /// Reply to `chats.location.request`. Reply to `chats.location.stop`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuccessResponse {
-    /// Message.
+    /// A short note from the server.
     pub message: String,
     /// Whether the server reports success.
     pub success: bool,
@@ -6030,7 +6194,7 @@ open_enum! {
 pub type TeamMemberAddedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 open_enum! {
-/// The `role` of [`AccountEventTeamMember`].
+/// Role of a team member: admin, manager or member.
     pub enum TeamMemberRole {
         /// `admin`.
         Admin = "admin",
@@ -6047,21 +6211,21 @@ pub type TeamMemberSignedInWebhookEvent = crate::webhooks::WebhookEnvelope<Accou
 /// Payload of `team_member.signed_out` webhook events.
 pub type TeamMemberSignedOutWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
-/// The `text_decorations` of [`SchemasTextPartResponse`].
+/// A style or animation on a range of a text part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextDecoration {
-    /// Animation.
+    /// Animation on the range; set instead of `style`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub animation: Option<TextDecorationAnimation>,
-    /// Range.
+    /// Characters `[start, end)` it covers, counted in UTF-16 units.
     pub range: Vec<i64>,
-    /// Style.
+    /// Style on the range; set instead of `animation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<TextDecorationStyle>,
 }
 
 open_enum! {
-/// The `animation` of [`TextDecoration`].
+/// An iMessage text animation, such as `big`, `shake` or `explode`.
     pub enum TextDecorationAnimation {
         /// `big`.
         Big = "big",
@@ -6082,15 +6246,15 @@ open_enum! {
     }
 }
 
-/// The `text_decorations` of [`TextPartParam`].
+/// A style or an animation to put on a range of the text (iMessage only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextDecorationParam {
-    /// Animation.
+    /// Animation for the range; give this or `style`, not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub animation: Option<TextDecorationAnimation>,
-    /// Range.
+    /// Characters `[start, end)` it covers, counted in UTF-16 units.
     pub range: Vec<i64>,
-    /// Style.
+    /// Style for the range; give this or `animation`, not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<TextDecorationStyle>,
 }
@@ -6119,7 +6283,7 @@ impl TextDecorationParam {
 }
 
 open_enum! {
-/// The `style` of [`TextDecorationParam`].
+/// A text style: bold, italic, strikethrough or underline.
     pub enum TextDecorationStyle {
         /// `bold`.
         Bold = "bold",
@@ -6132,10 +6296,10 @@ open_enum! {
     }
 }
 
-/// The `continuation_message` of [`MessageCreateParams`].
+/// A piece of plain text: a fallback message or a poll option.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextParam {
-    /// Text.
+    /// The text.
     pub text: String,
 }
 
@@ -6155,22 +6319,22 @@ pub type PollAddOptionsParamsOption = TextParam;
 /// Same shape as [`TextParam`] (the API's `PollCreateParamsPollOption`).
 pub type PollCreateParamsPollOption = TextParam;
 
-/// The `text` of [`MessageContentParamPart`].
+/// Text to send, with optional mention, styles and inline stickers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextPartParam {
-    /// Inline stickers.
+    /// Stickers to set inside the text in place of character ranges (iMessage only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_stickers: Option<Vec<InlineStickerParam>>,
-    /// Mention.
+    /// Participant to mention; group chats only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention: Option<String>,
-    /// Mention range.
+    /// Characters `[start, end)` shown as the mention; the whole text when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention_range: Option<Vec<i64>>,
-    /// Text decorations.
+    /// Styles and animations on ranges of the text (iMessage only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_decorations: Option<Vec<TextDecorationParam>>,
-    /// Value.
+    /// The text, sent as is; Markdown is not rendered.
     pub value: String,
 }
 
@@ -6211,51 +6375,53 @@ impl TextPartParam {
     }
 }
 
-/// The `text` of [`MessagePart`].
+/// A text part of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextPartResponse {
-    /// Inline stickers.
+    /// Stickers set inside the text, in order; `null` when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_stickers: Option<Vec<InlineStickerResponse>>,
-    /// Mention.
+    /// First mentioned handle only; deprecated, use `mentions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention: Option<String>,
-    /// Mention range.
+    /// Range of the first mention only; deprecated, use `mentions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mention_range: Option<Vec<i64>>,
-    /// Mentions.
+    /// Every mention in the text, in order; `null` when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<TextPartResponseMention>>,
-    /// Reactions.
+    /// Reactions on this part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Reaction>>,
-    /// Text decorations.
+    /// Styles and animations on ranges of the text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_decorations: Option<Vec<TextDecoration>>,
-    /// Value.
+    /// The text.
     pub value: String,
 }
 
-/// The `mentions` of [`SchemasTextPartResponse`].
+/// One mention in a text part: who, and which characters show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextPartResponseMention {
-    /// The address: an E.164 phone number or an email address.
+    /// The mentioned participant's phone number or email, as the device recorded it.
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// Whether this handle is your own line.
+    /// Whether the mention is of your line.
     pub is_me: bool,
-    /// Range.
+    /// Characters `[start, end)` shown as the mention, counted in UTF-16 units.
     pub range: Vec<i64>,
 }
 
 /// Same shape as [`TextPartResponseMention`] (the API's `SchemasTextPartResponseMention`).
 pub type SchemasTextPartResponseMention = TextPartResponseMention;
 
+/// Someone started or stopped typing in a chat.
+///
 /// The `data` of `chat.typing_indicator.started` events. The `data` of `chat.typing_indicator.stopped` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingIndicatorEventData {
-    /// Actor handle.
+    /// Who is typing, or stopped typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_handle: Option<ChatHandle>,
     /// The chat.
@@ -6271,12 +6437,14 @@ pub type ChatTypingIndicatorStoppedWebhookEventData = TypingIndicatorEventData;
 /// Any webhook payload: [`crate::webhooks::WebhookEvent`].
 pub type UnwrapWebhookEvent = crate::webhooks::WebhookEvent;
 
+/// Every webhook event type you can subscribe to.
+///
 /// Reply to `webhook_events.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookEventListResponse {
-    /// Link to documentation about this value. Always `https://docs.linqapp.com/channel/imessage/guides/webhooks/events`.
+    /// Link to the documentation of webhook events. Always `https://docs.linqapp.com/channel/imessage/guides/webhooks/events`.
     pub doc_url: String,
-    /// Events.
+    /// The event types.
     pub events: Vec<WebhookEventType>,
 }
 
@@ -6437,46 +6605,50 @@ open_enum! {
 }
 
 /// A webhook subscription: where events go and which ones.
+///
+/// Reply to `webhook_subscriptions.retrieve`. Reply to `webhook_subscriptions.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscription {
-    /// When it was created (RFC 3339).
+    /// When the subscription was created (RFC 3339).
     pub created_at: String,
-    /// Identifier.
+    /// The subscription's id.
     pub id: SubscriptionId,
-    /// Is active.
+    /// Whether events are being delivered.
     pub is_active: bool,
-    /// Phone numbers.
+    /// Only events for these lines; every line when empty or `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
-    /// Routing id header.
+    /// Header that carries the chat id; `Linq-Chat-Id` when affinity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id_header: Option<String>,
-    /// Routing key header.
+    /// Header that carries the routing token; `null` turns delivery affinity off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key_header: Option<String>,
-    /// Subscribed events.
+    /// The event types delivered.
     pub subscribed_events: Vec<WebhookEventType>,
-    /// Target url.
+    /// Where events are sent.
     pub target_url: String,
-    /// When it last changed (RFC 3339).
+    /// When the subscription last changed (RFC 3339).
     pub updated_at: String,
 }
 
+/// A new webhook subscription: where to deliver, which events, and optional filters.
+///
 /// Body of `webhook_subscriptions.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscriptionCreateParams {
-    /// Phone numbers.
+    /// Only deliver events for these lines; every line when left out or empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<Handle>>,
-    /// Routing id header.
+    /// Header name for the chat id (`Linq-Chat-Id` by default); needs `routing_key_header`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id_header: Option<String>,
-    /// Routing key header.
+    /// Header name for a routing token echoed back by your endpoint; turns on delivery affinity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key_header: Option<String>,
-    /// Subscribed events.
+    /// The event types to deliver.
     pub subscribed_events: Vec<WebhookEventType>,
-    /// Target url.
+    /// HTTPS URL to deliver events to.
     pub target_url: String,
 }
 
@@ -6511,31 +6683,33 @@ impl WebhookSubscriptionCreateParams {
     }
 }
 
+/// A new webhook subscription, with its signing secret (shown only this once).
+///
 /// Reply to `webhook_subscriptions.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscriptionCreateResponse {
-    /// When it was created (RFC 3339).
+    /// When the subscription was created (RFC 3339).
     pub created_at: String,
-    /// Identifier.
+    /// The subscription's id.
     pub id: SubscriptionId,
-    /// Is active.
+    /// Whether events are being delivered.
     pub is_active: bool,
-    /// Phone numbers.
+    /// Only events for these lines; every line when empty or `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_numbers: Option<Vec<String>>,
-    /// Routing id header.
+    /// Header that carries the chat id; `Linq-Chat-Id` when affinity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id_header: Option<String>,
-    /// Routing key header.
+    /// Header that carries the routing token; `null` turns delivery affinity off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key_header: Option<String>,
-    /// Signing secret.
+    /// Secret to verify webhook signatures with; store it now, it cannot be fetched again.
     pub signing_secret: String,
-    /// Subscribed events.
+    /// The event types delivered.
     pub subscribed_events: Vec<WebhookEventType>,
-    /// Target url.
+    /// Where events are sent.
     pub target_url: String,
-    /// When it last changed (RFC 3339).
+    /// When the subscription last changed (RFC 3339).
     pub updated_at: String,
 }
 
@@ -6559,10 +6733,12 @@ pub type WebhookSubscriptionEnabledWebhookEvent =
 pub type WebhookSubscriptionEventsUpdatedWebhookEvent =
     crate::webhooks::WebhookEnvelope<AccountEventData>;
 
+/// Your webhook subscriptions.
+///
 /// Reply to `webhook_subscriptions.list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscriptionListResponse {
-    /// Subscriptions.
+    /// The subscriptions.
     pub subscriptions: Vec<WebhookSubscription>,
 }
 
@@ -6582,13 +6758,15 @@ pub type WebhookSubscriptionRoutingHeadersSetWebhookEvent =
 pub type WebhookSubscriptionTargetUrlChangedWebhookEvent =
     crate::webhooks::WebhookEnvelope<AccountEventData>;
 
+/// Changes to a webhook subscription; fields left out stay as they are.
+///
 /// Body of `webhook_subscriptions.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WebhookSubscriptionUpdateParams {
-    /// Is active.
+    /// Turn delivery on or off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    /// Phone numbers.
+    /// New line filter; empty or `null` delivers events for every line.
     ///
     /// `Some(None)` is sent as `null`, which clears it; `None` leaves it out.
     #[serde(
@@ -6597,7 +6775,7 @@ pub struct WebhookSubscriptionUpdateParams {
         deserialize_with = "support::double_option"
     )]
     pub phone_numbers: Option<Option<Vec<Handle>>>,
-    /// Routing id header.
+    /// New header name for the chat id; `null` or empty goes back to `Linq-Chat-Id`.
     ///
     /// `Some(None)` is sent as `null`, which clears it; `None` leaves it out.
     #[serde(
@@ -6606,7 +6784,7 @@ pub struct WebhookSubscriptionUpdateParams {
         deserialize_with = "support::double_option"
     )]
     pub routing_id_header: Option<Option<String>>,
-    /// Routing key header.
+    /// New header name for the routing token; `null` or empty turns affinity off.
     ///
     /// `Some(None)` is sent as `null`, which clears it; `None` leaves it out.
     #[serde(
@@ -6615,10 +6793,10 @@ pub struct WebhookSubscriptionUpdateParams {
         deserialize_with = "support::double_option"
     )]
     pub routing_key_header: Option<Option<String>>,
-    /// Subscribed events.
+    /// New set of event types to deliver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed_events: Option<Vec<WebhookEventType>>,
-    /// Target url.
+    /// New URL to deliver events to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
 }
