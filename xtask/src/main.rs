@@ -5,6 +5,7 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod codegen;
+mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;
 mod sandbox_story;
@@ -16,6 +17,8 @@ commands:
   ci         run what CI runs: fmt, clippy, tests, docs
   codegen    regenerate models and operations from spec/linq-api-v3.json
   coverage   report operations and webhook event types covered by the SDK
+  record-conformance
+             record what the official Python SDK sends for every operation
   sandbox-story
              run the story with the official Python SDK against the sandbox";
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         "codegen" => codegen::run(rest),
         #[cfg(feature = "sdk")]
         "coverage" => coverage::run(rest),
+        "record-conformance" => conformance::run(rest),
         "sandbox-story" => sandbox_story::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

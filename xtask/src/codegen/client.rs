@@ -41,7 +41,7 @@ fn struct_names(root: &Node<'_>) -> BTreeMap<String, String> {
 }
 
 /// A body that is just one handle: the method takes the handle itself.
-fn handle_shortcut<'a>(api: &'a Api, op: &Op) -> Option<&'a str> {
+pub fn handle_shortcut<'a>(api: &'a Api, op: &Op) -> Option<&'a str> {
     let body = op.body.as_ref()?;
     let Def::Struct { fields, .. } = &api.schemas[body].def else {
         return None;
