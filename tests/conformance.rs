@@ -26,28 +26,6 @@ mod conformance_calls;
 
 const FIXTURE: &str = include_str!("fixtures/conformance/python.json");
 
-/// Accept headers linq-python sends that are not `application/json`: `*/*`
-/// for the operations whose reply the spec gives no body (the 204s, and the
-/// 202 of `chats.background.set`), the GeoJSON type for
-/// `chats.location.retrieve`. linq-client sends `Accept: application/json`
-/// on every request (`client.rs` builds its headers once per client;
-/// `Operation` has no per-operation Accept), so these differ — harmless for
-/// the 204s, and a server that enforced `Accept` on the GeoJSON endpoint
-/// would refuse linq-client's request.
-const PYTHON_ACCEPT: &[(&str, &str)] = &[
-    ("attachments.delete", "*/*"),
-    ("blocked_handles.unblock", "*/*"),
-    ("chats.background.remove", "*/*"),
-    ("chats.background.set", "*/*"),
-    ("chats.location.retrieve", "application/geo+json"),
-    ("chats.mark_as_read", "*/*"),
-    ("chats.share_contact_card", "*/*"),
-    ("chats.typing.start", "*/*"),
-    ("chats.typing.stop", "*/*"),
-    ("messages.delete", "*/*"),
-    ("webhook_subscriptions.delete", "*/*"),
-];
-
 /// What linq-python sent: the recording's `request`.
 struct Python<'a> {
     method: &'a str,
@@ -205,16 +183,6 @@ fn the_fixture_covers_every_operation() {
     );
 }
 
-/// Query strings that differ on purpose or knowingly: (operation, case,
-/// linq-client's, linq-python's).
-///
-/// An empty list: linq-python sends the parameter with an empty value
-/// (`to=`), linq-client's `QueryBuilder::push_list` (operation.rs) leaves it
-/// out. A server reading `to=` as one empty recipient would see a
-/// difference; one reading it as "no filter" would not.
-const QUERY_DIFFERS: &[(&str, &str, &str, &str)] =
-    &[("available_number.retrieve", "empty_list", "", "to=")];
-
 /// Takes the first `idempotency_key` found one object down (`message.…`,
 /// `poll.…`), returning the object's name and the key.
 fn take_body_key(v: &mut Value) -> Option<(String, Value)> {
@@ -276,32 +244,17 @@ async fn every_request_matches_the_python_sdk() {
 
         // query, raw; when that differs, say whether the decoded pairs agree
         let rs_query = rs.uri.query().unwrap_or("");
-        let expected = QUERY_DIFFERS
-            .iter()
-            .find(|(o, c, _, _)| *o == op && *c == case);
-        match expected {
-            Some((_, _, rust, python)) => {
-                wire_exact = false;
-                if (rs_query, py.query) != (*rust, *python) {
-                    fail(format!(
-                        "query: expected rust {rust:?} and python {python:?}, got rust {rs_query:?}, python {:?}",
-                        py.query
-                    ));
+        if rs_query != py.query {
+            let same_pairs = pairs(rs_query) == pairs(py.query);
+            fail(format!(
+                "query {rs_query:?} != python {:?} ({})",
+                py.query,
+                if same_pairs {
+                    "same pairs, encoded differently"
+                } else {
+                    "different pairs"
                 }
-            }
-            None if rs_query != py.query => {
-                let same_pairs = pairs(rs_query) == pairs(py.query);
-                fail(format!(
-                    "query {rs_query:?} != python {:?} ({})",
-                    py.query,
-                    if same_pairs {
-                        "same pairs, encoded differently"
-                    } else {
-                        "different pairs"
-                    }
-                ));
-            }
-            None => {}
+            ));
         }
 
         // body: equal as JSON values. linq-client encodes struct fields in
@@ -353,42 +306,22 @@ async fn every_request_matches_the_python_sdk() {
             (r, p) => fail(format!("body {r:?} != python {p:?}")),
         }
 
-        // Content-Type: the same with a body. Without one, linq-python still
-        // sends `Content-Type: application/json` on every request other than
-        // a GET (e.g. `POST .../leave` with `Content-Length: 0`), and
-        // linq-client sends none (`client.rs` uses its header set without
-        // Content-Type when the operation writes no body). Expected.
+        // Content-Type: `application/json` on every request but a GET, with
+        // a body or without (`POST .../leave` with `Content-Length: 0`), as
+        // linq-python sends it.
         let rs_ct = header(&rs, "content-type");
-        if py.body.is_some() {
-            if rs_ct != py.content_type {
-                fail(format!(
-                    "content-type {rs_ct:?} != python {:?}",
-                    py.content_type
-                ));
-            }
-        } else {
-            let py_expected = (py.method != "GET").then_some("application/json");
-            headers_same &= py_expected.is_none();
-            if py.content_type != py_expected || rs_ct.is_some() {
-                fail(format!(
-                    "bodiless request: expected python content-type {py_expected:?} and none from rust, got python {:?}, rust {rs_ct:?}",
-                    py.content_type
-                ));
-            }
+        if rs_ct != py.content_type {
+            fail(format!(
+                "content-type {rs_ct:?} != python {:?}",
+                py.content_type
+            ));
         }
 
-        // Accept: always application/json from linq-client; see PYTHON_ACCEPT.
+        // Accept: the reply's media type (`*/*` without a reply body), from
+        // the operation's `ACCEPT`, exactly as linq-python sends it.
         let rs_accept = header(&rs, "accept");
-        let py_expected = PYTHON_ACCEPT
-            .iter()
-            .find(|(id, _)| *id == op)
-            .map_or("application/json", |(_, a)| a);
-        headers_same &= py_expected == "application/json";
-        if rs_accept != Some("application/json") || py.accept != Some(py_expected) {
-            fail(format!(
-                "accept: expected rust application/json and python {py_expected}, got rust {rs_accept:?}, python {:?}",
-                py.accept
-            ));
+        if rs_accept != py.accept {
+            fail(format!("accept {rs_accept:?} != python {:?}", py.accept));
         }
 
         // Idempotency-Key header. The recordings give linq-python no key, and

@@ -400,15 +400,21 @@ impl Client {
             .write_body(&mut body)
             .map_err(|e| Error::invalid("body", linq_types::InvalidValue::Other(e.to_string())))?;
 
-        let template = if has_body {
+        // Like the official SDKs: a JSON content type on everything but GET,
+        // even without a body.
+        let template = if has_body || O::METHOD != Method::GET {
             &self.inner.headers_json
         } else {
             &self.inner.headers_plain
         };
-        let headers = if key.is_none() && options.headers.is_empty() {
+        let accept = (O::ACCEPT != "application/json").then(|| HeaderValue::from_static(O::ACCEPT));
+        let headers = if key.is_none() && options.headers.is_empty() && accept.is_none() {
             Cow::Borrowed(template)
         } else {
             let mut headers = template.clone();
+            if let Some(accept) = accept {
+                headers.insert(ACCEPT, accept);
+            }
             if let Some((name, value)) = key {
                 let value = HeaderValue::try_from(value).map_err(|_| {
                     Error::invalid(

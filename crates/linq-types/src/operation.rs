@@ -41,6 +41,9 @@ pub trait Operation {
     const ID: &'static str;
     /// HTTP method.
     const METHOD: Method;
+    /// The `Accept` header: the reply's media type (`*/*` for a reply
+    /// without a body), as the official SDKs send it.
+    const ACCEPT: &'static str = "application/json";
     /// Whether repeating it could do something twice.
     const EFFECT: Effect = Effect::Repeatable;
     /// Whether and where it carries an idempotency key.
@@ -138,11 +141,9 @@ impl QueryBuilder {
         self
     }
 
-    /// Appends a list as one comma-separated value, as the official SDKs do.
+    /// Appends a list as one comma-separated value, as the official SDKs do
+    /// (an empty list is sent as `name=`).
     pub fn push_list<T: fmt::Display>(&mut self, name: &str, values: &[T]) -> &mut Self {
-        if values.is_empty() {
-            return self;
-        }
         let joined = values
             .iter()
             .map(ToString::to_string)

@@ -207,6 +207,9 @@ fn emit_impl(api: &Api, out: &mut String, op: &Op, name: &str) {
     let _ = writeln!(out, "    type Output = {};", output_name(api, op));
     let _ = writeln!(out, "    const ID: &'static str = \"{}\";", op.id);
     let _ = writeln!(out, "    const METHOD: Method = Method::{};", op.http);
+    if op.accept != "application/json" {
+        let _ = writeln!(out, "    const ACCEPT: &'static str = \"{}\";", op.accept);
+    }
     if op.visible {
         out.push_str("    const EFFECT: Effect = Effect::Visible;\n");
     }

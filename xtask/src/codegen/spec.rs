@@ -101,6 +101,8 @@ pub struct Op {
     pub query: Option<String>,
     pub body: Option<String>,
     pub output: Option<String>,
+    /// The media type of the success reply: `*/*` when it has no body.
+    pub accept: String,
     pub idempotency_header: Option<String>,
     /// Path to the body's idempotency key: `["message", "idempotency_key"]`.
     pub body_key: Option<Vec<String>>,
@@ -580,14 +582,17 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
                 .pointer("/requestBody/content/application~1json/schema")
                 .map(|b| ref_name(b).unwrap());
             let query = o.get("x-query-schema").map(|q| ref_name(q).unwrap());
-            let output = o["responses"]
+            let success = o["responses"]
                 .as_object()
                 .unwrap()
                 .iter()
                 .find(|(c, _)| c.starts_with('2'))
                 .and_then(|(_, r)| r.get("content"))
-                .and_then(|c| c.as_object().unwrap().values().next())
-                .map(|m| ref_name(&m["schema"]).unwrap());
+                .and_then(|c| c.as_object().unwrap().iter().next());
+            let output = success.map(|(_, m)| ref_name(&m["schema"]).unwrap());
+            // What the official SDKs send as Accept: the reply's media type,
+            // or anything for a reply without a body.
+            let accept = success.map_or("*/*", |(media, _)| media.as_str()).to_owned();
             let idempotency_header = o
                 .get("x-idempotency-header")
                 .and_then(Value::as_str)
@@ -613,6 +618,7 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
                 query,
                 body,
                 output,
+                accept,
                 idempotency_header,
                 body_key,
             });

@@ -21,6 +21,7 @@ impl Operation for Unblock {
     type Output = ();
     const ID: &'static str = "blocked_handles.unblock";
     const METHOD: Method = Method::DELETE;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/blocked_handles");

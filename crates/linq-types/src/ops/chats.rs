@@ -146,6 +146,7 @@ impl Operation for MarkAsRead {
     type Output = ();
     const ID: &'static str = "chats.mark_as_read";
     const METHOD: Method = Method::POST;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")
@@ -165,6 +166,7 @@ impl Operation for ShareContactCard {
     type Output = ();
     const ID: &'static str = "chats.share_contact_card";
     const METHOD: Method = Method::POST;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")

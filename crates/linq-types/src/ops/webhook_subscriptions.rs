@@ -57,6 +57,7 @@ impl Operation for Delete {
     type Output = ();
     const ID: &'static str = "webhook_subscriptions.delete";
     const METHOD: Method = Method::DELETE;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/webhook-subscriptions/")

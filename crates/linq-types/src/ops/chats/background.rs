@@ -19,6 +19,7 @@ impl Operation for Remove {
     type Output = ();
     const ID: &'static str = "chats.background.remove";
     const METHOD: Method = Method::DELETE;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")
@@ -40,6 +41,7 @@ impl Operation for Set {
     type Output = ();
     const ID: &'static str = "chats.background.set";
     const METHOD: Method = Method::POST;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")

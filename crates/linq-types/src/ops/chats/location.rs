@@ -47,6 +47,7 @@ impl Operation for Retrieve {
     type Output = GetChatLocationResponse;
     const ID: &'static str = "chats.location.retrieve";
     const METHOD: Method = Method::GET;
+    const ACCEPT: &'static str = "application/geo+json";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")

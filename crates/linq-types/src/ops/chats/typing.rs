@@ -18,6 +18,7 @@ impl Operation for Stop {
     type Output = ();
     const ID: &'static str = "chats.typing.stop";
     const METHOD: Method = Method::DELETE;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")
@@ -37,6 +38,7 @@ impl Operation for Start {
     type Output = ();
     const ID: &'static str = "chats.typing.start";
     const METHOD: Method = Method::POST;
+    const ACCEPT: &'static str = "*/*";
 
     fn write_path(&self, path: &mut PathBuilder) {
         path.push_str("/v3/chats/")
