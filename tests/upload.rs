@@ -31,7 +31,8 @@ async fn upload_reserves_then_puts_the_bytes_without_the_key() {
 
     let photo = vec![0xFFu8, 0xD8, 0xFF, 0xE0, 1, 2, 3];
     let done = client
-        .upload_attachment(SupportedContentType::ImageJpeg, "a.jpg", photo.clone())
+        .attachments()
+        .upload(SupportedContentType::ImageJpeg, "a.jpg", photo.clone())
         .await
         .unwrap();
     assert_eq!(done.attachment_id.as_str(), ATTACHMENT);
@@ -83,7 +84,8 @@ async fn a_storage_failure_is_retried_then_reported() {
         .build()
         .unwrap();
     let err = client
-        .upload_attachment(SupportedContentType::ImageJpeg, "a.jpg", &b"x"[..])
+        .attachments()
+        .upload(SupportedContentType::ImageJpeg, "a.jpg", &b"x"[..])
         .await
         .unwrap_err();
     assert_eq!(err.status().unwrap().as_u16(), 503);
@@ -99,7 +101,8 @@ async fn an_insecure_upload_url_is_refused() {
     let rig = Rig::new(Over::InMemory, handler).await;
     let err = rig
         .client
-        .upload_attachment(SupportedContentType::ImagePng, "a.png", &b"x"[..])
+        .attachments()
+        .upload(SupportedContentType::ImagePng, "a.png", &b"x"[..])
         .await
         .unwrap_err();
     assert!(

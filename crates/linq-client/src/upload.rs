@@ -9,9 +9,10 @@ use linq_types::models::{AttachmentCreateParams, AttachmentCreateResponse, Suppo
 use linq_types::{Effect, InvalidValue};
 
 use crate::client::Prepared;
-use crate::{Client, Error, RequestOptions};
+use crate::resources::Attachments;
+use crate::{Error, RequestOptions};
 
-impl Client {
+impl Attachments<'_> {
     /// Uploads `data` as a new attachment and returns the reservation, whose
     /// `attachment_id` can then be used in a message's media part.
     ///
@@ -26,12 +27,13 @@ impl Client {
     ///
     /// let photo = std::fs::read("photo.jpg").expect("readable");
     /// let upload = client
-    ///     .upload_attachment(SupportedContentType::ImageJpeg, "photo.jpg", photo)
+    ///     .attachments()
+    ///     .upload(SupportedContentType::ImageJpeg, "photo.jpg", photo)
     ///     .await?;
     /// println!("attach {} in a media part", upload.attachment_id);
     /// # Ok(()) }
     /// ```
-    pub async fn upload_attachment(
+    pub async fn upload(
         &self,
         content_type: SupportedContentType,
         filename: impl Into<String>,
@@ -40,8 +42,8 @@ impl Client {
         let data = data.into();
         let size = i64::try_from(data.len())
             .map_err(|_| Error::invalid("data", InvalidValue::Other("file too large".into())))?;
+        let client = self.client;
         let reservation = self
-            .attachments()
             .create(AttachmentCreateParams::new(
                 content_type,
                 filename.into(),
@@ -56,7 +58,7 @@ impl Client {
         let loopback = uri.host().is_some_and(crate::client::is_loopback);
         match uri.scheme_str() {
             Some("https") => {}
-            Some("http") if loopback || self.allows_insecure_http() => {}
+            Some("http") if loopback || client.allows_insecure_http() => {}
             _ => return Err(bad_url("not https")),
         }
         let method = Method::from_bytes(reservation.http_method.as_bytes())
@@ -80,7 +82,7 @@ impl Client {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        self.send(&upload, &RequestOptions::default()).await?;
+        client.send(&upload, &RequestOptions::default()).await?;
         Ok(reservation)
     }
 }

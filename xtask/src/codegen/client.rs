@@ -139,7 +139,7 @@ fn emit_resource(
     let _ = writeln!(out, "/// `client{accessor}`: {}", resource_doc(&dotted));
     let _ = writeln!(
         out,
-        "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    client: &'c Client,\n}}\n"
+        "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    pub(crate) client: &'c Client,\n}}\n"
     );
     if path.len() == 1 {
         let _ = writeln!(out, "impl Client {{");

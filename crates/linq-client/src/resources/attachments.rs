@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.attachments()`: Files to attach to messages.
 #[derive(Debug, Clone, Copy)]
 pub struct Attachments<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

@@ -8,7 +8,7 @@ use crate::{Call, Client};
 /// `client.available_number()`: Picking a line to send from.
 #[derive(Debug, Clone, Copy)]
 pub struct AvailableNumber<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

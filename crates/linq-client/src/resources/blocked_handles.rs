@@ -8,7 +8,7 @@ use crate::{Call, Client};
 /// `client.blocked_handles()`: Handles you blocked.
 #[derive(Debug, Clone, Copy)]
 pub struct BlockedHandles<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

@@ -8,7 +8,7 @@ use crate::{Call, Client};
 /// `client.capability()`: Whether an address can be reached over iMessage or RCS.
 #[derive(Debug, Clone, Copy)]
 pub struct Capability<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

@@ -14,7 +14,7 @@ use crate::{Call, Client};
 /// `client.chats()`: Chats: create, list and change them, and everything inside one.
 #[derive(Debug, Clone, Copy)]
 pub struct Chats<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {
@@ -141,7 +141,7 @@ impl<'c> Chats<'c> {
 /// `client.chats().background()`: A chat's transcript background.
 #[derive(Debug, Clone, Copy)]
 pub struct Background<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Background<'_> {
@@ -171,7 +171,7 @@ impl Background<'_> {
 /// `client.chats().location()`: Location sharing inside a chat.
 #[derive(Debug, Clone, Copy)]
 pub struct Location<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Location<'_> {
@@ -218,7 +218,7 @@ impl Location<'_> {
 /// `client.chats().messages()`: Messages inside one chat.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatMessages<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl ChatMessages<'_> {
@@ -254,7 +254,7 @@ impl ChatMessages<'_> {
 /// `client.chats().participants()`: The members of group chats.
 #[derive(Debug, Clone, Copy)]
 pub struct Participants<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Participants<'_> {
@@ -300,7 +300,7 @@ impl Participants<'_> {
 /// `client.chats().polls()`: Polls inside a chat.
 #[derive(Debug, Clone, Copy)]
 pub struct Polls<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Polls<'_> {
@@ -321,7 +321,7 @@ impl Polls<'_> {
 /// `client.chats().typing()`: Typing indicators.
 #[derive(Debug, Clone, Copy)]
 pub struct Typing<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Typing<'_> {

@@ -11,7 +11,7 @@ use crate::{Call, Client};
 /// `client.contact_card()`: Your lines' contact cards.
 #[derive(Debug, Clone, Copy)]
 pub struct ContactCard<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

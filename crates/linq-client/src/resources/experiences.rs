@@ -9,7 +9,7 @@ use crate::{Call, Client};
 /// `client.experiences()`: Experiences enabled for your account.
 #[derive(Debug, Clone, Copy)]
 pub struct Experiences<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

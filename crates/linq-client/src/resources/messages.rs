@@ -14,7 +14,7 @@ use crate::{Call, Client};
 /// `client.messages()`: Messages by id, and sending without naming a line.
 #[derive(Debug, Clone, Copy)]
 pub struct Messages<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {
@@ -133,7 +133,7 @@ impl<'c> Messages<'c> {
 /// `client.messages().poll()`: The poll a message carries.
 #[derive(Debug, Clone, Copy)]
 pub struct Poll<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Poll<'_> {

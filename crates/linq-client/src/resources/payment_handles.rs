@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.payment_handles()`: Customers' handles connected for agent payments.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentHandles<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

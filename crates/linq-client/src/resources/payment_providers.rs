@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.payment_providers()`: Your organization's payment providers.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentProviders<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

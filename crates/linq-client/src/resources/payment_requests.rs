@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.payment_requests()`: Payment requests with a checkout link.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentRequests<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

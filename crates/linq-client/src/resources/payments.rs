@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.payments()`: Agent payments on behalf of connected customers.
 #[derive(Debug, Clone, Copy)]
 pub struct Payments<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

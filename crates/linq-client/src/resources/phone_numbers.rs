@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.phone_numbers()`: Your lines: forwarding and reputation audits.
 #[derive(Debug, Clone, Copy)]
 pub struct PhoneNumbers<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

@@ -7,7 +7,7 @@ use crate::{Call, Client};
 /// `client.phonenumbers()`: Your lines, through the deprecated `/v3/phonenumbers`.
 #[derive(Debug, Clone, Copy)]
 pub struct Phonenumbers<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

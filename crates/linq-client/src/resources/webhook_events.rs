@@ -7,7 +7,7 @@ use crate::{Call, Client};
 /// `client.webhook_events()`: The webhook event types.
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookEvents<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {

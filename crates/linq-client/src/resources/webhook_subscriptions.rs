@@ -10,7 +10,7 @@ use crate::{Call, Client};
 /// `client.webhook_subscriptions()`: Where webhook events are delivered.
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookSubscriptions<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {
