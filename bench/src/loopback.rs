@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::{AddBody, AddReply, CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 /// Serves until stdin closes; prints the address first.
 pub fn serve() {
@@ -96,12 +96,14 @@ pub fn client_process(mode: &str, concurrency: usize, requests: usize, addr: &st
                         })
                     })
                 }
-                "linq" => {
-                    let client = linq_client::Client::builder()
+                "linq" | "linq-minimal" => {
+                    let mut builder = linq_client::Client::builder()
                         .api_key("sk_bench")
-                        .base_url(base)
-                        .build()
-                        .unwrap();
+                        .base_url(base);
+                    if mode == "linq-minimal" {
+                        builder = builder.transport(MinimalTransport::new());
+                    }
+                    let client = builder.build().unwrap();
                     Arc::new(move || {
                         let client = client.clone();
                         Box::pin(async move {
@@ -150,6 +152,47 @@ pub fn client_process(mode: &str, concurrency: usize, requests: usize, addr: &st
     println!("{rps:.1} {cpu:.3} {}", peak_rss_kib());
 }
 
+/// The raw client's hyper stack behind the `Transport` trait: isolates the
+/// SDK's own cost from HyperTransport's (TLS-capable connector, proxy
+/// matching, body limit).
+struct MinimalTransport {
+    client: HyperClient<HttpConnector, Full<Bytes>>,
+}
+
+impl MinimalTransport {
+    fn new() -> Self {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        Self {
+            client: HyperClient::builder(TokioExecutor::new()).build(http),
+        }
+    }
+}
+
+impl linq_transport::Transport for MinimalTransport {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        _options: linq_transport::SendOptions,
+    ) -> linq_transport::BoxFuture<'_, Result<http::Response<Bytes>, linq_transport::TransportError>>
+    {
+        Box::pin(async move {
+            let response = self
+                .client
+                .request(request.map(Full::new))
+                .await
+                .map_err(|e| linq_transport::TransportError::Io(e.into()))?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| linq_transport::TransportError::Body(e.into()))?
+                .to_bytes();
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
 struct Sample {
     rps: f64,
     cpu_us: f64,
@@ -157,7 +200,7 @@ struct Sample {
 }
 
 fn run_client(mode: &str, concurrency: usize, requests: usize, addr: &str) -> Sample {
-    let out = Command::new(std::env::current_exe().unwrap())
+    let out = crate::pinned(1)
         .args([
             "client",
             mode,
@@ -189,13 +232,16 @@ pub fn report() {
     println!("## Loopback: linq-client vs a hand-written hyper client");
     println!();
     println!(
-        "Each cell is the median of {ROUNDS} alternating rounds, each round a fresh client process."
+        "Each cell is the median of {ROUNDS} rounds, each a fresh client process; raw and linq \
+         alternate (order swapped every round) and the ratios are the median of the per-round \
+         ratios, with their range. Where `taskset` exists the server runs on core 0 and the \
+         clients on core 1."
     );
     println!();
     println!("| concurrency | client | requests/s | CPU µs/request | peak RSS KiB |");
     println!("|---|---|---|---|---|");
     let mut ratios = Vec::new();
-    for (concurrency, requests) in [(1usize, 4_000usize), (16, 16_000)] {
+    for (concurrency, requests) in [(1usize, 6_000usize), (16, 32_000)] {
         let (mut raw, mut linq) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             // Alternate the order too, so neither always runs second.
@@ -220,20 +266,73 @@ pub fn report() {
                 med(samples, |s| s.rss_kib)
             );
         }
-        ratios.push((
-            concurrency,
-            med(&linq, |s| s.rps) / med(&raw, |s| s.rps),
-            med(&linq, |s| s.cpu_us) / med(&raw, |s| s.cpu_us),
-        ));
+        let paired = |f: fn(&Sample) -> f64| {
+            let mut v: Vec<f64> = raw.iter().zip(&linq).map(|(r, l)| f(l) / f(r)).collect();
+            let (lo, hi) = (
+                v.iter().copied().fold(f64::INFINITY, f64::min),
+                v.iter().copied().fold(0.0, f64::max),
+            );
+            (median(&mut v), lo, hi)
+        };
+        ratios.push((concurrency, paired(|s| s.rps), paired(|s| s.cpu_us)));
     }
     println!();
     println!(
         "| concurrency | throughput linq/raw (target ≥ 0.95) | CPU per request linq/raw (target ≤ 1.10) |"
     );
     println!("|---|---|---|");
-    for (c, tput, cpu) in ratios {
-        println!("| {c} | {tput:.3} | {cpu:.3} |");
+    for (c, (t, tlo, thi), (u, ulo, uhi)) in ratios {
+        println!("| {c} | {t:.3} ({tlo:.2}–{thi:.2}) | {u:.3} ({ulo:.2}–{uhi:.2}) |");
     }
+    instruction_report(&addr);
     drop(server.stdin.take());
     let _ = server.wait();
+}
+
+/// Client instructions per request under callgrind: the difference between
+/// a long and a short run, so start-up cancels. Unlike time, instruction
+/// counts do not move with what else the machine is doing.
+fn instructions_per_request(mode: &str, concurrency: usize, addr: &str) -> Option<f64> {
+    let (short, long) = (100 * concurrency, 500 * concurrency);
+    let count = |requests: usize| -> Option<f64> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(std::env::current_exe().ok()?)
+            .args([
+                "client",
+                mode,
+                &concurrency.to_string(),
+                &requests.to_string(),
+                addr,
+            ])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let line = text.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(' ').next()?.parse().ok()
+    };
+    Some((count(long)? - count(short)?) / (long - short) as f64)
+}
+
+fn instruction_report(addr: &str) {
+    println!();
+    println!("Instructions per request (callgrind; marginal over a short and a long run):");
+    println!();
+    println!(
+        "| concurrency | raw hyper | linq-client | linq/raw (target ≤ 1.10) | linq-client over a minimal hyper transport |"
+    );
+    println!("|---|---|---|---|---|");
+    for concurrency in [1usize, 16] {
+        let measure = |mode| instructions_per_request(mode, concurrency, addr);
+        let (Some(raw), Some(linq), Some(minimal)) =
+            (measure("raw"), measure("linq"), measure("linq-minimal"))
+        else {
+            println!("| {concurrency} | valgrind not available | | | |");
+            return;
+        };
+        println!(
+            "| {concurrency} | {raw:.0} | {linq:.0} | {:.3} | {minimal:.0} |",
+            linq / raw
+        );
+    }
 }

@@ -77,6 +77,7 @@ fn main() {
         ),
         ["memory"] => memory::report(),
         ["pagination"] => pagination::report(),
+        ["memory-run", path, calls] => memory::run_path(path, calls.parse().expect("call count")),
         ["stream", total] => pagination::stream_process(total.parse().expect("item count")),
         [] | ["all"] => run_all(),
         _ => {
@@ -101,9 +102,25 @@ fn run_all() {
     pagination::report();
 }
 
+/// This benchmark binary as a command, pinned to `core` with `taskset`
+/// when the machine has it and more than one core, so that the server and
+/// the client measured do not trade places on the same core.
+pub(crate) fn pinned(core: usize) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let taskset = std::path::Path::new("/usr/bin/taskset");
+    if cores > 1 && taskset.exists() {
+        let mut cmd = Command::new(taskset);
+        cmd.arg("-c").arg(core.to_string()).arg(exe);
+        cmd
+    } else {
+        Command::new(exe)
+    }
+}
+
 /// Starts `linq-bench serve` and returns the child and its address.
 pub(crate) fn start_server() -> (std::process::Child, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut child = pinned(0)
         .arg("serve")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -75,16 +75,56 @@ fn measure_pair(a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (Series, Series, Ve
     (sa, sb, ratios)
 }
 
+fn sdk_client() -> Client {
+    Client::builder()
+        .api_key("sk_bench")
+        .transport(InMemoryTransport::new(|_req: http::Request<Bytes>| reply()))
+        .build()
+        .unwrap()
+}
+
+/// `calls` calls of one path, for counting instructions under callgrind.
+pub fn run_path(path: &str, calls: usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = sdk_client();
+    let handler = |_req: http::Request<Bytes>| reply();
+    match path {
+        "sdk" => rt.block_on(async {
+            for _ in 0..calls {
+                let r = client.chats().participants().add(CHAT, HANDLE).await;
+                std::hint::black_box(r.unwrap());
+            }
+        }),
+        "floor" => (0..calls).for_each(|_| floor_call(&handler)),
+        other => panic!("unknown path {other}"),
+    }
+}
+
+fn instructions(path: &str) -> Option<f64> {
+    let (short, long) = (2_000usize, 10_000usize);
+    let count = |calls: usize| -> Option<f64> {
+        let out = std::process::Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(std::env::current_exe().ok()?)
+            .args(["memory-run", path, &calls.to_string()])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let line = text.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(' ').next()?.parse().ok()
+    };
+    Some((count(long)? - count(short)?) / (long - short) as f64)
+}
+
 pub fn report() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let client = Client::builder()
-        .api_key("sk_bench")
-        .transport(InMemoryTransport::new(|_req: http::Request<Bytes>| reply()))
-        .build()
-        .unwrap();
+    let client = sdk_client();
     let mut sdk = || {
         rt.block_on(async {
             for _ in 0..PER_BATCH {
@@ -126,4 +166,12 @@ pub fn report() {
         "ratio linq/floor (median of per-round ratios): {:.2} (target ≤ 1.3)",
         median(&mut ratios)
     );
+    if let (Some(floor), Some(sdk)) = (instructions("floor"), instructions("sdk")) {
+        println!();
+        println!(
+            "Instructions per call (callgrind, marginal): floor {floor:.0}, linq-client {sdk:.0}, \
+             ratio {:.2}.",
+            sdk / floor
+        );
+    }
 }

@@ -206,13 +206,21 @@ fn encode_form(out: &mut String, value: &str) {
 
 fn encode_into(out: &mut String, value: &str, keep: fn(u8) -> bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        if keep(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    // Kept bytes are ASCII, so each run of them is a whole `str` slice and is
+    // copied at once; only the other bytes go one at a time.
+    while start < bytes.len() {
+        let run = bytes[start..].iter().take_while(|&&b| keep(b)).count();
+        if run > 0 {
+            // `start` is at an ASCII byte here, so on a char boundary.
+            out.push_str(&value[start..start + run]);
+            start += run;
+        }
+        if let Some(&b) = bytes.get(start) {
+            let escaped = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            out.push_str(std::str::from_utf8(&escaped).expect("ASCII"));
+            start += 1;
         }
     }
 }
@@ -226,6 +234,13 @@ mod tests {
         let mut p = PathBuilder::new();
         p.push_str("/v3/x/").push_segment("../a/b?c#d%2F\r\n +@");
         assert_eq!(p.as_str(), "/v3/x/..%2Fa%2Fb%3Fc%23d%252F%0D%0A%20+@");
+    }
+
+    #[test]
+    fn multibyte_text_is_escaped_byte_by_byte() {
+        let mut p = PathBuilder::new();
+        p.push_segment("্a€/");
+        assert_eq!(p.as_str(), "%E0%A7%8Da%E2%82%AC%2F");
     }
 
     #[test]
