@@ -592,7 +592,9 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
             let output = success.map(|(_, m)| ref_name(&m["schema"]).unwrap());
             // What the official SDKs send as Accept: the reply's media type,
             // or anything for a reply without a body.
-            let accept = success.map_or("*/*", |(media, _)| media.as_str()).to_owned();
+            let accept = success
+                .map_or("*/*", |(media, _)| media.as_str())
+                .to_owned();
             let idempotency_header = o
                 .get("x-idempotency-header")
                 .and_then(Value::as_str)
