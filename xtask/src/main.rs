@@ -9,6 +9,7 @@ mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;
 mod sandbox_story;
+mod webhook_vectors;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -20,7 +21,10 @@ commands:
   record-conformance
              record what the official Python SDK sends for every operation
   sandbox-story
-             run the story with the official Python SDK against the sandbox";
+             run the story with the official Python SDK against the sandbox
+  webhook-vectors
+             sign and verify webhook vectors both ways with the official
+             standardwebhooks library";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         "coverage" => coverage::run(rest),
         "record-conformance" => conformance::run(rest),
         "sandbox-story" => sandbox_story::run(rest),
+        "webhook-vectors" => webhook_vectors::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
