@@ -132,28 +132,62 @@ pub fn generate(api: &Api) -> (String, String) {
     let text = serde_json::to_string_pretty(&Value::Object(fixtures)).unwrap() + "\n";
     let mut src = String::from(HEADER);
     src += "//! Decodes a sample of every generated type (all fields set, and only the\n";
-    src += "//! required ones), encodes it again and checks nothing was lost.\n\n";
+    src += "//! required ones), encodes it again and checks nothing was lost; and, as\n";
+    src += "//! properties over every type, that arbitrary bytes never make decoding\n";
+    src += "//! panic and that an unknown field never changes or breaks a decode.\n\n";
     src += "use linq_types::models;\n";
-    src += "use serde::Serialize;\nuse serde::de::DeserializeOwned;\n\n";
+    src += "use proptest::prelude::*;\n";
+    src += "use serde::Serialize;\nuse serde::de::DeserializeOwned;\nuse serde_json::Value;\n\n";
     src += "fn check<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(name: &str, sample: &serde_json::Value) {\n";
     src += "    let value: T = serde_json::from_value(sample.clone()).unwrap_or_else(|e| panic!(\"{name}: {e}\\n{sample}\"));\n";
     src += "    let again = serde_json::to_value(&value).unwrap();\n";
     src += "    let back: T = serde_json::from_value(again).unwrap_or_else(|e| panic!(\"{name} (re-encoded): {e}\"));\n";
     src += "    assert_eq!(value, back, \"{name}\");\n}\n\n";
-    src += "type Check = fn(&str, &serde_json::Value);\n\n";
-    src += "const CHECKS: &[(&str, Check)] = &[\n";
+    src += "/// Decodes arbitrary bytes (must not panic), then the full sample with one\n";
+    src += "/// more field: the same value must come out, unless the type keeps extra\n";
+    src += "/// fields (a map), in which case the new one must be there.\n";
+    src += "fn probe<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(bytes: &[u8], sample: &Value, key: &str, extra: &Value) {\n";
+    src += "    let _ = serde_json::from_slice::<T>(bytes);\n";
+    src += "    let Value::Object(fields) = sample else { return };\n";
+    src += "    if fields.contains_key(key) {\n        return;\n    }\n";
+    src += "    let plain: T = serde_json::from_value(sample.clone()).unwrap();\n";
+    src += "    let mut more = fields.clone();\n";
+    src += "    more.insert(key.to_owned(), extra.clone());\n";
+    src += "    let with: T = serde_json::from_value(Value::Object(more)).unwrap_or_else(|e| panic!(\"unknown field {key:?} broke decoding: {e}\"));\n";
+    src += "    if plain != with {\n        assert_eq!(serde_json::to_value(&with).unwrap()[key], *extra, \"unknown field {key:?} changed the value\");\n    }\n}\n\n";
+    src += "static FIXTURES: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| serde_json::from_str(include_str!(\"fixtures/samples.json\")).unwrap());\n\n";
+    src += "type Check = fn(&str, &serde_json::Value);\n";
+    src += "type Probe = fn(&[u8], &Value, &str, &Value);\n\n";
+    src += "const CHECKS: &[(&str, Check, Probe)] = &[\n";
     for c in &checks {
-        let _ = writeln!(src, "    (\"{c}\", check::<models::{c}>),");
+        let _ = writeln!(
+            src,
+            "    (\"{c}\", check::<models::{c}>, probe::<models::{c}>),"
+        );
     }
     src += "];\n\n";
     src += "#[test]\nfn every_type_decodes_its_samples() {\n";
     src += "    let fixtures: serde_json::Value = serde_json::from_str(include_str!(\"fixtures/samples.json\")).unwrap();\n";
     src += "    let fixtures = fixtures.as_object().unwrap();\n";
     src += "    assert_eq!(fixtures.len(), CHECKS.len());\n";
-    src += "    for (name, check) in CHECKS {\n";
+    src += "    for (name, check, _) in CHECKS {\n";
     src += "        let sample = &fixtures[*name];\n";
     src += "        check(name, &sample[\"full\"]);\n";
     src += "        check(name, &sample[\"required\"]);\n";
+    src += "    }\n}\n\n";
+    src += "fn json_value() -> impl Strategy<Value = Value> {\n";
+    src += "    prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), any::<i64>().prop_map(Value::from), \".{0,12}\".prop_map(Value::from), Just(serde_json::json!({\"nested\": [1, \"x\"]}))]\n}\n\n";
+    src += "proptest! {\n";
+    src += "    #![proptest_config(ProptestConfig::with_cases(512))]\n";
+    src += "    #[test]\n";
+    src += "    fn any_type_survives_arbitrary_bytes_and_unknown_fields(\n";
+    src += "        which in 0..CHECKS.len(),\n";
+    src += "        bytes in proptest::collection::vec(any::<u8>(), 0..200),\n";
+    src += "        key in \"[a-z_]{1,16}\",\n";
+    src += "        extra in json_value(),\n";
+    src += "    ) {\n";
+    src += "        let (name, _, probe) = CHECKS[which];\n";
+    src += "        probe(&bytes, &FIXTURES[name][\"full\"], &key, &extra);\n";
     src += "    }\n}\n";
     (text, src)
 }
