@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::{AddBody, AddReply, CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
 
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 
 /// Serves until stdin closes; prints the address first.
 pub fn serve() {
@@ -56,100 +56,157 @@ pub fn serve() {
     });
 }
 
+type Runner = Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>;
+
+/// One request of the given kind, as a closure the drivers call repeatedly.
+fn runner(mode: &str, base: &str) -> Runner {
+    match mode {
+        "raw" => {
+            let mut http = HttpConnector::new();
+            http.set_nodelay(true);
+            let client: HyperClient<_, Full<Bytes>> =
+                HyperClient::builder(TokioExecutor::new()).build(http);
+            let base = base.to_owned();
+            Arc::new(move || {
+                let client = client.clone();
+                // Built per call, as any client must when the chat varies.
+                let uri: http::Uri = format!("{base}/v3/chats/{CHAT}/participants")
+                    .parse()
+                    .unwrap();
+                Box::pin(async move {
+                    let body = serde_json::to_vec(&AddBody { handle: HANDLE }).unwrap();
+                    let request = http::Request::post(uri)
+                        .header("authorization", "Bearer sk_bench")
+                        .header("content-type", "application/json")
+                        .header("accept", "application/json")
+                        .header("user-agent", "raw-hyper")
+                        .body(Full::new(Bytes::from(body)))
+                        .unwrap();
+                    let response = client.request(request).await.unwrap();
+                    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+                    let reply: AddReply = serde_json::from_slice(&bytes).unwrap();
+                    std::hint::black_box(reply);
+                })
+            })
+        }
+        "linq" | "linq-minimal" => {
+            let mut builder = linq_client::Client::builder()
+                .api_key("sk_bench")
+                .base_url(base);
+            if mode == "linq-minimal" {
+                builder = builder.transport(MinimalTransport::new());
+            }
+            let client = builder.build().unwrap();
+            Arc::new(move || {
+                let client = client.clone();
+                Box::pin(async move {
+                    let reply = client
+                        .chats()
+                        .participants()
+                        .add(CHAT, HANDLE)
+                        .await
+                        .unwrap();
+                    std::hint::black_box(reply);
+                })
+            })
+        }
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+/// Opens one pooled connection per concurrent task.
+async fn warm_up(run: &Runner, concurrency: usize) {
+    let warm: Vec<_> = (0..concurrency).map(|_| run()).collect();
+    for w in warm {
+        w.await;
+    }
+}
+
+/// `requests` requests over `concurrency` tasks; returns (seconds, CPU
+/// seconds of this process).
+async fn drive(run: &Runner, concurrency: usize, requests: usize) -> (f64, f64) {
+    let per_task = requests / concurrency;
+    let local = tokio::task::LocalSet::new();
+    let cpu0 = cpu_time();
+    let start = Instant::now();
+    local
+        .run_until(async {
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let run = run.clone();
+                    tokio::task::spawn_local(async move {
+                        for _ in 0..per_task {
+                            run().await;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+        .await;
+    (
+        start.elapsed().as_secs_f64(),
+        (cpu_time() - cpu0).as_secs_f64(),
+    )
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// One measured client run, in its own process, printed as one line:
 /// `rps cpu_us_per_request peak_rss_kib`.
 pub fn client_process(mode: &str, concurrency: usize, requests: usize, addr: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let base = format!("http://{addr}/api/partner");
-    let per_task = requests / concurrency;
-    let (rps, cpu) = rt.block_on(async move {
-        let run: Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
-            match mode {
-                "raw" => {
-                    let mut http = HttpConnector::new();
-                    http.set_nodelay(true);
-                    let client: HyperClient<_, Full<Bytes>> =
-                        HyperClient::builder(TokioExecutor::new()).build(http);
-                    let base = base.clone();
-                    Arc::new(move || {
-                        let client = client.clone();
-                        // Built per call, as any client must when the chat varies.
-                        let uri: http::Uri = format!("{base}/v3/chats/{CHAT}/participants")
-                            .parse()
-                            .unwrap();
-                        Box::pin(async move {
-                            let body = serde_json::to_vec(&AddBody { handle: HANDLE }).unwrap();
-                            let request = http::Request::post(uri)
-                                .header("authorization", "Bearer sk_bench")
-                                .header("content-type", "application/json")
-                                .header("accept", "application/json")
-                                .header("user-agent", "raw-hyper")
-                                .body(Full::new(Bytes::from(body)))
-                                .unwrap();
-                            let response = client.request(request).await.unwrap();
-                            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                            let reply: AddReply = serde_json::from_slice(&bytes).unwrap();
-                            std::hint::black_box(reply);
-                        })
-                    })
-                }
-                "linq" | "linq-minimal" => {
-                    let mut builder = linq_client::Client::builder()
-                        .api_key("sk_bench")
-                        .base_url(base);
-                    if mode == "linq-minimal" {
-                        builder = builder.transport(MinimalTransport::new());
-                    }
-                    let client = builder.build().unwrap();
-                    Arc::new(move || {
-                        let client = client.clone();
-                        Box::pin(async move {
-                            let reply = client
-                                .chats()
-                                .participants()
-                                .add(CHAT, HANDLE)
-                                .await
-                                .unwrap();
-                            std::hint::black_box(reply);
-                        })
-                    })
-                }
-                other => panic!("unknown mode {other}"),
-            };
-        // Warm up the pool: one request per connection.
-        let warm: Vec<_> = (0..concurrency).map(|_| run()).collect();
-        for w in warm {
-            w.await;
-        }
-        let local = tokio::task::LocalSet::new();
-        let cpu0 = cpu_time();
-        let start = Instant::now();
-        local
-            .run_until(async {
-                let tasks: Vec<_> = (0..concurrency)
-                    .map(|_| {
-                        let run = run.clone();
-                        tokio::task::spawn_local(async move {
-                            for _ in 0..per_task {
-                                run().await;
-                            }
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
-                }
-            })
-            .await;
-        let secs = start.elapsed().as_secs_f64();
-        let cpu = cpu_time() - cpu0;
-        let done = (per_task * concurrency) as f64;
-        (done / secs, cpu.as_secs_f64() * 1e6 / done)
+    let (rps, cpu) = current_thread().block_on(async {
+        let run = runner(mode, &base);
+        warm_up(&run, concurrency).await;
+        let (secs, cpu) = drive(&run, concurrency, requests).await;
+        let done = (requests / concurrency * concurrency) as f64;
+        (done / secs, cpu * 1e6 / done)
     });
     println!("{rps:.1} {cpu:.3} {}", peak_rss_kib());
+}
+
+/// Both clients in one process, in alternating blocks of requests, so that
+/// the machine's drift lands on both alike. Prints
+/// `throughput_ratio cpu_ratio` (linq / raw).
+pub fn interleaved_process(concurrency: usize, requests: usize, addr: &str) {
+    const BLOCKS: usize = 20;
+    let base = format!("http://{addr}/api/partner");
+    let (tput, cpu) = current_thread().block_on(async {
+        let raw = runner("raw", &base);
+        let linq = runner("linq", &base);
+        warm_up(&raw, concurrency).await;
+        warm_up(&linq, concurrency).await;
+        let block = requests / BLOCKS;
+        let (mut raw_total, mut linq_total) = ((0.0, 0.0), (0.0, 0.0));
+        for i in 0..BLOCKS {
+            let order = if i % 2 == 0 {
+                [&raw, &linq]
+            } else {
+                [&linq, &raw]
+            };
+            for run in order {
+                let (secs, cpu) = drive(run, concurrency, block).await;
+                let total = if Arc::ptr_eq(run, &raw) {
+                    &mut raw_total
+                } else {
+                    &mut linq_total
+                };
+                total.0 += secs;
+                total.1 += cpu;
+            }
+        }
+        // Same request count on both sides: time ratios invert into rates.
+        (raw_total.0 / linq_total.0, linq_total.1 / raw_total.1)
+    });
+    println!("{tput:.4} {cpu:.4}");
 }
 
 /// The raw client's hyper stack behind the `Transport` trait: isolates the
@@ -284,9 +341,63 @@ pub fn report() {
     for (c, (t, tlo, thi), (u, ulo, uhi)) in ratios {
         println!("| {c} | {t:.3} ({tlo:.2}–{thi:.2}) | {u:.3} ({ulo:.2}–{uhi:.2}) |");
     }
+    interleaved_report(&addr);
     instruction_report(&addr);
     drop(server.stdin.take());
     let _ = server.wait();
+}
+
+/// Ratios from both clients alternating in blocks inside one process,
+/// repeated in fresh processes.
+fn interleaved_report(addr: &str) {
+    const RUNS: usize = 7;
+    println!();
+    println!(
+        "Both clients in one process, alternating in 20 blocks (median of {RUNS} processes, range):"
+    );
+    println!();
+    println!(
+        "| concurrency | throughput linq/raw (target ≥ 0.95) | CPU per request linq/raw (target ≤ 1.10) |"
+    );
+    println!("|---|---|---|");
+    for (concurrency, requests) in [(1usize, 8_000usize), (16, 40_000)] {
+        let (mut tput, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let out = crate::pinned(1)
+                .args([
+                    "interleaved",
+                    &concurrency.to_string(),
+                    &requests.to_string(),
+                    addr,
+                ])
+                .output()
+                .expect("run the interleaved client");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            let v: Vec<f64> = text
+                .split_whitespace()
+                .map(|x| x.parse().unwrap())
+                .collect();
+            tput.push(v[0]);
+            cpu.push(v[1]);
+        }
+        let range = |v: &[f64]| {
+            (
+                v.iter().copied().fold(f64::INFINITY, f64::min),
+                v.iter().copied().fold(0.0, f64::max),
+            )
+        };
+        let ((tlo, thi), (clo, chi)) = (range(&tput), range(&cpu));
+        println!(
+            "| {concurrency} | {:.3} ({tlo:.2}–{thi:.2}) | {:.3} ({clo:.2}–{chi:.2}) |",
+            median(&mut tput),
+            median(&mut cpu)
+        );
+    }
 }
 
 /// Client instructions per request under callgrind: the difference between

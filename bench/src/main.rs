@@ -76,6 +76,11 @@ fn main() {
             addr,
         ),
         ["memory"] => memory::report(),
+        ["interleaved", concurrency, requests, addr] => loopback::interleaved_process(
+            concurrency.parse().expect("concurrency"),
+            requests.parse().expect("requests"),
+            addr,
+        ),
         ["pagination"] => pagination::report(),
         ["memory-run", path, calls] => memory::run_path(path, calls.parse().expect("call count")),
         ["stream", total] => pagination::stream_process(total.parse().expect("item count")),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -200,20 +200,43 @@ impl Transport for HyperTransport {
                     return Err(TransportError::BodyTooLarge { limit });
                 }
             }
-            let bytes = Limited::new(body, limit)
-                .collect()
-                .await
-                .map_err(|e| {
-                    if e.is::<LengthLimitError>() {
-                        TransportError::BodyTooLarge { limit }
-                    } else {
-                        TransportError::Body(e)
-                    }
-                })?
-                .to_bytes();
+            let bytes = read_body(body, limit).await?;
             Ok(http::Response::from_parts(parts, bytes))
         })
     }
+}
+
+/// Reads a body to its end, failing as soon as it passes `limit`. A body
+/// that arrives in one frame (the usual JSON reply) is handed on without a
+/// copy.
+async fn read_body(mut body: hyper::body::Incoming, limit: usize) -> Result<Bytes, TransportError> {
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| TransportError::Body(Box::new(e)))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        total += data.len();
+        if total > limit {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        match &first {
+            None => first = Some(data),
+            Some(head) => {
+                if rest.is_empty() {
+                    rest.extend_from_slice(head);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(if rest.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        Bytes::from(rest)
+    })
 }
 
 fn content_length(headers: &http::HeaderMap) -> Option<u64> {

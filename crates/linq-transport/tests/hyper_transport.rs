@@ -258,3 +258,44 @@ async fn https_proxy_comes_from_the_environment() {
         "the proxy tunnelled linq.test and was bypassed for localhost"
     );
 }
+
+/// A chunked reply arrives in several frames: they are joined in order, and
+/// the limit counts all of them.
+#[tokio::test]
+async fn chunked_bodies_are_joined_and_limited_across_frames() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                let _ = stream.write_all(head.as_bytes()).await;
+                for chunk in ["abc", "def", "gh"] {
+                    let frame = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+                    let _ = stream.write_all(frame.as_bytes()).await;
+                    let _ = stream.flush().await;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                let _ = stream.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    let transport = HyperTransport::new();
+    let url = format!("http://{addr}/");
+    let response = transport
+        .send(post(&url, ""), SendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(&response.body()[..], b"abcdefgh");
+    let err = transport
+        .send(post(&url, ""), SendOptions::default().body_limit(5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TransportError::BodyTooLarge { limit: 5 }),
+        "{err:?}"
+    );
+}
