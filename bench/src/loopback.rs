@@ -2,7 +2,6 @@
 
 use std::convert::Infallible;
 use std::io::Read;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +12,10 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-use crate::{AddBody, AddReply, CHAT, HANDLE, REPLY, cpu_time, median, peak_rss_kib, start_server};
+use crate::{
+    AddBody, AddReply, CHAT, HANDLE, REPLY, cpu_time, marginal_instructions, median, peak_rss_kib,
+    run_numbers, start_server,
+};
 
 const ROUNDS: usize = 15;
 
@@ -257,26 +259,8 @@ struct Sample {
 }
 
 fn run_client(mode: &str, concurrency: usize, requests: usize, addr: &str) -> Sample {
-    let out = crate::pinned(1)
-        .args([
-            "client",
-            mode,
-            &concurrency.to_string(),
-            &requests.to_string(),
-            addr,
-        ])
-        .output()
-        .expect("run a bench client");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let v: Vec<f64> = text
-        .split_whitespace()
-        .map(|x| x.parse().unwrap())
-        .collect();
+    let (c, n) = (concurrency.to_string(), requests.to_string());
+    let v = run_numbers(&["client", mode, &c, &n, addr]);
     Sample {
         rps: v[0],
         cpu_us: v[1],
@@ -363,25 +347,8 @@ fn interleaved_report(addr: &str) {
     for (concurrency, requests) in [(1usize, 8_000usize), (16, 40_000)] {
         let (mut tput, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..RUNS {
-            let out = crate::pinned(1)
-                .args([
-                    "interleaved",
-                    &concurrency.to_string(),
-                    &requests.to_string(),
-                    addr,
-                ])
-                .output()
-                .expect("run the interleaved client");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let text = String::from_utf8(out.stdout).unwrap();
-            let v: Vec<f64> = text
-                .split_whitespace()
-                .map(|x| x.parse().unwrap())
-                .collect();
+            let (c, n) = (concurrency.to_string(), requests.to_string());
+            let v = run_numbers(&["interleaved", &c, &n, addr]);
             tput.push(v[0]);
             cpu.push(v[1]);
         }
@@ -404,25 +371,17 @@ fn interleaved_report(addr: &str) {
 /// a long and a short run, so start-up cancels. Unlike time, instruction
 /// counts do not move with what else the machine is doing.
 fn instructions_per_request(mode: &str, concurrency: usize, addr: &str) -> Option<f64> {
-    let (short, long) = (100 * concurrency, 500 * concurrency);
-    let count = |requests: usize| -> Option<f64> {
-        let out = Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(std::env::current_exe().ok()?)
-            .args([
-                "client",
-                mode,
-                &concurrency.to_string(),
-                &requests.to_string(),
-                addr,
-            ])
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stderr);
-        let line = text.lines().find(|l| l.contains("Collected :"))?;
-        line.rsplit(' ').next()?.parse().ok()
-    };
-    Some((count(long)? - count(short)?) / (long - short) as f64)
+    marginal_instructions(100 * concurrency, 500 * concurrency, |n| {
+        [
+            "client",
+            mode,
+            &concurrency.to_string(),
+            &n.to_string(),
+            addr,
+        ]
+        .map(String::from)
+        .to_vec()
+    })
 }
 
 fn instruction_report(addr: &str) {

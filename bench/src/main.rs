@@ -123,6 +123,44 @@ pub(crate) fn pinned(core: usize) -> Command {
     }
 }
 
+/// Runs this binary (pinned to core 1) with `args` and parses the numbers it
+/// prints on one line.
+pub(crate) fn run_numbers(args: &[&str]) -> Vec<f64> {
+    let out = pinned(1).args(args).output().expect("run a bench child");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect()
+}
+
+/// Instructions per unit of work under callgrind: this binary run with
+/// `args(short)` and `args(long)`, the difference divided by `long - short`,
+/// so start-up cancels. `None` when valgrind is not there.
+pub(crate) fn marginal_instructions(
+    short: usize,
+    long: usize,
+    args: impl Fn(usize) -> Vec<String>,
+) -> Option<f64> {
+    let count = |n: usize| -> Option<f64> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(std::env::current_exe().ok()?)
+            .args(args(n))
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let line = text.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(' ').next()?.parse().ok()
+    };
+    Some((count(long)? - count(short)?) / (long - short) as f64)
+}
+
 /// Starts `linq-bench serve` and returns the child and its address.
 pub(crate) fn start_server() -> (std::process::Child, String) {
     let mut child = pinned(0)

@@ -104,19 +104,11 @@ pub fn run_path(path: &str, calls: usize) {
 }
 
 fn instructions(path: &str) -> Option<f64> {
-    let (short, long) = (2_000usize, 10_000usize);
-    let count = |calls: usize| -> Option<f64> {
-        let out = std::process::Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(std::env::current_exe().ok()?)
-            .args(["memory-run", path, &calls.to_string()])
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stderr);
-        let line = text.lines().find(|l| l.contains("Collected :"))?;
-        line.rsplit(' ').next()?.parse().ok()
-    };
-    Some((count(long)? - count(short)?) / (long - short) as f64)
+    crate::marginal_instructions(2_000, 10_000, |n| {
+        ["memory-run", path, &n.to_string()]
+            .map(String::from)
+            .to_vec()
+    })
 }
 
 pub fn report() {

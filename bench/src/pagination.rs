@@ -1,7 +1,6 @@
 //! Memory while streaming a long paginated list: each run is its own
 //! process, so its peak RSS is its own.
 
-use std::process::Command;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -83,18 +82,8 @@ pub fn report() {
     println!("| items streamed | time | peak RSS KiB |");
     println!("|---|---|---|");
     for total in [1_000usize, 100_000] {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args(["stream", &total.to_string()])
-            .output()
-            .expect("run the stream benchmark");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let v: Vec<&str> = text.split_whitespace().collect();
-        assert_eq!(v[0].parse::<usize>().unwrap(), total, "every item arrived");
-        println!("| {} | {} s | {} |", v[0], v[1], v[2]);
+        let v = crate::run_numbers(&["stream", &total.to_string()]);
+        assert_eq!(v[0] as usize, total, "every item arrived");
+        println!("| {total} | {:.3} s | {} |", v[1], v[2]);
     }
 }
