@@ -342,3 +342,23 @@ async fn per_call_headers_query_and_raw_response() {
         );
     }
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let elsewhere = TestServer::start(Arc::new(|_| json_reply(202, "{}"))).await;
+    let location = format!("http://{}/steal", elsewhere.addr);
+    let handler: Handler = Arc::new(move |_| {
+        http::Response::builder()
+            .status(307)
+            .header("location", location.clone())
+            .body(bytes::Bytes::new())
+            .unwrap()
+    });
+    let rig = Rig::new(Over::Hyper, handler).await;
+    let err = rig.add_seed().await.unwrap_err();
+    assert_eq!(err.status().unwrap().as_u16(), 307);
+    assert!(
+        elsewhere.log.is_empty(),
+        "no request, and so no key, reached the other host"
+    );
+}

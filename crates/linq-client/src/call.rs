@@ -150,21 +150,28 @@ impl<O: Operation> Call<O> {
     }
 
     /// Sends the call and returns the value with its status and headers.
-    pub async fn send_with_response(self) -> Result<ApiResponse<O::Output>, Error> {
-        let op = self.op?;
-        self.client.execute(op, self.options).await
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<ApiResponse<O::Output>, Error>> + Send + 'static
+    where
+        O: 'static,
+    {
+        self.client.run(self.op, self.options, |reply| reply)
     }
 
     /// Sends the call and returns the decoded value.
-    pub async fn send(self) -> Result<O::Output, Error> {
-        self.send_with_response().await.map(ApiResponse::into_value)
+    pub fn send(self) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
+    where
+        O: 'static,
+    {
+        self.client
+            .run(self.op, self.options, ApiResponse::into_value)
     }
 }
 
 impl<O> IntoFuture for Call<O>
 where
-    O: Operation + Send + 'static,
-    O::Output: Send,
+    O: Operation + 'static,
 {
     type Output = Result<O::Output, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;

@@ -1,4 +1,3 @@
-use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -334,14 +333,51 @@ pub(crate) fn is_loopback(host: &str) -> bool {
 }
 
 /// One request, ready to send as many times as the policy allows.
-pub(crate) struct Prepared<'a> {
+pub(crate) struct Prepared {
     pub(crate) id: &'static str,
     pub(crate) method: Method,
     pub(crate) uri: Uri,
-    pub(crate) headers: Cow<'a, HeaderMap>,
+    pub(crate) headers: Headers,
     pub(crate) body: Bytes,
     pub(crate) effect: Effect,
     pub(crate) has_key: bool,
+}
+
+/// The headers a request sends: one of the client's prebuilt sets, or its own.
+pub(crate) enum Headers {
+    /// The client's set with (`json`) or without a JSON content type.
+    Template { json: bool },
+    /// A set of the request's own (idempotency key, per-call headers, …).
+    Owned(HeaderMap),
+}
+
+/// The per-call settings the retry loop needs, copied out of
+/// [`RequestOptions`] so that an in-flight call does not carry the rest.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Limits {
+    max_retries: Option<u32>,
+    timeout: Option<Duration>,
+    deadline: Option<Duration>,
+}
+
+impl Limits {
+    fn of(options: &RequestOptions) -> Self {
+        Self {
+            max_retries: options.max_retries,
+            timeout: options.timeout,
+            deadline: options.deadline,
+        }
+    }
+}
+
+impl Inner {
+    fn template(&self, json: bool) -> &HeaderMap {
+        if json {
+            &self.headers_json
+        } else {
+            &self.headers_plain
+        }
+    }
 }
 
 impl Client {
@@ -368,11 +404,44 @@ impl Client {
     /// Runs any operation through the client's policy: idempotency key,
     /// auth, retries, timeouts, decoding and error mapping. The resource
     /// methods (`client.chats()…`) are thin wrappers over this.
-    pub async fn execute<O: Operation>(
+    ///
+    /// The request is built before the returned future is first polled, so
+    /// the future holds only what the retry loop needs.
+    pub fn execute<O: Operation + 'static>(
+        &self,
+        op: O,
+        options: RequestOptions,
+    ) -> impl Future<Output = Result<ApiResponse<O::Output>, Error>> + Send + 'static + use<O> {
+        self.run(Ok(op), options, |reply| reply)
+    }
+
+    /// [`execute`](Self::execute) for an operation that may have been
+    /// refused already, finishing the reply with `finish`. One future, with
+    /// no wrapper around it: wrappers would copy it, and it is the largest
+    /// thing a call touches.
+    pub(crate) fn run<O: Operation + 'static, T: 'static>(
+        &self,
+        op: Result<O, Error>,
+        options: RequestOptions,
+        finish: fn(ApiResponse<O::Output>) -> T,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static + use<O, T> {
+        let prepared = op.and_then(|op| self.prepare(op, &options));
+        let limits = Limits::of(&options);
+        let client = self.clone();
+        async move {
+            let prepared = prepared?;
+            let span = tracing::debug_span!("linq.call", operation = prepared.id);
+            let (response, attempts) = client.send(&prepared, limits).instrument(span).await?;
+            decode(response, attempts).map(finish)
+        }
+    }
+
+    /// Builds the request an operation describes, with its idempotency key.
+    fn prepare<O: Operation>(
         &self,
         mut op: O,
-        options: RequestOptions,
-    ) -> Result<ApiResponse<O::Output>, Error> {
+        options: &RequestOptions,
+    ) -> Result<Prepared, Error> {
         let key = match O::IDEMPOTENCY {
             IdempotencyKey::None => None,
             IdempotencyKey::Header(name) => Some((
@@ -402,16 +471,12 @@ impl Client {
 
         // Like the official SDKs: a JSON content type on everything but GET,
         // even without a body.
-        let template = if has_body || O::METHOD != Method::GET {
-            &self.inner.headers_json
-        } else {
-            &self.inner.headers_plain
-        };
+        let json = has_body || O::METHOD != Method::GET;
         let accept = (O::ACCEPT != "application/json").then(|| HeaderValue::from_static(O::ACCEPT));
         let headers = if key.is_none() && options.headers.is_empty() && accept.is_none() {
-            Cow::Borrowed(template)
+            Headers::Template { json }
         } else {
-            let mut headers = template.clone();
+            let mut headers = self.inner.template(json).clone();
             if let Some(accept) = accept {
                 headers.insert(ACCEPT, accept);
             }
@@ -429,10 +494,10 @@ impl Client {
             for (name, value) in &options.headers {
                 headers.append(name, value.clone());
             }
-            Cow::Owned(headers)
+            Headers::Owned(headers)
         };
 
-        let prepared = Prepared {
+        Ok(Prepared {
             id: O::ID,
             method: O::METHOD,
             uri: self.inner.base.uri(path.as_str(), query.as_str())?,
@@ -440,21 +505,18 @@ impl Client {
             body: Bytes::from(body),
             effect: O::EFFECT,
             has_key,
-        };
-        let span = tracing::debug_span!("linq.call", operation = O::ID);
-        let (response, attempts) = self.send(&prepared, &options).instrument(span).await?;
-        decode(response, attempts)
+        })
     }
 
     pub(crate) async fn send(
         &self,
-        req: &Prepared<'_>,
-        options: &RequestOptions,
+        req: &Prepared,
+        limits: Limits,
     ) -> Result<(http::Response<Bytes>, u32), Error> {
         let policy = &self.inner.retry;
-        let max_retries = options.max_retries.unwrap_or(policy.max_retries);
-        let per_attempt = options.timeout.or(self.inner.timeout);
-        let deadline = options
+        let max_retries = limits.max_retries.unwrap_or(policy.max_retries);
+        let per_attempt = limits.timeout.or(self.inner.timeout);
+        let deadline = limits
             .deadline
             .or(self.inner.deadline)
             .map(|d| Instant::now() + d);
@@ -534,13 +596,16 @@ impl Client {
 
     async fn attempt(
         &self,
-        req: &Prepared<'_>,
+        req: &Prepared,
         limit: Option<Duration>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let mut request = http::Request::new(req.body.clone());
         *request.method_mut() = req.method.clone();
         *request.uri_mut() = req.uri.clone();
-        *request.headers_mut() = HeaderMap::clone(&req.headers);
+        *request.headers_mut() = match &req.headers {
+            Headers::Template { json } => self.inner.template(*json).clone(),
+            Headers::Owned(headers) => headers.clone(),
+        };
         let options = SendOptions::default().body_limit(self.inner.body_limit);
         let mut send = std::pin::pin!(self.inner.transport.send(request, options));
         let Some(limit) = limit else {

@@ -1,16 +1,14 @@
 //! Uploading an attachment end to end: reserve it, then PUT the bytes to the
 //! presigned URL the API returns.
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use linq_types::models::{AttachmentCreateParams, AttachmentCreateResponse, SupportedContentType};
 use linq_types::{Effect, InvalidValue};
 
-use crate::client::Prepared;
+use crate::Error;
+use crate::client::{Headers, Limits, Prepared};
 use crate::resources::Attachments;
-use crate::{Error, RequestOptions};
 
 impl Attachments<'_> {
     /// Uploads `data` as a new attachment and returns the reservation, whose
@@ -77,12 +75,12 @@ impl Attachments<'_> {
             id: "attachments.upload",
             method,
             uri,
-            headers: Cow::Owned(headers),
+            headers: Headers::Owned(headers),
             body: data,
             effect: Effect::Repeatable,
             has_key: false,
         };
-        client.send(&upload, &RequestOptions::default()).await?;
+        client.send(&upload, Limits::default()).await?;
         Ok(reservation)
     }
 }
