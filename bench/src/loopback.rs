@@ -64,10 +64,7 @@ type Runner = Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output =
 fn runner(mode: &str, base: &str) -> Runner {
     match mode {
         "raw" => {
-            let mut http = HttpConnector::new();
-            http.set_nodelay(true);
-            let client: HyperClient<_, Full<Bytes>> =
-                HyperClient::builder(TokioExecutor::new()).build(http);
+            let client = raw_hyper_client();
             let base = base.to_owned();
             Arc::new(move || {
                 let client = client.clone();
@@ -220,12 +217,17 @@ struct MinimalTransport {
 
 impl MinimalTransport {
     fn new() -> Self {
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
         Self {
-            client: HyperClient::builder(TokioExecutor::new()).build(http),
+            client: raw_hyper_client(),
         }
     }
+}
+
+/// The hand-written client's stack: hyper-util's pooled client, plain TCP.
+fn raw_hyper_client() -> HyperClient<HttpConnector, Full<Bytes>> {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    HyperClient::builder(TokioExecutor::new()).build(http)
 }
 
 impl linq_transport::Transport for MinimalTransport {

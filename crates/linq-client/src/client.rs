@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use linq_transport::{SendOptions, Transport, TransportError};
+use linq_transport::{SendOptions, Transport, TransportError, is_loopback_host};
 use linq_types::operation::{PathBuilder, QueryBuilder};
 use linq_types::{Effect, IdempotencyKey, Operation};
 use tokio::time::Instant;
@@ -286,14 +286,14 @@ impl BaseUrl {
         if uri.query().is_some() {
             return Err(invalid("a base URL cannot have a query"));
         }
-        if scheme == http::uri::Scheme::HTTP {
-            if !allow_insecure_http && !is_loopback(authority.host()) {
+        match check_scheme(uri.scheme_str(), authority.host(), allow_insecure_http) {
+            Ok(()) => {}
+            Err(UnsafeUrl::Insecure) => {
                 return Err(BuildError::InsecureBaseUrl {
                     host: authority.host().to_owned(),
                 });
             }
-        } else if scheme != http::uri::Scheme::HTTPS {
-            return Err(invalid("the scheme must be https or http"));
+            Err(UnsafeUrl::BadScheme) => return Err(invalid("the scheme must be https or http")),
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
         Ok(Self {
@@ -324,12 +324,28 @@ impl BaseUrl {
     }
 }
 
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// Why requests may not go to a URL.
+pub(crate) enum UnsafeUrl {
+    /// Plain `http` to a host that is not loopback, not allowed.
+    Insecure,
+    /// Neither `https` nor `http`.
+    BadScheme,
+}
+
+/// Requests go over `https`, or over plain `http` only to loopback or when
+/// the caller allowed it: otherwise the API key (or an upload) would cross
+/// the network in clear text.
+pub(crate) fn check_scheme(
+    scheme: Option<&str>,
+    host: &str,
+    allow_insecure_http: bool,
+) -> Result<(), UnsafeUrl> {
+    match scheme {
+        Some("https") => Ok(()),
+        Some("http") if allow_insecure_http || is_loopback_host(host) => Ok(()),
+        Some("http") => Err(UnsafeUrl::Insecure),
+        _ => Err(UnsafeUrl::BadScheme),
+    }
 }
 
 /// One request, ready to send as many times as the policy allows.

@@ -7,7 +7,7 @@ use linq_types::models::{AttachmentCreateParams, AttachmentCreateResponse, Suppo
 use linq_types::{Effect, InvalidValue};
 
 use crate::Error;
-use crate::client::{Headers, Limits, Prepared};
+use crate::client::{Headers, Limits, Prepared, check_scheme};
 use crate::resources::Attachments;
 
 impl Attachments<'_> {
@@ -53,12 +53,9 @@ impl Attachments<'_> {
             .upload_url
             .parse()
             .map_err(|_| bad_url("not a URL"))?;
-        let loopback = uri.host().is_some_and(crate::client::is_loopback);
-        match uri.scheme_str() {
-            Some("https") => {}
-            Some("http") if loopback || client.allows_insecure_http() => {}
-            _ => return Err(bad_url("not https")),
-        }
+        let host = uri.host().unwrap_or_default();
+        check_scheme(uri.scheme_str(), host, client.allows_insecure_http())
+            .map_err(|_| bad_url("not https"))?;
         let method = Method::from_bytes(reservation.http_method.as_bytes())
             .map_err(|_| bad_url("unknown upload method"))?;
         let mut headers = HeaderMap::new();

@@ -293,6 +293,15 @@ impl State {
         self.ids.trace()
     }
 
+    /// The API's reply to a change it queued: a note, `accepted`, a trace id.
+    fn accepted(&mut self, status: u16, message: &str) -> Reply {
+        let trace = self.trace();
+        Reply::json(
+            status,
+            json!({"message": message, "status": "accepted", "trace_id": trace}),
+        )
+    }
+
     fn emit(&mut self, event_type: &str, line: Option<String>, data: Value) {
         let envelope = json!({
             "api_version": API_VERSION,
@@ -906,11 +915,7 @@ impl State {
             return Err(fail(409, 1005, "A leave is already queued for this chat"));
         }
         self.pending.push_back(Pending::Leave { chat: chat_id });
-        let trace = self.trace();
-        Ok(Reply::json(
-            200,
-            json!({"message": "Leave queued", "status": "accepted", "trace_id": trace}),
-        ))
+        Ok(self.accepted(200, "Leave queued"))
     }
 
     fn mark_read(&mut self, call: &Call<'_>) -> Handled {
@@ -978,11 +983,7 @@ impl State {
                 handle,
             });
         }
-        let trace = self.trace();
-        Ok(Reply::json(
-            202,
-            json!({"message": "Participant addition queued", "status": "accepted", "trace_id": trace}),
-        ))
+        Ok(self.accepted(202, "Participant addition queued"))
     }
 
     fn remove_member(&mut self, call: &Call<'_>) -> Handled {
@@ -1035,11 +1036,7 @@ impl State {
                 handle,
             });
         }
-        let trace = self.trace();
-        Ok(Reply::json(
-            202,
-            json!({"message": "Participant removal queued", "status": "accepted", "trace_id": trace}),
-        ))
+        Ok(self.accepted(202, "Participant removal queued"))
     }
 
     // ---- lists -----------------------------------------------------------
@@ -1472,11 +1469,7 @@ impl State {
         });
         let line = chat.line.clone();
         self.emit(event.0, Some(line), data);
-        let trace = self.trace();
-        Ok(Reply::json(
-            200,
-            json!({"message": "Reaction processed", "status": "accepted", "trace_id": trace}),
-        ))
+        Ok(self.accepted(200, "Reaction processed"))
     }
 
     // ---- numbers and capability -------------------------------------------

@@ -54,6 +54,16 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
     }
 }
 
+/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
+/// hosts whose traffic never leaves the machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// What the caller asks of the transport for one request. Passed by value
 /// (not in request extensions) so that the common path allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use crate::BoxError;
+use crate::{BoxError, is_loopback_host};
 
 /// Where proxy settings come from.
 #[derive(Debug, Clone, Default)]
@@ -54,19 +54,13 @@ impl ProxyConnector {
     }
 
     fn proxy_for(&self, dst: &Uri) -> Option<hyper_util::client::proxy::matcher::Intercept> {
-        if dst.scheme_str() != Some("https") || (self.bypass_loopback && is_loopback(dst.host()?)) {
+        if dst.scheme_str() != Some("https")
+            || (self.bypass_loopback && is_loopback_host(dst.host()?))
+        {
             return None;
         }
         self.matcher.as_ref()?.intercept(dst)
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 type Connecting = Pin<Box<dyn Future<Output = Result<TokioIo<TcpStream>, BoxError>> + Send>>;

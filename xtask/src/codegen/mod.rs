@@ -89,7 +89,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     )];
     files.extend(ops::generate(&api));
     files.push((
-        "crates/linq-types/src/webhooks.rs".to_owned(),
+        "crates/linq-types/src/webhooks/mod.rs".to_owned(),
         webhooks::generate(&api),
     ));
     files.extend(client::generate(&api));
