@@ -7,7 +7,7 @@
 //! `tests/conformance.rs`.
 
 use linq_client::{Client, Error};
-use linq_types::{IdempotencyKey, Operation, models, ops};
+use linq_types::{IdempotencyKey, Operation, ops};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -329,560 +329,737 @@ pub async fn send(
     match operation {
         "attachments.create" => {
             none(args, "query")?;
-            let body: models::AttachmentCreateParams = parse(args, "body")?;
-            Ok(client.attachments().create(body).await.map(drop))
+            let body: linq_types::models::attachments::AttachmentCreateParams =
+                parse(args, "body")?;
+            let call =
+                client
+                    .attachments()
+                    .create(body.content_type, body.filename, body.size_bytes);
+            Ok(call.await.map(drop))
         }
         "attachments.delete" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .attachments()
-                .delete(path(args, "attachmentId")?)
-                .await
-                .map(drop))
+            let call = client.attachments().delete(path(args, "attachmentId")?);
+            Ok(call.await.map(drop))
         }
         "attachments.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .attachments()
-                .retrieve(path(args, "attachmentId")?)
-                .await
-                .map(drop))
+            let call = client.attachments().retrieve(path(args, "attachmentId")?);
+            Ok(call.await.map(drop))
         }
         "available_number.retrieve" => {
             none(args, "body")?;
-            let query: models::AvailableNumberRetrieveParams = parse(args, "query")?;
-            Ok(client.available_number().retrieve(query).await.map(drop))
+            let query: linq_types::models::phone_numbers::AvailableNumberRetrieveParams =
+                parse(args, "query")?;
+            let mut call = client.available_number().retrieve();
+            if let Some(v) = query.exclude_from {
+                call = call.exclude_from(v);
+            }
+            if let Some(v) = query.to {
+                call = call.to(v);
+            }
+            if let Some(v) = query.kind {
+                call = call.kind(v);
+            }
+            Ok(call.await.map(drop))
         }
         "blocked_handles.unblock" => {
             none(args, "query")?;
-            let body: models::BlockedHandleUnblockParams = parse(args, "body")?;
-            Ok(client.blocked_handles().unblock(body).await.map(drop))
+            let body: linq_types::models::blocked_handles::BlockedHandleUnblockParams =
+                parse(args, "body")?;
+            let call = client.blocked_handles().unblock(body.handle);
+            Ok(call.await.map(drop))
         }
         "blocked_handles.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.blocked_handles().list().await.map(drop))
+            let call = client.blocked_handles().list();
+            Ok(call.await.map(drop))
         }
         "blocked_handles.block" => {
             none(args, "query")?;
-            let body: models::BlockedHandleBlockParams = parse(args, "body")?;
-            Ok(client.blocked_handles().block(body).await.map(drop))
+            let body: linq_types::models::blocked_handles::BlockedHandleBlockParams =
+                parse(args, "body")?;
+            let mut call = client.blocked_handles().block(body.handle);
+            if let Some(v) = body.reason {
+                call = call.reason(v);
+            }
+            Ok(call.await.map(drop))
         }
         "capability.check_i_message" => {
             none(args, "query")?;
-            let body: models::CapabilityCheckIMessageParams = parse(args, "body")?;
-            Ok(client.capability().check_i_message(body).await.map(drop))
+            let body: linq_types::models::capability::CapabilityCheckParams = parse(args, "body")?;
+            let mut call = client.capability().check_i_message(body.address);
+            if let Some(v) = body.from {
+                call = call.from(v);
+            }
+            Ok(call.await.map(drop))
         }
         "capability.check_RCS" => {
             none(args, "query")?;
-            let body: models::CapabilityCheckRcsParams = parse(args, "body")?;
-            Ok(client.capability().check_rcs(body).await.map(drop))
+            let body: linq_types::models::capability::CapabilityCheckParams = parse(args, "body")?;
+            let mut call = client.capability().check_rcs(body.address);
+            if let Some(v) = body.from {
+                call = call.from(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.list_chats" => {
             none(args, "body")?;
-            let query: models::ChatListChatsParams = parse(args, "query")?;
-            Ok(client.chats().list_chats(query).await.map(drop))
+            let query: linq_types::models::chats::ChatListChatsParams = parse(args, "query")?;
+            let mut call = client.chats().list_chats();
+            if let Some(v) = query.cursor {
+                call = call.cursor(v);
+            }
+            if let Some(v) = query.from {
+                call = call.from(v);
+            }
+            if let Some(v) = query.limit {
+                call = call.limit(v);
+            }
+            if let Some(v) = query.to {
+                call = call.to(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.create" => {
             none(args, "query")?;
-            let body: models::ChatCreateParams = parse(args, "body")?;
-            Ok(client.chats().create(body).await.map(drop))
+            let body: linq_types::models::chats::ChatCreateParams = parse(args, "body")?;
+            let mut call = client.chats().create(body.from, body.to, body.message);
+            if let Some(v) = body.override_optout {
+                call = call.override_optout(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .retrieve(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().retrieve(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.update" => {
             none(args, "query")?;
-            let body: models::ChatUpdateParams = parse(args, "body")?;
-            Ok(client
-                .chats()
-                .update(path(args, "chatId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::chats::ChatUpdateParams = parse(args, "body")?;
+            let mut call = client.chats().update(path(args, "chatId")?);
+            if let Some(v) = body.display_name {
+                call = call.display_name(v);
+            }
+            if let Some(v) = body.group_chat_icon {
+                call = call.group_chat_icon(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.background.remove" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .background()
-                .remove(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().background().remove(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.background.set" => {
             none(args, "query")?;
-            let body: models::BackgroundSetParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::chats::BackgroundSetParams = parse(args, "body")?;
+            let mut call = client
                 .chats()
                 .background()
-                .set(path(args, "chatId")?, body)
-                .await
-                .map(drop))
+                .set(path(args, "chatId")?, body.kind);
+            if let Some(v) = body.image_url {
+                call = call.image_url(v);
+            }
+            if let Some(v) = body.shades {
+                call = call.shades(v);
+            }
+            if let Some(v) = body.style {
+                call = call.style(v);
+            }
+            if let Some(v) = body.variant {
+                call = call.variant(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.leave_chat" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .leave_chat(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().leave_chat(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.location.stop" => {
             none(args, "query")?;
-            let body: models::LocationStopParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::chats::HandleParams = parse(args, "body")?;
+            let call = client
                 .chats()
                 .location()
-                .stop(path(args, "chatId")?, body.handle)
-                .await
-                .map(drop))
+                .stop(path(args, "chatId")?, body.handle);
+            Ok(call.await.map(drop))
         }
         "chats.location.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .location()
-                .retrieve(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().location().retrieve(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.location.request" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .location()
-                .request(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().location().request(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.messages.list" => {
             none(args, "body")?;
-            let query: models::MessageListParams = parse(args, "query")?;
-            Ok(client
-                .chats()
-                .messages()
-                .list(path(args, "chatId")?, query)
-                .await
-                .map(drop))
+            let query: linq_types::models::messages::MessageListParams = parse(args, "query")?;
+            let mut call = client.chats().messages().list(path(args, "chatId")?);
+            if let Some(v) = query.cursor {
+                call = call.cursor(v);
+            }
+            if let Some(v) = query.limit {
+                call = call.limit(v);
+            }
+            Ok(call.await.map(drop))
         }
         "chats.messages.send" => {
             none(args, "query")?;
-            let body: models::MessageSendParams = parse(args, "body")?;
-            Ok(client
-                .chats()
-                .messages()
-                .send(path(args, "chatId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::messages::MessageSendParams = parse(args, "body")?;
+            let call = client.chats().messages().send(path(args, "chatId")?, body);
+            Ok(call.await.map(drop))
         }
         "chats.participants.remove" => {
             none(args, "query")?;
-            let body: models::ParticipantRemoveParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::chats::HandleParams = parse(args, "body")?;
+            let call = client
                 .chats()
                 .participants()
-                .remove(path(args, "chatId")?, body.handle)
-                .await
-                .map(drop))
+                .remove(path(args, "chatId")?, body.handle);
+            Ok(call.await.map(drop))
         }
         "chats.participants.add" => {
             none(args, "query")?;
-            let body: models::ParticipantAddParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::chats::HandleParams = parse(args, "body")?;
+            let call = client
                 .chats()
                 .participants()
-                .add(path(args, "chatId")?, body.handle)
-                .await
-                .map(drop))
+                .add(path(args, "chatId")?, body.handle);
+            Ok(call.await.map(drop))
         }
         "chats.polls.create" => {
             none(args, "query")?;
-            let body: models::PollCreateParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::polls::PollCreateParams = parse(args, "body")?;
+            let call = client
                 .chats()
                 .polls()
-                .create(path(args, "chatId")?, body)
-                .await
-                .map(drop))
+                .create(path(args, "chatId")?, body.poll);
+            Ok(call.await.map(drop))
         }
         "chats.mark_as_read" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .mark_as_read(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().mark_as_read(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.share_contact_card" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .share_contact_card(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().share_contact_card(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.typing.stop" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .typing()
-                .stop(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().typing().stop(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.typing.start" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .chats()
-                .typing()
-                .start(path(args, "chatId")?)
-                .await
-                .map(drop))
+            let call = client.chats().typing().start(path(args, "chatId")?);
+            Ok(call.await.map(drop))
         }
         "chats.send_voicememo" => {
             none(args, "query")?;
-            let body: models::ChatSendVoicememoParams = parse(args, "body")?;
-            Ok(client
-                .chats()
-                .send_voicememo(path(args, "chatId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::chats::ChatSendVoicememoParams = parse(args, "body")?;
+            let mut call = client.chats().send_voicememo(path(args, "chatId")?);
+            if let Some(v) = body.attachment_id {
+                call = call.attachment_id(v);
+            }
+            if let Some(v) = body.override_optout {
+                call = call.override_optout(v);
+            }
+            if let Some(v) = body.voice_memo_url {
+                call = call.voice_memo_url(v);
+            }
+            Ok(call.await.map(drop))
         }
         "contact_card.retrieve" => {
             none(args, "body")?;
-            let query: models::ContactCardRetrieveParams = parse(args, "query")?;
-            Ok(client.contact_card().retrieve(query).await.map(drop))
+            let query: linq_types::models::contact_cards::ContactCardRetrieveParams =
+                parse(args, "query")?;
+            let mut call = client.contact_card().retrieve();
+            if let Some(v) = query.phone_number {
+                call = call.phone_number(v);
+            }
+            Ok(call.await.map(drop))
         }
         "contact_card.update" => {
-            let query: models::ContactCardUpdateParamsQuery = parse(args, "query")?;
-            let body: models::ContactCardUpdateParams = parse(args, "body")?;
-            Ok(client.contact_card().update(query, body).await.map(drop))
+            let query: linq_types::models::contact_cards::ContactCardUpdateParamsQuery =
+                parse(args, "query")?;
+            let body: linq_types::models::contact_cards::ContactCardUpdateParams =
+                parse(args, "body")?;
+            let mut call = client.contact_card().update(query.phone_number);
+            if let Some(v) = body.first_name {
+                call = call.first_name(v);
+            }
+            if let Some(v) = body.image_url {
+                call = call.image_url(v);
+            }
+            if let Some(v) = body.last_name {
+                call = call.last_name(v);
+            }
+            Ok(call.await.map(drop))
         }
         "contact_card.create" => {
             none(args, "query")?;
-            let body: models::ContactCardCreateParams = parse(args, "body")?;
-            Ok(client.contact_card().create(body).await.map(drop))
+            let body: linq_types::models::contact_cards::ContactCardCreateParams =
+                parse(args, "body")?;
+            let mut call = client
+                .contact_card()
+                .create(body.phone_number, body.first_name);
+            if let Some(v) = body.image_url {
+                call = call.image_url(v);
+            }
+            if let Some(v) = body.last_name {
+                call = call.last_name(v);
+            }
+            Ok(call.await.map(drop))
         }
         "experiences.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.experiences().list().await.map(drop))
+            let call = client.experiences().list();
+            Ok(call.await.map(drop))
         }
         "experiences.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .experiences()
-                .retrieve(path(args, "experience")?)
-                .await
-                .map(drop))
+            let call = client.experiences().retrieve(path(args, "experience")?);
+            Ok(call.await.map(drop))
         }
         "messages.create" => {
             none(args, "query")?;
-            let body: models::MessageCreateParams = parse(args, "body")?;
-            Ok(client.messages().create(body).await.map(drop))
+            let body: linq_types::models::messages::MessageCreateParams = parse(args, "body")?;
+            let mut call = client.messages().create(body.to, body.message);
+            if let Some(v) = body.continuation_message {
+                call = call.continuation_message(v);
+            }
+            if let Some(v) = body.exclude_from {
+                call = call.exclude_from(v);
+            }
+            if let Some(v) = body.override_optout {
+                call = call.override_optout(v);
+            }
+            Ok(call.await.map(drop))
         }
         "messages.delete" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .messages()
-                .delete(path(args, "messageId")?)
-                .await
-                .map(drop))
+            let call = client.messages().delete(path(args, "messageId")?);
+            Ok(call.await.map(drop))
         }
         "messages.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .messages()
-                .retrieve(path(args, "messageId")?)
-                .await
-                .map(drop))
+            let call = client.messages().retrieve(path(args, "messageId")?);
+            Ok(call.await.map(drop))
         }
         "messages.update" => {
             none(args, "query")?;
-            let body: models::MessageUpdateParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::messages::MessageUpdateParams = parse(args, "body")?;
+            let mut call = client
                 .messages()
-                .update(path(args, "messageId")?, body)
-                .await
-                .map(drop))
+                .update(path(args, "messageId")?, body.text);
+            if let Some(v) = body.part_index {
+                call = call.part_index(v);
+            }
+            Ok(call.await.map(drop))
         }
         "messages.poll.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .messages()
-                .poll()
-                .retrieve(path(args, "messageId")?)
-                .await
-                .map(drop))
+            let call = client.messages().poll().retrieve(path(args, "messageId")?);
+            Ok(call.await.map(drop))
         }
         "messages.poll.add_options" => {
             none(args, "query")?;
-            let body: models::PollAddOptionsParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::polls::PollAddOptionsParams = parse(args, "body")?;
+            let call = client
                 .messages()
                 .poll()
-                .add_options(path(args, "messageId")?, body)
-                .await
-                .map(drop))
+                .add_options(path(args, "messageId")?, body.options);
+            Ok(call.await.map(drop))
         }
         "messages.poll.vote" => {
             none(args, "query")?;
-            let body: models::PollVoteParams = parse(args, "body")?;
-            Ok(client
-                .messages()
-                .poll()
-                .vote(path(args, "messageId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::polls::PollVoteParams = parse(args, "body")?;
+            let call = client.messages().poll().vote(
+                path(args, "messageId")?,
+                body.option_id,
+                body.operation,
+            );
+            Ok(call.await.map(drop))
         }
         "messages.add_reaction" => {
             none(args, "query")?;
-            let body: models::MessageAddReactionParams = parse(args, "body")?;
-            Ok(client
-                .messages()
-                .add_reaction(path(args, "messageId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::messages::MessageAddReactionParams = parse(args, "body")?;
+            let mut call =
+                client
+                    .messages()
+                    .add_reaction(path(args, "messageId")?, body.operation, body.kind);
+            if let Some(v) = body.attachment_id {
+                call = call.attachment_id(v);
+            }
+            if let Some(v) = body.custom_emoji {
+                call = call.custom_emoji(v);
+            }
+            if let Some(v) = body.emoji {
+                call = call.emoji(v);
+            }
+            if let Some(v) = body.part_index {
+                call = call.part_index(v);
+            }
+            if let Some(v) = body.placement {
+                call = call.placement(v);
+            }
+            if let Some(v) = body.url {
+                call = call.url(v);
+            }
+            Ok(call.await.map(drop))
         }
         "messages.update_sticker_placement" => {
             none(args, "query")?;
-            let body: models::MessageUpdateStickerPlacementParams = parse(args, "body")?;
-            Ok(client
-                .messages()
-                .update_sticker_placement(path(args, "messageId")?, path(args, "reactionId")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::messages::MessageUpdateStickerPlacementParams =
+                parse(args, "body")?;
+            let call = client.messages().update_sticker_placement(
+                path(args, "messageId")?,
+                path(args, "reactionId")?,
+                body.placement,
+            );
+            Ok(call.await.map(drop))
         }
         "messages.list_messages_thread" => {
             none(args, "body")?;
-            let query: models::MessageListMessagesThreadParams = parse(args, "query")?;
-            Ok(client
+            let query: linq_types::models::messages::MessageListMessagesThreadParams =
+                parse(args, "query")?;
+            let mut call = client
                 .messages()
-                .list_messages_thread(path(args, "messageId")?, query)
-                .await
-                .map(drop))
+                .list_messages_thread(path(args, "messageId")?);
+            if let Some(v) = query.cursor {
+                call = call.cursor(v);
+            }
+            if let Some(v) = query.limit {
+                call = call.limit(v);
+            }
+            if let Some(v) = query.order {
+                call = call.order(v);
+            }
+            Ok(call.await.map(drop))
         }
         "messages.update_app_card" => {
             none(args, "query")?;
-            let body: models::MessageUpdateAppCardParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::messages::MessageUpdateAppCardParams =
+                parse(args, "body")?;
+            let mut call = client
                 .messages()
-                .update_app_card(path(args, "messageId")?, body)
-                .await
-                .map(drop))
+                .update_app_card(path(args, "messageId")?, body.layout);
+            if let Some(v) = body.app {
+                call = call.app(v);
+            }
+            if let Some(v) = body.experience {
+                call = call.experience(v);
+            }
+            if let Some(v) = body.fallback_text {
+                call = call.fallback_text(v);
+            }
+            if let Some(v) = body.interactive {
+                call = call.interactive(v);
+            }
+            if let Some(v) = body.url {
+                call = call.url(v);
+            }
+            Ok(call.await.map(drop))
         }
         "payment_requests.list" => {
             none(args, "body")?;
-            let query: models::PaymentRequestListParams = parse(args, "query")?;
-            Ok(client.payment_requests().list(query).await.map(drop))
+            let query: linq_types::models::payments::PaymentRequestListParams =
+                parse(args, "query")?;
+            let mut call = client.payment_requests().list();
+            if let Some(v) = query.limit {
+                call = call.limit(v);
+            }
+            if let Some(v) = query.offset {
+                call = call.offset(v);
+            }
+            if let Some(v) = query.status {
+                call = call.status(v);
+            }
+            Ok(call.await.map(drop))
         }
         "payment_requests.create" => {
             none(args, "query")?;
-            let body: models::PaymentRequestCreateParams = parse(args, "body")?;
-            Ok(client.payment_requests().create(body).await.map(drop))
+            let body: linq_types::models::payments::PaymentRequestCreateParams =
+                parse(args, "body")?;
+            let mut call = client.payment_requests().create();
+            if let Some(v) = body.amount {
+                call = call.amount(v);
+            }
+            if let Some(v) = body.currency {
+                call = call.currency(v);
+            }
+            if let Some(v) = body.customer_id {
+                call = call.customer_id(v);
+            }
+            if let Some(v) = body.description {
+                call = call.description(v);
+            }
+            if let Some(v) = body.discount {
+                call = call.discount(v);
+            }
+            if let Some(v) = body.from {
+                call = call.from(v);
+            }
+            if let Some(v) = body.metadata {
+                call = call.metadata(v);
+            }
+            if let Some(v) = body.mode {
+                call = call.mode(v);
+            }
+            if let Some(v) = body.payer_handle {
+                call = call.payer_handle(v);
+            }
+            if let Some(v) = body.price_id {
+                call = call.price_id(v);
+            }
+            if let Some(v) = body.quantity {
+                call = call.quantity(v);
+            }
+            if let Some(v) = body.rail {
+                call = call.rail(v);
+            }
+            if let Some(v) = body.trial_end {
+                call = call.trial_end(v);
+            }
+            if let Some(v) = body.trial_period_days {
+                call = call.trial_period_days(v);
+            }
+            Ok(call.await.map(drop))
         }
         "payment_requests.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .payment_requests()
-                .retrieve(path(args, "paymentRequestId")?)
-                .await
-                .map(drop))
+                .retrieve(path(args, "paymentRequestId")?);
+            Ok(call.await.map(drop))
         }
         "payment_requests.cancel" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .payment_requests()
-                .cancel(path(args, "paymentRequestId")?)
-                .await
-                .map(drop))
+                .cancel(path(args, "paymentRequestId")?);
+            Ok(call.await.map(drop))
         }
         "payments.create" => {
             none(args, "query")?;
-            let body: models::PaymentCreateParams = parse(args, "body")?;
-            Ok(client.payments().create(body).await.map(drop))
+            let body: linq_types::models::payments::PaymentCreateParams = parse(args, "body")?;
+            let mut call = client
+                .payments()
+                .create(body.handle, body.amount_cents, body.currency);
+            if let Some(v) = body.description {
+                call = call.description(v);
+            }
+            if let Some(v) = body.merchant {
+                call = call.merchant(v);
+            }
+            if let Some(v) = body.metadata {
+                call = call.metadata(v);
+            }
+            Ok(call.await.map(drop))
         }
         "payment_handles.connect" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payment_handles()
-                .connect(path(args, "handle")?)
-                .await
-                .map(drop))
+            let call = client.payment_handles().connect(path(args, "handle")?);
+            Ok(call.await.map(drop))
         }
         "payment_handles.revoke" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payment_handles()
-                .revoke(path(args, "handle")?)
-                .await
-                .map(drop))
+            let call = client.payment_handles().revoke(path(args, "handle")?);
+            Ok(call.await.map(drop))
         }
         "payment_handles.connection" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payment_handles()
-                .connection(path(args, "handle")?)
-                .await
-                .map(drop))
+            let call = client.payment_handles().connection(path(args, "handle")?);
+            Ok(call.await.map(drop))
         }
         "payment_handles.verify" => {
             none(args, "query")?;
-            let body: models::PaymentHandleVerifyParams = parse(args, "body")?;
-            Ok(client
-                .payment_handles()
-                .verify(path(args, "handle")?, body)
-                .await
-                .map(drop))
+            let body: linq_types::models::payments::PaymentHandleVerifyParams =
+                parse(args, "body")?;
+            let call =
+                client
+                    .payment_handles()
+                    .verify(path(args, "handle")?, body.connect_id, body.code);
+            Ok(call.await.map(drop))
         }
         "payment_providers.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payment_providers()
-                .retrieve(path(args, "provider")?)
-                .await
-                .map(drop))
+            let call = client.payment_providers().retrieve(path(args, "provider")?);
+            Ok(call.await.map(drop))
         }
         "payment_providers.connect" => {
             none(args, "query")?;
-            let body: models::PaymentProviderConnectParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::payments::PaymentProviderConnectParams =
+                parse(args, "body")?;
+            let call = client
                 .payment_providers()
-                .connect(path(args, "provider")?, body)
-                .await
-                .map(drop))
+                .connect(path(args, "provider")?, body.return_url);
+            Ok(call.await.map(drop))
         }
         "payments.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payments()
-                .retrieve(path(args, "paymentId")?)
-                .await
-                .map(drop))
+            let call = client.payments().retrieve(path(args, "paymentId")?);
+            Ok(call.await.map(drop))
         }
         "payments.cancel" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payments()
-                .cancel(path(args, "paymentId")?)
-                .await
-                .map(drop))
+            let call = client.payments().cancel(path(args, "paymentId")?);
+            Ok(call.await.map(drop))
         }
         "payments.credentials" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
-                .payments()
-                .credentials(path(args, "paymentId")?)
-                .await
-                .map(drop))
+            let call = client.payments().credentials(path(args, "paymentId")?);
+            Ok(call.await.map(drop))
         }
         "phone_numbers.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.phone_numbers().list().await.map(drop))
+            let call = client.phone_numbers().list();
+            Ok(call.await.map(drop))
         }
         "phone_numbers.update" => {
             none(args, "query")?;
-            let body: models::PhoneNumberUpdateParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::phone_numbers::PhoneNumberUpdateParams =
+                parse(args, "body")?;
+            let call = client
                 .phone_numbers()
-                .update(path(args, "phoneNumberId")?, body)
-                .await
-                .map(drop))
+                .update(path(args, "phoneNumberId")?, body.forwarding_number);
+            Ok(call.await.map(drop))
         }
         "phone_numbers.start_reputation_audit" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .phone_numbers()
-                .start_reputation_audit(path(args, "phoneNumber")?)
-                .await
-                .map(drop))
+                .start_reputation_audit(path(args, "phoneNumber")?);
+            Ok(call.await.map(drop))
         }
         "phone_numbers.get_reputation_audit" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .phone_numbers()
-                .get_reputation_audit(path(args, "phoneNumber")?, path(args, "auditId")?)
-                .await
-                .map(drop))
+                .get_reputation_audit(path(args, "phoneNumber")?, path(args, "auditId")?);
+            Ok(call.await.map(drop))
         }
         "phonenumbers.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.phonenumbers().list().await.map(drop))
+            let call = client.phonenumbers().list();
+            Ok(call.await.map(drop))
         }
         "webhook_events.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.webhook_events().list().await.map(drop))
+            let call = client.webhook_events().list();
+            Ok(call.await.map(drop))
         }
         "webhook_subscriptions.list" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client.webhook_subscriptions().list().await.map(drop))
+            let call = client.webhook_subscriptions().list();
+            Ok(call.await.map(drop))
         }
         "webhook_subscriptions.create" => {
             none(args, "query")?;
-            let body: models::WebhookSubscriptionCreateParams = parse(args, "body")?;
-            Ok(client.webhook_subscriptions().create(body).await.map(drop))
+            let body: linq_types::models::subscriptions::WebhookSubscriptionCreateParams =
+                parse(args, "body")?;
+            let mut call = client
+                .webhook_subscriptions()
+                .create(body.target_url, body.subscribed_events);
+            if let Some(v) = body.phone_numbers {
+                call = call.phone_numbers(v);
+            }
+            if let Some(v) = body.routing_id_header {
+                call = call.routing_id_header(v);
+            }
+            if let Some(v) = body.routing_key_header {
+                call = call.routing_key_header(v);
+            }
+            Ok(call.await.map(drop))
         }
         "webhook_subscriptions.delete" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .webhook_subscriptions()
-                .delete(path(args, "subscriptionId")?)
-                .await
-                .map(drop))
+                .delete(path(args, "subscriptionId")?);
+            Ok(call.await.map(drop))
         }
         "webhook_subscriptions.retrieve" => {
             none(args, "query")?;
             none(args, "body")?;
-            Ok(client
+            let call = client
                 .webhook_subscriptions()
-                .retrieve(path(args, "subscriptionId")?)
-                .await
-                .map(drop))
+                .retrieve(path(args, "subscriptionId")?);
+            Ok(call.await.map(drop))
         }
         "webhook_subscriptions.update" => {
             none(args, "query")?;
-            let body: models::WebhookSubscriptionUpdateParams = parse(args, "body")?;
-            Ok(client
+            let body: linq_types::models::subscriptions::WebhookSubscriptionUpdateParams =
+                parse(args, "body")?;
+            let mut call = client
                 .webhook_subscriptions()
-                .update(path(args, "subscriptionId")?, body)
-                .await
-                .map(drop))
+                .update(path(args, "subscriptionId")?);
+            if let Some(v) = body.is_active {
+                call = call.is_active(v);
+            }
+            match body.phone_numbers {
+                Some(Some(v)) => call = call.phone_numbers(v),
+                Some(None) => call = call.clear_phone_numbers(),
+                None => {}
+            }
+            match body.routing_id_header {
+                Some(Some(v)) => call = call.routing_id_header(v),
+                Some(None) => call = call.clear_routing_id_header(),
+                None => {}
+            }
+            match body.routing_key_header {
+                Some(Some(v)) => call = call.routing_key_header(v),
+                Some(None) => call = call.clear_routing_key_header(),
+                None => {}
+            }
+            if let Some(v) = body.subscribed_events {
+                call = call.subscribed_events(v);
+            }
+            if let Some(v) = body.target_url {
+                call = call.target_url(v);
+            }
+            Ok(call.await.map(drop))
         }
         other => Err(format!("no operation {other:?}")),
     }

@@ -1,13 +1,21 @@
-//! `linq_client::resources`: thin methods that build an operation.
+//! `linq_client::resources` and the per-operation setters on `Call`: thin,
+//! generated code that validates arguments and builds an operation.
+//!
+//! Required arguments are positional (path parameters, then the body's and
+//! query's required fields, in `overlay.argument_order` when given); every
+//! optional field is a setter on the returned `Call`. No call needs an
+//! empty params value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::models::rust_ty;
-use super::names::{pascal, snake};
-use super::ops::{HEADER, Node, body_name, op_type, query_name, tree};
-use super::spec::{Api, Def, Op, Ty};
-use super::tables;
+use super::models::{Hold, hold, rust_ty, type_name};
+use super::names::{field_ident, pascal, snake};
+use super::ops::{HEADER, Node, op_type, tree};
+use super::overlay;
+use super::spec::{Api, Def, Field, Op, Role, Ty};
+
+pub const ROOT: &str = "crates/linq-client/src/generated";
 
 /// Struct names for every resource node, keyed by its dotted path.
 fn struct_names(root: &Node<'_>) -> BTreeMap<String, String> {
@@ -40,27 +48,202 @@ fn struct_names(root: &Node<'_>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A body that is just one handle: the method takes the handle itself.
-pub fn handle_shortcut<'a>(api: &'a Api, op: &Op) -> Option<&'a str> {
-    let body = op.body.as_ref()?;
-    let Def::Struct { fields, .. } = &api.schemas[body].def else {
-        return None;
+/// Where a value of a call goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Path,
+    Body,
+    Query,
+    /// The argument is the whole body.
+    WholeBody,
+}
+
+/// One argument or setter of a resource method.
+pub struct Arg {
+    /// The Rust identifier (`kind` for `type`).
+    pub ident: String,
+    pub wire: String,
+    pub place: Place,
+    pub ty: Ty,
+    pub hold: Hold,
+}
+
+/// How an operation's method takes its values.
+pub struct Plan {
+    pub positional: Vec<Arg>,
+    pub setters: Vec<Arg>,
+}
+
+fn fields_of<'a>(api: &'a Api, spec: &str) -> &'a [Field] {
+    match &api.schemas[spec].def {
+        Def::Struct { fields, .. } => fields,
+        other => panic!("{spec}: not a struct ({:?})", std::mem::discriminant(other)),
+    }
+}
+
+pub fn plan(api: &Api, op: &Op) -> Plan {
+    let mut positional: Vec<Arg> = op
+        .path_params
+        .iter()
+        .map(|p| Arg {
+            ident: p.ident.clone(),
+            wire: p.wire.clone(),
+            place: Place::Path,
+            ty: p.ty.clone(),
+            hold: Hold::Plain,
+        })
+        .collect();
+    let mut required = Vec::new();
+    let mut setters = Vec::new();
+    let whole = overlay::get().whole_body.get(&op.id);
+    for (place, spec) in [(Place::Query, &op.query), (Place::Body, &op.body)] {
+        let Some(spec) = spec else { continue };
+        for f in fields_of(api, spec) {
+            if f.konst.is_some() {
+                continue;
+            }
+            let h = hold(f, Role::Request, spec);
+            let arg = Arg {
+                ident: field_ident(&f.wire),
+                wire: f.wire.clone(),
+                place,
+                ty: f.ty.clone(),
+                hold: h,
+            };
+            match h {
+                Hold::Plain | Hold::OptNull if place == Place::Body && whole.is_some() => {}
+                Hold::Plain | Hold::OptNull => required.push(arg),
+                Hold::Opt | Hold::OptOpt => setters.push(arg),
+            }
+        }
+    }
+    if let Some(order) = overlay::get().argument_order.get(&op.id) {
+        let mut names: Vec<&str> = required.iter().map(|a| a.wire.as_str()).collect();
+        names.sort_unstable();
+        let mut given: Vec<&str> = order.iter().map(String::as_str).collect();
+        given.sort_unstable();
+        assert_eq!(names, given, "overlay.json argument_order for {} must name every required field", op.id);
+        required.sort_by_key(|a| order.iter().position(|o| *o == a.wire));
+    }
+    positional.extend(required);
+    if let Some(name) = whole {
+        let body = op.body.as_ref().expect("whole_body on an operation without a body");
+        positional.push(Arg {
+            ident: name.clone(),
+            wire: String::new(),
+            place: Place::WholeBody,
+            ty: Ty::Named(body.clone()),
+            hold: Hold::Plain,
+        });
+    }
+    const CALL_METHODS: &[&str] = &[
+        "timeout", "deadline", "max_retries", "idempotency_key", "header", "query", "options",
+        "operation", "send", "send_with_response", "into_stream", "collect_all",
+        "collect_at_most", "into_future",
+    ];
+    for s in &setters {
+        assert!(
+            !CALL_METHODS.contains(&s.ident.as_str()),
+            "{}: the setter `{}` would shadow Call::{}; rename the field in the overlay",
+            op.id,
+            s.ident,
+            s.ident
+        );
+    }
+    Plan { positional, setters }
+}
+
+/// Whether a type is a model enum (open enums convert from `&str`).
+fn is_named(api: &Api, ty: &Ty) -> bool {
+    matches!(ty, Ty::Named(n) if !matches!(api.schemas[n].def, Def::External(_)))
+}
+
+/// The parameter type a user passes, and how it becomes the field's value
+/// (`{}` is the argument). Validated types go through `valid`.
+fn input(api: &Api, arg: &Arg) -> (String, String) {
+    let path = |t: &str| {
+        if api.module.contains_key(t) {
+            format!("linq_types::{}", api.model_path(t))
+        } else {
+            t.to_owned()
+        }
     };
-    match fields.as_slice() {
-        [f] if f.required && !f.nullable && f.ty == Ty::Handle => Some(&f.wire),
-        _ => None,
+    let name = &arg.ident;
+    let field = arg.wire.as_str();
+    let label = if field.is_empty() { name.as_str() } else { field };
+    match &arg.ty {
+        Ty::Id(t) => (format!("impl IntoValid<{t}>"), format!("valid(\"{label}\", {name})?")),
+        Ty::Handle => (
+            "impl IntoValid<Handle>".into(),
+            format!("valid(\"{label}\", {name})?"),
+        ),
+        Ty::Vec(inner) if matches!(**inner, Ty::Handle | Ty::Id(_)) => (
+            format!("impl IntoValid<Vec<{}>>", rust_ty(api, inner)),
+            format!("valid(\"{label}\", {name})?"),
+        ),
+        Ty::Str => ("impl Into<String>".into(), format!("{name}.into()")),
+        Ty::Named(n) if arg.place == Place::WholeBody => (
+            format!("impl Into<{}>", path(&type_name(api, n))),
+            format!("{name}.into()"),
+        ),
+        t @ Ty::Named(n) if is_named(api, t) => (
+            format!("impl Into<{}>", path(&type_name(api, n))),
+            format!("{name}.into()"),
+        ),
+        Ty::Vec(inner) if **inner == Ty::Str => (
+            "impl IntoIterator<Item = impl Into<String>>".into(),
+            format!("{name}.into_iter().map(Into::into).collect()"),
+        ),
+        Ty::Vec(inner) if is_named(api, inner) => (
+            format!(
+                "impl IntoIterator<Item = impl Into<{}>>",
+                path(&rust_ty(api, inner))
+            ),
+            format!("{name}.into_iter().map(Into::into).collect()"),
+        ),
+        other => {
+            let t = rust_ty(api, other);
+            let t = if api.module.contains_key(&t) { path(&t) } else { t };
+            let t = t.replace("BTreeMap<", "std::collections::BTreeMap<");
+            (t, name.clone())
+        }
+    }
+}
+
+fn op_path(op: &Op) -> String {
+    format!(
+        "ops::{}::{}",
+        op.resource
+            .iter()
+            .map(|r| snake(r))
+            .collect::<Vec<_>>()
+            .join("::"),
+        op_type(op)
+    )
+}
+
+fn doc_link(api: &Api, spec: &str) -> String {
+    let t = type_name(api, spec);
+    match api.module.get(&t) {
+        Some(_) => format!("[`{t}`](linq_types::{})", api.model_path(&t)),
+        None => format!("[`{t}`]({})", t.replace("crate::", "linq_types::")),
     }
 }
 
 pub fn generate(api: &Api) -> Vec<(String, String)> {
     let root = tree(api);
     let names = struct_names(&root);
-    let mut files = Vec::new();
+    let mut files = vec![(
+        format!("{ROOT}/mod.rs"),
+        format!(
+            "{HEADER}//! Everything `cargo xtask codegen` writes for linq-client; the\n//! hand-written code sits beside this folder.\n\npub mod resources;\n"
+        ),
+    )];
     let mut m = String::from(HEADER);
     m += "//! Resource handles, named after the official SDKs' resources\n";
     m += "//! (`client.chats().participants()` is `client.chats.participants`).\n";
-    m += "//! Each method validates its arguments, builds an operation and hands it\n";
-    m += "//! to the client.\n\n";
+    m += "//! Each method validates its arguments, builds an operation and returns a\n";
+    m += "//! [`Call`](crate::Call); its optional fields are setters on that call.\n\n";
     for top in root.children.keys() {
         let _ = writeln!(m, "mod {top};");
     }
@@ -71,45 +254,39 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         exported.sort();
         let _ = writeln!(m, "pub use {top}::{{{}}};", exported.join(", "));
     }
-    m += "\nuse linq_types::IntoValid;\n\nuse crate::Error;\n\n";
+    m += "\nuse linq_types::IntoValid;\n\nuse crate::{Client, Error};\n\n";
+    m += "/// The resources, one accessor each.\nimpl Client {\n";
+    let mut first = true;
+    for top in root.children.keys() {
+        if !first {
+            m.push('\n');
+        }
+        first = false;
+        let name = &names[top];
+        let _ = writeln!(m, "    /// {}", resource_doc(top));
+        let _ = writeln!(
+            m,
+            "    #[must_use]\n    pub fn {}(&self) -> {name}<'_> {{\n        {name} {{ client: self }}\n    }}",
+            snake(top)
+        );
+    }
+    m += "}\n\n";
     m += "/// Validates one argument, naming it in the error.\n";
     m += "pub(crate) fn valid<T>(field: &'static str, value: impl IntoValid<T>) -> Result<T, Error> {\n";
     m += "    value.into_valid().map_err(|e| Error::invalid(field, e))\n}\n";
-    files.push(("crates/linq-client/src/resources/mod.rs".to_owned(), m));
+    files.push((format!("{ROOT}/resources/mod.rs"), m));
 
     for (top, node) in &root.children {
         let mut body = String::new();
-        let mut models = BTreeSet::new();
-        let mut types = BTreeSet::new();
-        let mut needs_valid = false;
-        emit_resource(
-            api,
-            &mut body,
-            std::slice::from_ref(top),
-            node,
-            &names,
-            &mut models,
-            &mut types,
-            &mut needs_valid,
-        );
+        emit_resource(api, &mut body, std::slice::from_ref(top), node, &names);
         let mut out = String::from(HEADER);
-        if !models.is_empty() {
-            let v: Vec<String> = models.into_iter().collect();
-            let _ = writeln!(out, "use linq_types::models::{{{}}};", v.join(", "));
-        }
+        out += "#![allow(unused_imports)]\n\n";
         out += "use linq_types::ops;\n";
-        if !types.is_empty() {
-            types.insert("IntoValid".to_owned());
-            let v: Vec<String> = types.into_iter().collect();
-            let _ = writeln!(out, "use linq_types::{{{}}};", v.join(", "));
-        }
-        out.push('\n');
-        if needs_valid {
-            out += "use super::valid;\n";
-        }
+        out += "use linq_types::{AttachmentId, AuditId, ChatId, ExperienceId, Handle, IntoValid, MessageId, PaymentId, PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n\n";
+        out += "use super::valid;\n";
         out += "use crate::{Call, Client};\n\n";
         out += &body;
-        files.push((format!("crates/linq-client/src/resources/{top}.rs"), out));
+        files.push((format!("{ROOT}/resources/{top}.rs"), out));
     }
     files
 }
@@ -122,16 +299,12 @@ fn collect(node: &Node<'_>, path: &str, names: &BTreeMap<String, String>, out: &
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn emit_resource(
     api: &Api,
     out: &mut String,
     path: &[String],
     node: &Node<'_>,
     names: &BTreeMap<String, String>,
-    models: &mut BTreeSet<String>,
-    types: &mut BTreeSet<String>,
-    needs_valid: &mut bool,
 ) {
     let dotted = path.join(".");
     let name = &names[&dotted];
@@ -141,15 +314,6 @@ fn emit_resource(
         out,
         "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    pub(crate) client: &'c Client,\n}}\n"
     );
-    if path.len() == 1 {
-        let _ = writeln!(out, "impl Client {{");
-        let _ = writeln!(out, "    /// {}", resource_doc(&dotted));
-        let _ = writeln!(
-            out,
-            "    pub fn {}(&self) -> {name}<'_> {{\n        {name} {{ client: self }}\n    }}\n}}\n",
-            snake(&path[0])
-        );
-    }
     let lifetime = if node.children.is_empty() { "'_" } else { "'c" };
     if lifetime == "'c" {
         let _ = writeln!(out, "impl<'c> {name}<'c> {{");
@@ -166,94 +330,64 @@ fn emit_resource(
         let _ = writeln!(out, "    /// {}", resource_doc(&format!("{dotted}.{c}")));
         let _ = writeln!(
             out,
-            "    pub fn {}(&self) -> {child}<'c> {{\n        {child} {{\n            client: self.client,\n        }}\n    }}",
+            "    #[must_use]\n    pub fn {}(&self) -> {child}<'c> {{\n        {child} {{\n            client: self.client,\n        }}\n    }}",
             snake(c)
         );
     }
+    let mut setters = String::new();
     for op in &node.ops {
         if !first {
             out.push('\n');
         }
         first = false;
-        emit_method(api, out, op, models, types, needs_valid);
+        emit_method(api, out, &mut setters, op);
     }
     out.push_str("}\n\n");
+    out.push_str(&setters);
     for (c, child) in &node.children {
         let mut p = path.to_vec();
         p.push(c.clone());
-        emit_resource(api, out, &p, child, names, models, types, needs_valid);
+        emit_resource(api, out, &p, child, names);
     }
 }
 
-fn emit_method(
-    api: &Api,
-    out: &mut String,
-    op: &Op,
-    models: &mut BTreeSet<String>,
-    types: &mut BTreeSet<String>,
-    needs_valid: &mut bool,
-) {
-    let op_path = format!(
-        "ops::{}::{}",
-        op.resource
-            .iter()
-            .map(|r| snake(r))
-            .collect::<Vec<_>>()
-            .join("::"),
-        op_type(op)
-    );
+fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
+    let op_path = op_path(op);
     let method = snake(&op.method);
-    let shortcut = handle_shortcut(api, op);
-    let mut args: Vec<String> = Vec::new();
-    let mut validated: Vec<(String, String)> = Vec::new();
-    for p in &op.path_params {
-        let t = rust_ty(api, &p.ty);
-        types.insert(t.clone());
-        args.push(format!("{}: impl IntoValid<{t}>", p.ident));
-        validated.push((p.ident.clone(), p.ident.clone()));
+    let plan = plan(api, op);
+    let o = overlay::get();
+
+    // docs
+    let _ = writeln!(out, "    /// {}", overlay::op_doc(&op.id));
+    out.push_str("    ///\n");
+    let reply = match &op.output {
+        Some(out_spec) => format!("replies with {}", doc_link(api, out_spec)),
+        None => "replies with nothing (`()`)".to_owned(),
+    };
+    let _ = writeln!(out, "    /// `{} {}`: {reply}.", op.http, op.path);
+    let mut parts = Vec::new();
+    if let Some(b) = &op.body {
+        parts.push(format!("the body is {}", doc_link(api, b)));
     }
-    let mut fields: Vec<String> = op
-        .path_params
+    if let Some(q) = &op.query {
+        parts.push(format!("the query is {}", doc_link(api, q)));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(out, "    /// {}{}.", {
+            let mut p = parts.join("; ");
+            p[..1].make_ascii_uppercase();
+            p
+        }, "");
+    }
+    if !plan.setters.is_empty() {
+        let names: Vec<String> = plan.setters.iter().map(|s| format!("`.{}(..)`", s.ident.trim_start_matches("r#"))).collect();
+        let _ = writeln!(out, "    /// Optional fields are setters on the returned [`Call`]: {}.", list(&names));
+    }
+    let checked: Vec<String> = plan
+        .positional
         .iter()
-        .skip(1)
-        .map(|p| format!("{0}: valid(\"{0}\", {0})?", p.ident))
-        .collect();
-    if let Some(first) = op.path_params.first() {
-        fields.insert(0, first.ident.clone());
-    }
-    if let Some(q) = query_name(api, op) {
-        models.insert(q.clone());
-        args.push(format!(
-            "{}: {q}",
-            if op.body.is_some() { "query" } else { "params" }
-        ));
-        fields.push(if op.body.is_some() {
-            "query".into()
-        } else {
-            "query: params".into()
-        });
-    }
-    if let Some(b) = body_name(api, op) {
-        if let Some(h) = shortcut {
-            types.insert("Handle".into());
-            let ident = snake(h);
-            args.push(format!("{ident}: impl IntoValid<Handle>"));
-            models.insert(b.clone());
-            fields.push(format!(
-                "params: {b} {{\n {ident}: valid(\"{ident}\", {ident})?,\n }}"
-            ));
-        } else {
-            models.insert(b.clone());
-            args.push(format!("params: {b}"));
-            fields.push("params".into());
-        }
-    }
-    let _ = writeln!(out, "    /// {}", tables::op_doc(&op.id));
-    let checked: Vec<String> = op
-        .path_params
-        .iter()
-        .map(|p| format!("`{}`", p.ident))
-        .chain(shortcut.map(|h| format!("`{}`", snake(h))))
+        .filter(|a| input(api, a).1.starts_with("valid("))
+        .map(|a| format!("`{}`", a.ident))
         .collect();
     if !checked.is_empty() {
         let _ = writeln!(
@@ -262,42 +396,173 @@ fn emit_method(
             list(&checked)
         );
     }
+    if let Some(example) = o.examples.get(&op.id) {
+        out.push_str("    ///\n    /// # Example\n    ///\n    /// ```\n");
+        out.push_str("    /// # #[tokio::main(flavor = \"current_thread\")]\n");
+        out.push_str("    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {\n");
+        out.push_str("    /// # let sandbox = linq_sandbox::Sandbox::new();\n");
+        out.push_str("    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;\n");
+        for line in example.lines() {
+            if line.is_empty() {
+                out.push_str("    ///\n");
+            } else {
+                let _ = writeln!(out, "    /// {line}");
+            }
+        }
+        out.push_str("    /// # Ok(()) }\n    /// ```\n");
+    }
+    let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
+    if let Some(note) = overlay::deprecated(&op.id) {
+        let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
+    }
+
+    // signature
+    let params: Vec<String> = plan
+        .positional
+        .iter()
+        .map(|a| {
+            let (t, _) = input(api, a);
+            let t = if a.hold == Hold::OptNull { format!("Option<{t}>") } else { t };
+            format!("{}: {t}", a.ident)
+        })
+        .collect();
+    if params.len() > 6 {
+        out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+    }
     let _ = writeln!(
         out,
-        "    pub fn {method}(&self, {}) -> Call<{op_path}> {{",
-        args.join(", ")
+        "    pub fn {method}(&self{}{}) -> Call<{op_path}> {{",
+        if params.is_empty() { "" } else { ", " },
+        params.join(", ")
     );
-    let literal = if fields.is_empty() {
+
+    // body of the method: build the operation
+    let value = |a: &Arg| -> String {
+        let (_, conv) = input(api, a);
+        if a.hold == Hold::OptNull {
+            let inner = conv.replace(&a.ident, "v");
+            if inner.ends_with('?') {
+                format!("match {} {{ Some(v) => Some({inner}), None => None }}", a.ident)
+            } else {
+                format!("{}.map(|v| {inner})", a.ident)
+            }
+        } else {
+            conv
+        }
+    };
+    let mut lets = Vec::new();
+    for a in &plan.positional {
+        let _ = lets.push(format!("let {} = {};", a.ident, value(a)));
+    }
+    let ctor = |place: Place, spec: &str| -> String {
+        let t = format!("linq_types::{}", api.model_path(&type_name(api, spec)));
+        let fields = fields_of(api, spec);
+        let needed: Vec<&Field> = fields
+            .iter()
+            .filter(|f| matches!(hold(f, Role::Request, spec), Hold::Plain | Hold::OptNull) && f.konst.is_none())
+            .collect();
+        let all_default = fields.iter().all(|f| !matches!(hold(f, Role::Request, spec), Hold::Plain));
+        if needed.is_empty() && all_default {
+            format!("{t}::new()")
+        } else {
+            let args: Vec<String> = needed
+                .iter()
+                .map(|f| {
+                    plan.positional
+                        .iter()
+                        .find(|a| a.place == place && a.wire == f.wire)
+                        .map(|a| a.ident.clone())
+                        .unwrap_or_else(|| panic!("{}: no argument for {}", op.id, f.wire))
+                })
+                .collect();
+            format!("{t}::new({})", args.join(", "))
+        }
+    };
+    let mut literal_fields: Vec<String> = op.path_params.iter().map(|p| p.ident.clone()).collect();
+    if let Some(q) = &op.query {
+        literal_fields.push(format!("query: {}", ctor(Place::Query, q)));
+    }
+    if let Some(b) = &op.body {
+        if let Some(a) = plan.positional.iter().find(|a| a.place == Place::WholeBody) {
+            literal_fields.push(format!("params: {}", a.ident));
+        } else {
+            literal_fields.push(format!("params: {}", ctor(Place::Body, b)));
+        }
+    }
+    let literal = if literal_fields.is_empty() {
         op_path.clone()
     } else {
-        format!("{op_path} {{ {} }}", fields.join(", "))
+        format!("{op_path} {{ {} }}", literal_fields.join(", "))
     };
-    let uses_q = op.path_params.len() > 1 || shortcut.is_some();
-    if op.path_params.is_empty() && !uses_q {
-        let _ = writeln!(out, "        Call::new(self.client, Ok({literal}))\n    }}");
-    } else if op.path_params.is_empty() {
-        *needs_valid = true;
-        let _ = writeln!(
-            out,
-            "        let op = (|| Ok({literal}))();\n        Call::new(self.client, op)\n    }}"
-        );
+    let fallible = lets.iter().any(|l| l.ends_with("?;") || l.contains("?),") || l.contains("? }"));
+    if fallible {
+        let _ = writeln!(out, "        let op = (|| {{");
+        for l in &lets {
+            let _ = writeln!(out, "            {l}");
+        }
+        let _ = writeln!(out, "            Ok({literal})\n        }})();");
+        let _ = writeln!(out, "        Call::new(self.client, op)\n    }}");
     } else {
-        *needs_valid = true;
-        let first = &op.path_params[0].ident;
-        if uses_q {
+        for l in &lets {
+            let _ = writeln!(out, "        {l}");
+        }
+        let _ = writeln!(out, "        Call::new(self.client, Ok({literal}))\n    }}");
+    }
+
+    // setters on Call<op>
+    if plan.setters.is_empty() {
+        return;
+    }
+    let _ = writeln!(setters_out, "/// Optional fields of `{}`.", op.id);
+    let _ = writeln!(setters_out, "impl Call<{op_path}> {{");
+    let mut first = true;
+    for a in &plan.setters {
+        if !first {
+            setters_out.push('\n');
+        }
+        first = false;
+        let container = match a.place {
+            Place::Query => "query",
+            _ => "params",
+        };
+        let spec = match a.place {
+            Place::Query => op.query.as_ref().unwrap(),
+            _ => op.body.as_ref().unwrap(),
+        };
+        let owner = type_name(api, spec);
+        let bare = a.ident.trim_start_matches("r#");
+        let (t, conv) = input(api, a);
+        let conv = conv.replace(&format!("{}", a.ident), "v");
+        let wrapped = if a.hold == Hold::OptOpt { format!("Some(Some({conv}))") } else { format!("Some({conv})") };
+        let _ = writeln!(
+            setters_out,
+            "    /// Sets `{}` (see [`{owner}`](linq_types::{})).",
+            a.wire,
+            api.model_path(&owner)
+        );
+        if let Some(note) = o.deprecated.get(&format!("{spec}.{}", a.wire)) {
+            let _ = writeln!(setters_out, "    #[deprecated(note = \"{note}\")]");
+        }
+        if ["is_", "to_", "as_", "into_", "from_"].iter().any(|p| bare.starts_with(p)) {
+            setters_out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
+        }
+        let fallible = conv.contains('?');
+        let _ = writeln!(setters_out, "    pub fn {}(self, v: {t}) -> Self {{", a.ident);
+        let _ = writeln!(
+            setters_out,
+            "        self.map_op(|op| {{\n            op.{container}.{} = {wrapped};\n            Ok(())\n        }})\n    }}",
+            a.ident
+        );
+        let _ = fallible;
+        if a.hold == Hold::OptOpt {
             let _ = writeln!(
-                out,
-                "        let op = valid(\"{first}\", {first}).and_then(|{first}| Ok({literal}));"
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "        let op = valid(\"{first}\", {first}).map(|{first}| {literal});"
+                setters_out,
+                "\n    /// Sends `{}` as `null`, which clears it.\n    pub fn clear_{bare}(self) -> Self {{\n        self.map_op(|op| {{\n            op.{container}.{} = Some(None);\n            Ok(())\n        }})\n    }}",
+                a.wire, a.ident
             );
         }
-        let _ = writeln!(out, "        Call::new(self.client, op)\n    }}");
     }
-    let _ = validated;
+    setters_out.push_str("}\n\n");
 }
 
 fn list(items: &[String]) -> String {
@@ -309,30 +574,8 @@ fn list(items: &[String]) -> String {
 }
 
 fn resource_doc(dotted: &str) -> &'static str {
-    match dotted {
-        "chats" => "Chats: create, list and change them, and everything inside one.",
-        "chats.participants" => "The members of group chats.",
-        "chats.typing" => "Typing indicators.",
-        "chats.messages" => "Messages inside one chat.",
-        "chats.location" => "Location sharing inside a chat.",
-        "chats.polls" => "Polls inside a chat.",
-        "chats.background" => "A chat's transcript background.",
-        "messages" => "Messages by id, and sending without naming a line.",
-        "messages.poll" => "The poll a message carries.",
-        "attachments" => "Files to attach to messages.",
-        "phonenumbers" => "Your lines, through the deprecated `/v3/phonenumbers`.",
-        "phone_numbers" => "Your lines: forwarding and reputation audits.",
-        "available_number" => "Picking a line to send from.",
-        "payment_requests" => "Payment requests with a checkout link.",
-        "payment_providers" => "Your organization's payment providers.",
-        "payment_handles" => "Customers' handles connected for agent payments.",
-        "payments" => "Agent payments on behalf of connected customers.",
-        "blocked_handles" => "Handles you blocked.",
-        "experiences" => "Experiences enabled for your account.",
-        "webhook_events" => "The webhook event types.",
-        "webhook_subscriptions" => "Where webhook events are delivered.",
-        "capability" => "Whether an address can be reached over iMessage or RCS.",
-        "contact_card" => "Your lines' contact cards.",
-        other => panic!("no doc for resource {other}"),
-    }
+    overlay::get()
+        .resource_docs
+        .get(dotted)
+        .unwrap_or_else(|| panic!("overlay.json: no resource_docs entry for {dotted}"))
 }

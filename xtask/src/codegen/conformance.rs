@@ -1,14 +1,15 @@
 //! `tests/conformance_calls.rs`: one dispatch arm per operation, so the
 //! conformance test (`tests/conformance.rs`) can replay a recording of the
-//! official Python SDK through linq-client's resource methods. A new
+//! official Python SDK through linq-client's resource methods and setters. A new
 //! operation in the spec gets its arm here, and the staleness test
 //! (`generated_code_is_fresh`) fails until it is regenerated.
 
 use std::fmt::Write as _;
 
-use super::client::handle_shortcut;
-use super::names::{field_ident, snake};
-use super::ops::{HEADER, body_name, op_type, query_name};
+use super::client::{Place, plan};
+use super::models::{Hold, type_name};
+use super::names::snake;
+use super::ops::{HEADER, op_type};
 use super::spec::Api;
 
 pub const PATH: &str = "tests/conformance_calls.rs";
@@ -21,7 +22,7 @@ pub fn generate(api: &Api) -> String {
     out += "//! and the body are deserialized into the operation's params types. Used by\n";
     out += "//! `tests/conformance.rs`.\n\n";
     out += "use linq_client::{Client, Error};\n";
-    out += "use linq_types::{IdempotencyKey, Operation, models, ops};\n";
+    out += "use linq_types::{IdempotencyKey, Operation, ops};\n";
     out += "use serde::de::DeserializeOwned;\n";
     out += "use serde_json::Value;\n\n";
 
@@ -65,39 +66,61 @@ pub fn generate(api: &Api) -> String {
         if op.body.is_none() {
             out += "            none(args, \"body\")?;\n";
         }
-        let mut call_args: Vec<String> = op
-            .path_params
+        let plan = plan(api, op);
+        if let Some(q) = &op.query {
+            let t = api.model_path(&type_name(api, q));
+            let _ = writeln!(out, "            let query: linq_types::{t} = parse(args, \"query\")?;");
+        }
+        if let Some(b) = &op.body {
+            let t = api.model_path(&type_name(api, b));
+            let _ = writeln!(out, "            let body: linq_types::{t} = parse(args, \"body\")?;");
+        }
+        let call_args: Vec<String> = plan
+            .positional
             .iter()
-            .map(|p| format!("path(args, {:?})?", p.wire))
+            .map(|a| match a.place {
+                Place::Path => format!("path(args, {:?})?", a.wire),
+                Place::Body => format!("body.{}", a.ident),
+                Place::Query => format!("query.{}", a.ident),
+                Place::WholeBody => "body".to_owned(),
+            })
             .collect();
-        if let Some(q) = query_name(api, op) {
-            let _ = writeln!(
-                out,
-                "            let query: models::{q} = parse(args, \"query\")?;"
-            );
-            call_args.push("query".into());
-        }
-        if let Some(b) = body_name(api, op) {
-            let _ = writeln!(
-                out,
-                "            let body: models::{b} = parse(args, \"body\")?;"
-            );
-            match handle_shortcut(api, op) {
-                Some(h) => call_args.push(format!("body.{}", field_ident(h))),
-                None => call_args.push("body".into()),
-            }
-        }
         let accessors: String = op
             .resource
             .iter()
             .map(|r| format!(".{}()", snake(r)))
             .collect();
+        let whole = plan.positional.iter().any(|a| a.place == Place::WholeBody);
+        let setters: Vec<_> = plan
+            .setters
+            .iter()
+            .filter(|a| !(whole && a.place == Place::Body))
+            .collect();
         let _ = writeln!(
             out,
-            "            Ok(client{accessors}.{}({}).await.map(drop))",
+            "            let {}call = client{accessors}.{}({});",
+            if setters.is_empty() { "" } else { "mut " },
             snake(&op.method),
             call_args.join(", ")
         );
+        for a in setters {
+            let from = if a.place == Place::Query { "query" } else { "body" };
+            let bare = a.ident.trim_start_matches("r#");
+            if a.hold == Hold::OptOpt {
+                let _ = writeln!(
+                    out,
+                    "            match {from}.{0} {{\n                Some(Some(v)) => call = call.{0}(v),\n                Some(None) => call = call.clear_{bare}(),\n                None => {{}}\n            }}",
+                    a.ident
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "            if let Some(v) = {from}.{0} {{\n                call = call.{0}(v);\n            }}",
+                    a.ident
+                );
+            }
+        }
+        out += "            Ok(call.await.map(drop))\n";
         out += "        }\n";
     }
     out += "        other => Err(format!(\"no operation {other:?}\")),\n";

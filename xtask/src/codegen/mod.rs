@@ -13,7 +13,7 @@ mod names;
 mod ops;
 mod samples;
 mod spec;
-mod tables;
+mod overlay;
 mod webhooks;
 
 use std::io::Write as _;
@@ -84,14 +84,15 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         ));
     }
     let mut files = vec![(
-        "crates/linq-types/src/models/mod.rs".to_owned(),
-        models::generate(&api),
+        "crates/linq-types/src/generated/mod.rs".to_owned(),
+        format!(
+            "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\npub mod models;\npub mod ops;\npub mod webhooks;\n",
+            ops::HEADER
+        ),
     )];
+    files.extend(models::generate(&api));
     files.extend(ops::generate(&api));
-    files.push((
-        "crates/linq-types/src/webhooks/mod.rs".to_owned(),
-        webhooks::generate(&api),
-    ));
+    files.push((webhooks::PATH.to_owned(), webhooks::generate(&api)));
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
     files.push(("crates/linq-types/tests/samples.rs".to_owned(), test));

@@ -26,6 +26,7 @@ impl Gen<'_> {
                 Some("uri") => json!("https://example.com/x"),
                 _ => json!("text"),
             },
+            Ty::Timestamp => json!("2026-02-03T04:05:06Z"),
             Ty::Bool => json!(true),
             Ty::I32 | Ty::I64 => json!(1),
             Ty::F64 => json!(1.5),
@@ -162,7 +163,8 @@ pub fn generate(api: &Api) -> (String, String) {
     for c in &checks {
         let _ = writeln!(
             src,
-            "    (\"{c}\", check::<models::{c}>, probe::<models::{c}>),"
+            "    (\"{c}\", check::<{0}>, probe::<{0}>),",
+            g.api.model_path(c)
         );
     }
     src += "];\n\n";

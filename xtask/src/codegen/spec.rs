@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::names::{pascal, snake};
-use super::tables;
+use super::overlay;
 
 /// Whether a schema is sent (request bodies, query) or received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +33,8 @@ pub enum Ty {
     Named(String),
     /// One of linq-types' id types.
     Id(&'static str),
+    /// An RFC 3339 instant (`format: date-time`): `Timestamp`.
+    Timestamp,
     /// A validated `Handle` (request side only).
     Handle,
 }
@@ -124,6 +126,18 @@ pub struct Api {
     pub classes: BTreeMap<String, Vec<String>>,
     pub ops: Vec<Op>,
     pub events: Vec<Event>,
+    /// Canonical Rust name → the `models` module it lives in.
+    pub module: BTreeMap<String, String>,
+}
+
+impl Api {
+    /// The path of a model type from a crate's root: `models::chats::Chat`.
+    pub fn model_path(&self, rust: &str) -> String {
+        match self.module.get(rust) {
+            Some(m) => format!("models::{m}::{rust}"),
+            None => rust.to_owned(),
+        }
+    }
 }
 
 const ENVELOPE_KEYS: &[&str] = &[
@@ -151,7 +165,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn add(&mut self, name: &str, v: &Value, role: Role) {
-        let def = if let Some(ext) = tables::external(name) {
+        let def = if let Some(ext) = overlay::external(name) {
             Def::External(ext)
         } else if let Some(values) = v.get("enum") {
             Def::Enum {
@@ -212,6 +226,13 @@ impl Builder<'_> {
                 for (wire, pv) in props.into_iter().flatten() {
                     let (ty, nullable, konst) = self.prop(name, wire, pv);
                     let ty = retype(name, wire, ty, role);
+                    let ty = match (&ty, pv.get("format").and_then(Value::as_str)) {
+                        (Ty::Str, Some("date-time")) => Ty::Timestamp,
+                        (Ty::Vec(t), Some("date-time")) if **t == Ty::Str => {
+                            Ty::Vec(Box::new(Ty::Timestamp))
+                        }
+                        _ => ty,
+                    };
                     fields.push(Field {
                         wire: wire.clone(),
                         ty,
@@ -317,10 +338,10 @@ fn retype(owner: &str, wire: &str, ty: Ty, role: Role) -> Ty {
         t if base(&t) => new,
         t => t,
     };
-    if let Some(id) = tables::id_for(owner, wire) {
+    if let Some(id) = overlay::id_for(owner, wire) {
         return wrap(ty, Ty::Id(id));
     }
-    if role == Role::Request && tables::is_handle(owner, wire) {
+    if role == Role::Request && overlay::is_handle(owner, wire) {
         return wrap(ty, Ty::Handle);
     }
     ty
@@ -438,13 +459,94 @@ pub fn load(spec: &Value, supplement: &Value) -> Api {
     let (canonical, classes) = dedup(&schemas);
     let ops = load_ops(spec, &schemas);
     let events = load_events(spec);
+    let module = place(&schemas, &canonical, &classes, &ops, &events);
     Api {
         schemas,
         canonical,
         classes,
         ops,
         events,
+        module,
     }
+}
+
+/// Puts each type in the `models` module of its nearest user: the
+/// operations' resources (`overlay.model_modules`) and `events` for webhook
+/// payloads. A type used at the same depth from several modules goes to the
+/// one first in `overlay.module_order`; `overlay.module_of` overrides.
+fn place(
+    schemas: &BTreeMap<String, Schema>,
+    canonical: &BTreeMap<String, String>,
+    classes: &BTreeMap<String, Vec<String>>,
+    ops: &[Op],
+    events: &[Event],
+) -> BTreeMap<String, String> {
+    let o = overlay::get();
+    let rank = |m: &str| {
+        o.module_order
+            .iter()
+            .position(|x| x == m)
+            .unwrap_or_else(|| panic!("overlay.json: module {m} is not in module_order"))
+    };
+    let mut roots: Vec<(String, usize)> = Vec::new();
+    for op in ops {
+        let res = op.resource.join(".");
+        let m = o
+            .model_modules
+            .get(&res)
+            .unwrap_or_else(|| panic!("overlay.json: no model_modules entry for {res}"));
+        for s in [&op.body, &op.query, &op.output].into_iter().flatten() {
+            roots.push((s.clone(), rank(m)));
+        }
+    }
+    for ev in events {
+        if let Some(p) = &ev.payload {
+            roots.push((p.clone(), rank("events")));
+        }
+    }
+    // (depth, module rank) per spec schema, breadth first.
+    let mut best: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut frontier = roots;
+    let mut depth = 0;
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for (name, m) in frontier {
+            let key = (depth, m);
+            if best.get(&name).is_some_and(|b| *b <= key) {
+                continue;
+            }
+            best.insert(name.clone(), key);
+            let Some(s) = schemas.get(&name) else { continue };
+            let children: Vec<String> = match &s.def {
+                Def::Struct { fields, .. } => fields.iter().flat_map(|f| named_in(&f.ty)).collect(),
+                Def::Union { variants, .. } => variants.iter().map(|v| v.1.clone()).collect(),
+                Def::Envelope { data } => vec![data.clone()],
+                _ => Vec::new(),
+            };
+            next.extend(children.into_iter().map(|c| (c, m)));
+        }
+        frontier = next;
+        depth += 1;
+    }
+    let mut out = BTreeMap::new();
+    for (rust, members) in classes {
+        if matches!(
+            schemas[&members[0]].def,
+            Def::External(_) | Def::EventUnion
+        ) {
+            continue;
+        }
+        let m = o.module_of.get(rust).cloned().unwrap_or_else(|| {
+            let b = members.iter().filter_map(|n| best.get(n)).min();
+            match b {
+                Some((_, r)) => o.module_order[*r].clone(),
+                None => "events".to_owned(),
+            }
+        });
+        out.insert(rust.clone(), m);
+    }
+    let _ = canonical;
+    out
 }
 
 pub fn named_in(ty: &Ty) -> Vec<String> {
@@ -488,7 +590,7 @@ fn dedup(
     for members in groups.into_values() {
         let name = members
             .iter()
-            .find_map(|m| tables::class_name(m).map(str::to_owned))
+            .find_map(|m| overlay::class_name(m).map(str::to_owned))
             .unwrap_or_else(|| {
                 let pick = |synth: bool| {
                     members
@@ -568,7 +670,7 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
                 if p["in"] == "path" {
                     let wire = p["name"].as_str().unwrap().to_owned();
                     let ty =
-                        tables::path_param(&wire).unwrap_or_else(|| panic!("path param {wire}"));
+                        overlay::path_param(&wire).unwrap_or_else(|| panic!("path param {wire}"));
                     path_params.push(PathParam {
                         ident: snake(&wire),
                         wire,
@@ -605,7 +707,7 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
                 body.as_ref().and_then(|b| body_key_path(b, schemas))
             };
             ops.push(Op {
-                visible: tables::VISIBLE.contains(&id.as_str()),
+                visible: overlay::is_visible(&id),
                 id,
                 http: http.to_ascii_uppercase(),
                 path: path.clone(),

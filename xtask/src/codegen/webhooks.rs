@@ -3,35 +3,19 @@
 use std::fmt::Write as _;
 
 use super::models::type_name;
-use super::names::{pascal, variant_ident};
+use super::names::variant_ident;
 use super::ops::HEADER;
 use super::spec::{Api, Def};
 
+pub const PATH: &str = "crates/linq-types/src/generated/webhooks.rs";
+
 pub fn generate(api: &Api) -> String {
     let mut out = String::from(HEADER);
-    out += r#"//! Webhook payloads: [`WebhookEvent`] decodes any of them, dispatched on
-//! `event_type`.
-//!
-//! Every known event type has a variant holding the payload type the API
-//! description names for it: the common envelope ([`WebhookEnvelope`])
-//! around typed `data`. Types without a payload model in the description
-//! (the `call.*` events) keep their `data` as raw JSON, and event types this
-//! version does not know decode as [`WebhookEvent::Unknown`] with the whole
-//! payload kept. Message events arrive in two formats, picked per
-//! subscription: `2025-01-01` (message nested under `message`) and
-//! `2026-02-03` (flat); [`MessageEventData`] accepts both.
-//!
-//! This module only decodes. Check the signature first (`linq-webhooks`).
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::models;
-
-mod envelope;
-
-pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
-
-"#;
+    out += "//! [`WebhookEvent`]: every event type of the API description, one variant\n";
+    out += "//! each (documented in `crate::webhooks`).\n\n";
+    out += "use serde::{Deserialize, Deserializer, Serialize, Serializer};\n\n";
+    out += "use crate::models;\n";
+    out += "use crate::webhooks::RawWebhookEvent;\n\n";
 
     // the enum
     out += "/// Any webhook payload, dispatched on `event_type`.\n";
@@ -50,7 +34,7 @@ pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
     for ev in &api.events {
         let var = variant_ident(&ev.event_type);
         let ty = match &ev.payload {
-            Some(p) => format!("models::{}", pascal(p)),
+            Some(p) => api.model_path(&type_name(api, p)),
             None => "RawWebhookEvent".to_owned(),
         };
         let _ = writeln!(
@@ -83,21 +67,21 @@ pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
     out += "            Self::Unknown { raw: $raw, .. } => $u,\n        }\n    };\n}\n\n";
 
     out += "impl WebhookEvent {\n";
-    out += "    /// The `event_type`, as sent.\n    pub fn event_type(&self) -> &str {\n        match self {\n";
+    out += "    /// The `event_type`, as sent.\n    #[must_use]\n    pub fn event_type(&self) -> &str {\n        match self {\n";
     for (et, var, _) in &arms {
         let _ = writeln!(out, "            Self::{var}(_) => \"{et}\",");
     }
     out += "            Self::Unknown { event_type, .. } => event_type,\n        }\n    }\n\n";
     out += "    /// The event's id, the same on every retry; `None` only for an unknown\n    /// event type that lacks one.\n";
-    out += "    pub fn event_id(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.event_id), raw => raw.get(\"event_id\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    #[must_use]\n    pub fn event_id(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.event_id), raw => raw.get(\"event_id\").and_then(serde_json::Value::as_str))\n    }\n\n";
     out += "    /// The payload's `api_version` (such as `v3`).\n";
-    out += "    pub fn api_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.api_version), raw => raw.get(\"api_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    #[must_use]\n    pub fn api_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.api_version), raw => raw.get(\"api_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
     out += "    /// The payload format (`webhook_version`), such as `2026-02-03`.\n";
-    out += "    pub fn webhook_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.webhook_version), raw => raw.get(\"webhook_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
-    out += "    /// When the event was created (RFC 3339).\n";
-    out += "    pub fn created_at(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.created_at), raw => raw.get(\"created_at\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    #[must_use]\n    pub fn webhook_version(&self) -> Option<&str> {\n        each_event!(self, e => Some(&e.webhook_version), raw => raw.get(\"webhook_version\").and_then(serde_json::Value::as_str))\n    }\n\n";
+    out += "    /// When the event was created; `None` only for an unknown event type\n    /// without a valid one.\n";
+    out += "    #[must_use]\n    pub fn created_at(&self) -> Option<crate::Timestamp> {\n        each_event!(self, e => Some(e.created_at), raw => raw.get(\"created_at\").and_then(serde_json::Value::as_str).and_then(|s| s.parse().ok()))\n    }\n\n";
     out += "    /// True for an event type this version does not know.\n";
-    out += "    pub fn is_unknown(&self) -> bool {\n        matches!(self, Self::Unknown { .. })\n    }\n}\n\n";
+    out += "    #[must_use]\n    pub fn is_unknown(&self) -> bool {\n        matches!(self, Self::Unknown { .. })\n    }\n}\n\n";
 
     out += "impl Serialize for WebhookEvent {\n    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n        each_event!(self, e => e.serialize(s), raw => raw.serialize(s))\n    }\n}\n\n";
 
@@ -110,6 +94,6 @@ pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
         let _ = writeln!(out, "            \"{et}\" => Self::{var}(parse(raw)?),");
     }
     out += "            _ => Self::Unknown { event_type, raw },\n        })\n    }\n}\n";
-    let _ = (type_name, Def::EventUnion);
+    let _ = Def::EventUnion;
     out
 }
