@@ -6,6 +6,8 @@
 //! and the body are deserialized into the operation's params types. Used by
 //! `tests/conformance.rs`.
 
+#![allow(deprecated)] // phonenumbers.list is deprecated, and still recorded
+
 use linq_client::{Client, Error};
 use linq_types::{IdempotencyKey, Operation, ops};
 use serde::de::DeserializeOwned;

@@ -68,7 +68,9 @@ fn client_for(server: &FaultServer) -> Client {
         .unwrap()
 }
 
-async fn add(client: &Client) -> Result<linq_client::types::models::ParticipantAddResponse, Error> {
+async fn add(
+    client: &Client,
+) -> Result<linq_client::types::models::chats::AcceptedResponse, Error> {
     client.chats().participants().add(CHAT, HANDLE).await
 }
 

@@ -4,7 +4,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use linq_client::types::models::MessageListParams;
 use linq_client::{Client, Error, InMemoryTransport, RetryPolicy};
 use linq_tests::*;
 
@@ -62,7 +61,8 @@ async fn every_item_of_every_page_exactly_once() {
     let ids: Vec<String> = client
         .chats()
         .messages()
-        .list(CHAT, MessageListParams::new().limit(100))
+        .list(CHAT)
+        .limit(100)
         .into_stream()
         .map_ok(|m| m.id.to_string())
         .try_collect()
@@ -81,11 +81,7 @@ async fn every_item_of_every_page_exactly_once() {
 #[tokio::test]
 async fn the_stream_is_lazy_and_stops_where_the_reader_stops() {
     let (client, queries) = paged(1_000, None);
-    let stream = client
-        .chats()
-        .messages()
-        .list(CHAT, MessageListParams::new().limit(10))
-        .into_stream();
+    let stream = client.chats().messages().list(CHAT).limit(10).into_stream();
     assert!(
         queries.lock().unwrap().is_empty(),
         "nothing is sent before polling"
@@ -101,7 +97,7 @@ async fn an_empty_page_or_a_missing_cursor_ends_it() {
     let n = client
         .chats()
         .messages()
-        .list(CHAT, MessageListParams::new())
+        .list(CHAT)
         .into_stream()
         .count()
         .await;
@@ -121,7 +117,7 @@ async fn an_empty_page_or_a_missing_cursor_ends_it() {
     let n = client
         .chats()
         .messages()
-        .list(CHAT, MessageListParams::new())
+        .list(CHAT)
         .into_stream()
         .count()
         .await;
@@ -135,7 +131,8 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
     let results: Vec<Result<_, Error>> = client
         .chats()
         .messages()
-        .list(CHAT, MessageListParams::new().limit(20))
+        .list(CHAT)
+        .limit(20)
         .into_stream()
         .collect()
         .await;
@@ -150,7 +147,7 @@ async fn an_error_is_yielded_once_and_ends_the_stream() {
     let results: Vec<_> = client
         .chats()
         .messages()
-        .list("not-a-chat", MessageListParams::new())
+        .list("not-a-chat")
         .into_stream()
         .collect()
         .await;

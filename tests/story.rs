@@ -8,22 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
+use linq_client::prelude::*;
 use linq_client::types::WebhookEvent;
-use linq_client::types::models::{
-    ChatCreateParams, MessageContentParam, MessageContentParamPart, MessageListParams,
-    MessageSendParams, TextPartParam, WebhookEventType, WebhookSubscriptionCreateParams,
-};
-use linq_client::{Client, Error, ErrorCode, Handle, HyperTransport};
+use linq_client::{ErrorCode, HyperTransport};
 use linq_sandbox::Sandbox;
 use linq_tests::*;
 use linq_webhooks::{Secret, Webhook};
 
 /// A received delivery: headers and raw body.
 type Received = (http::HeaderMap, bytes::Bytes);
-
-fn text(s: &str) -> MessageContentParam {
-    MessageContentParam::new().parts(vec![MessageContentParamPart::Text(TextPartParam::new(s))])
-}
 
 async fn story(
     client: &Client,
@@ -32,30 +25,27 @@ async fn story(
     deliveries: impl AsyncFn(usize) -> Vec<Received>,
 ) {
     // Subscribe to everything the story will cause.
-    let events: Vec<WebhookEventType> = [
-        "chat.created",
-        "participant.added",
-        "message.sent",
-        "message.delivered",
-    ]
-    .into_iter()
-    .map(|e| serde_json::from_value(e.into()).unwrap())
-    .collect();
+    let events = [
+        WebhookEventType::ChatCreated,
+        WebhookEventType::ParticipantAdded,
+        WebhookEventType::MessageSent,
+        WebhookEventType::MessageDelivered,
+    ];
     let subscription = client
         .webhook_subscriptions()
-        .create(WebhookSubscriptionCreateParams::new(events, target_url))
+        .create(target_url, events)
         .await
         .unwrap();
     assert!(subscription.signing_secret.starts_with("whsec_"));
 
     // A group chat: our line and two people.
-    let from: Handle = sandbox.lines()[0].parse().unwrap();
-    let to: Vec<Handle> = ["+12025550142", "+12025550144"]
-        .map(|h| h.parse().unwrap())
-        .to_vec();
     let created = client
         .chats()
-        .create(ChatCreateParams::new(from, text("Lunch at noon?"), to))
+        .create(
+            &sandbox.lines()[0],
+            ["+12025550142", "+12025550144"],
+            "Lunch at noon?",
+        )
         .await
         .unwrap()
         .chat;
@@ -110,14 +100,15 @@ async fn story(
     let sent = client
         .chats()
         .messages()
-        .send(&chat, MessageSendParams::new(text("See you there")))
+        .send(&chat, "See you there")
         .await
         .unwrap();
     sandbox.settle();
     let messages: Vec<_> = client
         .chats()
         .messages()
-        .list(&chat, MessageListParams::new().limit(1))
+        .list(&chat)
+        .limit(1)
         .into_stream()
         .try_collect()
         .await

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use linq_client::types::models::MessageListParams;
 use linq_client::{Client, InMemoryTransport};
 
 use crate::{CHAT, peak_rss_kib};
@@ -58,7 +57,8 @@ pub fn stream_process(total: usize) {
         let mut items = client
             .chats()
             .messages()
-            .list(CHAT, MessageListParams::new().limit(PAGE as i64))
+            .list(CHAT)
+            .limit(PAGE as i64)
             .into_stream();
         let mut seen = 0usize;
         while let Some(item) = items.next().await {

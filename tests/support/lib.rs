@@ -206,7 +206,7 @@ impl Rig {
     /// Sends the seed call: add [`HANDLE`] to [`CHAT`].
     pub async fn add_seed(
         &self,
-    ) -> Result<linq_types::models::ParticipantAddResponse, linq_client::Error> {
+    ) -> Result<linq_types::models::chats::AcceptedResponse, linq_client::Error> {
         self.client.chats().participants().add(CHAT, HANDLE).await
     }
 

@@ -140,6 +140,17 @@ impl<O: Operation> Call<O> {
         self
     }
 
+    /// Changes the operation in place (the generated setters use it); an
+    /// error replaces it, and a call already refused stays refused.
+    pub(crate) fn map_op(mut self, f: impl FnOnce(&mut O) -> Result<(), Error>) -> Self {
+        if let Ok(op) = &mut self.op {
+            if let Err(e) = f(op) {
+                self.op = Err(e);
+            }
+        }
+        self
+    }
+
     pub(crate) fn into_parts(self) -> (Client, Result<O, Error>, RequestOptions) {
         (self.client, self.op, self.options)
     }

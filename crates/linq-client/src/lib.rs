@@ -26,8 +26,9 @@ mod api_key;
 mod call;
 mod client;
 mod error;
+mod generated;
 mod paginate;
-pub mod resources;
+pub mod prelude;
 mod retry;
 mod upload;
 
@@ -41,6 +42,7 @@ pub use client::{
     DEFAULT_BODY_LIMIT,
 };
 pub use error::{ApiError, DecodeError, Error};
+pub use generated::resources;
 pub use paginate::Items;
 pub use retry::RetryPolicy;
 

@@ -55,15 +55,15 @@ where
     /// ```no_run
     /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
     /// use futures_util::TryStreamExt;
-    /// use linq_client::types::models::MessageListParams;
     ///
     /// let mut messages = client
     ///     .chats()
     ///     .messages()
-    ///     .list("550e8400-e29b-41d4-a716-446655440000", MessageListParams::new())
+    ///     .list("550e8400-e29b-41d4-a716-446655440000")
+    ///     .limit(100)
     ///     .into_stream();
     /// while let Some(message) = messages.try_next().await? {
-    ///     println!("{:?}", message.id);
+    ///     println!("{} at {}", message.id, message.created_at);
     /// }
     /// # Ok(()) }
     /// ```
@@ -81,6 +81,35 @@ where
             Err(e) => items.pending = Some(Box::pin(std::future::ready(Err(e)))),
         }
         items
+    }
+}
+
+impl<O> Call<O>
+where
+    O: Paginated + Send + Sync + 'static,
+    O::Output: Send,
+{
+    /// Every item of every page, in one `Vec`.
+    ///
+    /// It holds the whole list in memory, however long it is; for a list
+    /// that may be large, use [`collect_at_most`](Self::collect_at_most) or
+    /// walk it with [`into_stream`](Self::into_stream). The first error
+    /// ends it.
+    pub async fn collect_all(self) -> Result<Vec<O::Item>, Error> {
+        self.collect_at_most(usize::MAX).await
+    }
+
+    /// The first `max` items, fetching no page past the one that reaches it.
+    pub async fn collect_at_most(self, max: usize) -> Result<Vec<O::Item>, Error> {
+        let mut items = self.into_stream();
+        let mut out = Vec::new();
+        while out.len() < max {
+            match std::future::poll_fn(|cx| Pin::new(&mut items).poll_next(cx)).await {
+                Some(item) => out.push(item?),
+                None => break,
+            }
+        }
+        Ok(out)
     }
 }
 

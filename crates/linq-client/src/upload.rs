@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use linq_types::models::{AttachmentCreateParams, AttachmentCreateResponse, SupportedContentType};
+use linq_types::models::attachments::{AttachmentCreateResponse, SupportedContentType};
 use linq_types::{Effect, InvalidValue};
 
 use crate::Error;
@@ -21,7 +21,7 @@ impl Attachments<'_> {
     ///
     /// ```no_run
     /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
-    /// use linq_client::types::models::SupportedContentType;
+    /// use linq_client::prelude::*;
     ///
     /// let photo = std::fs::read("photo.jpg").expect("readable");
     /// let upload = client
@@ -41,13 +41,7 @@ impl Attachments<'_> {
         let size = i64::try_from(data.len())
             .map_err(|_| Error::invalid("data", InvalidValue::Other("file too large".into())))?;
         let client = self.client;
-        let reservation = self
-            .create(AttachmentCreateParams::new(
-                content_type,
-                filename.into(),
-                size,
-            ))
-            .await?;
+        let reservation = self.create(content_type, filename.into(), size).await?;
 
         let uri: Uri = reservation
             .upload_url

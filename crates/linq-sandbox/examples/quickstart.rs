@@ -15,12 +15,9 @@
 use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
+use linq_client::API_KEY_ENV;
+use linq_client::prelude::*;
 use linq_client::types::WebhookEvent;
-use linq_client::types::models::{
-    ChatCreateParams, MessageContentParam, MessageContentParamPart, MessageListParams,
-    MessageSendParams, TextPartParam, WebhookEventType, WebhookSubscriptionCreateParams,
-};
-use linq_client::{API_KEY_ENV, Client, Error, Handle};
 use linq_sandbox::Sandbox;
 use linq_webhooks::{Secret, Webhook};
 
@@ -39,10 +36,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn text(s: &str) -> MessageContentParam {
-    MessageContentParam::new().parts(vec![MessageContentParamPart::Text(TextPartParam::new(s))])
 }
 
 fn handles(var: &str) -> Result<Vec<Handle>, Box<dyn std::error::Error>> {
@@ -79,19 +72,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         None
     } else {
         let events = [
-            "chat.created",
-            "participant.added",
-            "message.sent",
-            "message.delivered",
-        ]
-        .map(|e| WebhookEventType::from(e.to_owned()))
-        .to_vec();
+            WebhookEventType::ChatCreated,
+            WebhookEventType::ParticipantAdded,
+            WebhookEventType::MessageSent,
+            WebhookEventType::MessageDelivered,
+        ];
         let subscription = client
             .webhook_subscriptions()
-            .create(WebhookSubscriptionCreateParams::new(
-                events,
-                "http://127.0.0.1:9/hooks",
-            ))
+            .create("http://127.0.0.1:9/hooks", events)
             .await?;
         println!(
             "1. subscribed {} to chat and message events",
@@ -102,19 +90,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. A group chat from our first line.
     let lines = client.phone_numbers().list().await?;
-    let from: Handle = lines
+    let from = &lines
         .phone_numbers
         .first()
         .ok_or("the account has no phone numbers")?
-        .phone_number
-        .parse()?;
+        .phone_number;
     let chat = client
         .chats()
-        .create(ChatCreateParams::new(
-            from.clone(),
-            text("Lunch at noon?"),
-            to,
-        ))
+        .create(from, to, "Lunch at noon?")
         .await?
         .chat;
     println!(
@@ -139,10 +122,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sent = client
         .chats()
         .messages()
-        .send(
-            &chat.id,
-            MessageSendParams::new(text("Table for four, then.")),
-        )
+        .send(&chat.id, "Table for four, then.")
         .await?;
     println!(
         "4. sent message {} ({})",
@@ -157,7 +137,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let messages: Vec<_> = client
         .chats()
         .messages()
-        .list(&chat.id, MessageListParams::new().limit(10))
+        .list(&chat.id)
+        .limit(10)
         .into_stream()
         .try_collect()
         .await?;

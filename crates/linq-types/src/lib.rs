@@ -1,22 +1,31 @@
 //! Types for the Linq Partner API v3: validated handles and ids, request and
 //! response models, the error envelope, and every operation described as data.
 //!
+//! Layout: everything `cargo xtask codegen` writes is under `src/generated/`
+//! ([`models`] in modules by resource, [`ops`], the [`WebhookEvent`] enum);
+//! the rest is written by hand: handles and ids, [`Timestamp`], the error
+//! envelope, the [`Operation`] trait, and conversions that make message
+//! content short to write ([`models::Part::text`], `From<&str>` for
+//! [`models::MessageContent`]).
+//!
 //! This crate does no I/O and pulls in no async runtime or HTTP client, so a
 //! webhook receiver or a service that only passes Linq payloads around can
 //! depend on it alone.
 
+mod content;
 mod error;
+mod generated;
 mod handle;
 mod id;
-pub mod models;
+mod models_support;
 pub mod operation;
-pub mod ops;
 mod pagination;
 mod timestamp;
 mod validate;
 pub mod webhooks;
 
 pub use error::{ErrorCode, ErrorDetail, ErrorResponse};
+pub use generated::{models, ops};
 pub use handle::{Handle, HandleError, HandleKind, MAX_EMAIL_LEN};
 pub use id::{
     AttachmentId, AuditId, ChatId, ExperienceId, IdError, MessageId, PaymentId, PaymentProviderId,

@@ -1,6 +1,7 @@
 //! Cursor pagination: which list operations page, and how to walk them.
 
-use crate::models::{Chat, ListChatsPagination, ListMessagesPagination, Message};
+use crate::models::chats::{Chat, ListChatsPagination};
+use crate::models::messages::{ListMessagesPagination, Message};
 use crate::operation::Operation;
 use crate::ops;
 

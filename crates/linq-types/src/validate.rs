@@ -72,3 +72,24 @@ into_valid!(
     crate::PaymentProviderId,
     crate::ExperienceId
 );
+
+/// A list of values to validate: each element is checked, and the first
+/// refusal is the error. Lets `to: ["+12025550147", "ada@example.com"]`
+/// stand for a `Vec<Handle>`.
+impl<T, S: IntoValid<T>> IntoValid<Vec<T>> for Vec<S> {
+    fn into_valid(self) -> Result<Vec<T>, InvalidValue> {
+        self.into_iter().map(IntoValid::into_valid).collect()
+    }
+}
+
+impl<T, S: IntoValid<T>, const N: usize> IntoValid<Vec<T>> for [S; N] {
+    fn into_valid(self) -> Result<Vec<T>, InvalidValue> {
+        self.into_iter().map(IntoValid::into_valid).collect()
+    }
+}
+
+impl<T, S: IntoValid<T> + Clone> IntoValid<Vec<T>> for &[S] {
+    fn into_valid(self) -> Result<Vec<T>, InvalidValue> {
+        self.iter().cloned().map(IntoValid::into_valid).collect()
+    }
+}

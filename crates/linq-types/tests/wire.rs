@@ -1,10 +1,11 @@
 //! What goes over the wire: forward compatibility of responses and webhooks,
 //! both webhook payload formats, and how operations encode requests.
 
-use linq_types::models::{
-    self, ChatCreateParams, Message, MessageContentParam, MessageContentParamPart, ServiceType,
-    TextPartParam, WebhookEventType,
-};
+use linq_types::models::chats::{self, ChatCreateParams};
+use linq_types::models::messages::{MessageSendParams, TextPartParam};
+use linq_types::models::phone_numbers::{self, AvailableNumberRetrieveParams, LineType};
+use linq_types::models::subscriptions::WebhookSubscriptionUpdateParams;
+use linq_types::models::{Message, MessageContent, Part, ServiceType, WebhookEventType};
 use linq_types::operation::{PathBuilder, QueryBuilder};
 use linq_types::webhooks::{EVENT_TYPES, MessageEventData, WebhookEvent};
 use linq_types::{ChatId, ErrorResponse, Handle, IdempotencyKey, Operation, ops};
@@ -150,7 +151,7 @@ fn unknown_fields_and_enum_values_decode() {
         "health_status": {"doc_url": "https://x", "status": "GLOWING", "updated_at": "2026-01-01T00:00:00Z"},
         "is_archived": false
     });
-    let chat: models::Chat = match serde_json::from_value(chat.clone()) {
+    let chat: chats::Chat = match serde_json::from_value(chat.clone()) {
         Ok(c) => c,
         Err(e) => panic!("{e}: {chat}"),
     };
@@ -200,7 +201,7 @@ fn error_envelope_examples_decode() {
 fn participants_add_encodes_path_and_body() {
     let op = ops::chats::participants::Add {
         chat_id: ChatId::parse(CHAT).unwrap(),
-        params: models::ParticipantAddParams {
+        params: chats::HandleParams {
             handle: handle("+12052499136"),
         },
     };
@@ -215,9 +216,9 @@ fn participants_add_encodes_path_and_body() {
 #[test]
 fn query_lists_are_comma_joined() {
     let op = ops::available_number::Retrieve {
-        query: models::AvailableNumberRetrieveParams::new()
+        query: AvailableNumberRetrieveParams::new()
             .to(vec![handle("+12025550100"), handle("a@b.co")])
-            .kind(models::LineType::IMessage),
+            .kind(LineType::IMessage),
     };
     let mut q = QueryBuilder::new();
     op.write_query(&mut q);
@@ -236,8 +237,8 @@ fn body_idempotency_key_is_read_and_written() {
     );
     let mut op = ops::chats::messages::Send {
         chat_id: ChatId::parse(CHAT).unwrap(),
-        params: models::MessageSendParams::new(
-            MessageContentParam::new().parts(vec![TextPartParam::new("hi").into()]),
+        params: MessageSendParams::new(
+            MessageContent::new().parts(vec![TextPartParam::new("hi").into()]),
         ),
     };
     assert_eq!(op.idempotency_key(), None);
@@ -254,17 +255,17 @@ fn body_idempotency_key_is_read_and_written() {
 
 #[test]
 fn clearing_sends_null_and_unset_is_omitted() {
-    let p = models::WebhookSubscriptionUpdateParams::new()
+    let p = WebhookSubscriptionUpdateParams::new()
         .clear_routing_id_header()
         .is_active(true);
     assert_eq!(
         serde_json::to_value(&p).unwrap(),
         json!({"is_active": true, "routing_id_header": null})
     );
-    let back: models::WebhookSubscriptionUpdateParams =
+    let back: WebhookSubscriptionUpdateParams =
         serde_json::from_value(json!({"is_active": true, "routing_id_header": null})).unwrap();
     assert_eq!(back, p);
-    let clear = models::PhoneNumberUpdateParams::new(None);
+    let clear = phone_numbers::PhoneNumberUpdateParams::new(None);
     assert_eq!(
         serde_json::to_value(&clear).unwrap(),
         json!({"forwarding_number": null})
@@ -290,10 +291,10 @@ fn service() -> impl Strategy<Value = ServiceType> {
     ]
 }
 
-fn part() -> impl Strategy<Value = MessageContentParamPart> {
+fn part() -> impl Strategy<Value = Part> {
     prop_oneof![
         ".{0,20}".prop_map(|t| TextPartParam::new(t).into()),
-        "[a-z]{1,8}".prop_map(|tag| MessageContentParamPart::Unknown {
+        "[a-z]{1,8}".prop_map(|tag| Part::Unknown {
             raw: json!({"type": tag.clone(), "n": 1}),
             tag,
         }),
@@ -319,7 +320,7 @@ proptest! {
         service in prop::option::of(service()),
         optout in prop::option::of(any::<bool>()),
     ) {
-        let mut message = MessageContentParam::new().parts(parts);
+        let mut message = MessageContent::new().parts(parts);
         message.preferred_service = service;
         let mut p = ChatCreateParams::new(from, message, to);
         p.override_optout = optout;

@@ -122,12 +122,19 @@ pub fn plan(api: &Api, op: &Op) -> Plan {
         names.sort_unstable();
         let mut given: Vec<&str> = order.iter().map(String::as_str).collect();
         given.sort_unstable();
-        assert_eq!(names, given, "overlay.json argument_order for {} must name every required field", op.id);
+        assert_eq!(
+            names, given,
+            "overlay.json argument_order for {} must name every required field",
+            op.id
+        );
         required.sort_by_key(|a| order.iter().position(|o| *o == a.wire));
     }
     positional.extend(required);
     if let Some(name) = whole {
-        let body = op.body.as_ref().expect("whole_body on an operation without a body");
+        let body = op
+            .body
+            .as_ref()
+            .expect("whole_body on an operation without a body");
         positional.push(Arg {
             ident: name.clone(),
             wire: String::new(),
@@ -137,9 +144,20 @@ pub fn plan(api: &Api, op: &Op) -> Plan {
         });
     }
     const CALL_METHODS: &[&str] = &[
-        "timeout", "deadline", "max_retries", "idempotency_key", "header", "query", "options",
-        "operation", "send", "send_with_response", "into_stream", "collect_all",
-        "collect_at_most", "into_future",
+        "timeout",
+        "deadline",
+        "max_retries",
+        "idempotency_key",
+        "header",
+        "query",
+        "options",
+        "operation",
+        "send",
+        "send_with_response",
+        "into_stream",
+        "collect_all",
+        "collect_at_most",
+        "into_future",
     ];
     for s in &setters {
         assert!(
@@ -150,7 +168,10 @@ pub fn plan(api: &Api, op: &Op) -> Plan {
             s.ident
         );
     }
-    Plan { positional, setters }
+    Plan {
+        positional,
+        setters,
+    }
 }
 
 /// Whether a type is a model enum (open enums convert from `&str`).
@@ -161,6 +182,11 @@ fn is_named(api: &Api, ty: &Ty) -> bool {
 /// The parameter type a user passes, and how it becomes the field's value
 /// (`{}` is the argument). Validated types go through `valid`.
 fn input(api: &Api, arg: &Arg) -> (String, String) {
+    input_as(api, arg, &arg.ident)
+}
+
+/// [`input`], with the value in the variable `name`.
+fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
     let path = |t: &str| {
         if api.module.contains_key(t) {
             format!("linq_types::{}", api.model_path(t))
@@ -168,11 +194,12 @@ fn input(api: &Api, arg: &Arg) -> (String, String) {
             t.to_owned()
         }
     };
-    let name = &arg.ident;
-    let field = arg.wire.as_str();
-    let label = if field.is_empty() { name.as_str() } else { field };
+    let label = arg.ident.trim_start_matches("r#");
     match &arg.ty {
-        Ty::Id(t) => (format!("impl IntoValid<{t}>"), format!("valid(\"{label}\", {name})?")),
+        Ty::Id(t) => (
+            format!("impl IntoValid<{t}>"),
+            format!("valid(\"{label}\", {name})?"),
+        ),
         Ty::Handle => (
             "impl IntoValid<Handle>".into(),
             format!("valid(\"{label}\", {name})?"),
@@ -203,9 +230,13 @@ fn input(api: &Api, arg: &Arg) -> (String, String) {
         ),
         other => {
             let t = rust_ty(api, other);
-            let t = if api.module.contains_key(&t) { path(&t) } else { t };
+            let t = if api.module.contains_key(&t) {
+                path(&t)
+            } else {
+                t
+            };
             let t = t.replace("BTreeMap<", "std::collections::BTreeMap<");
-            (t, name.clone())
+            (t, name.to_owned())
         }
     }
 }
@@ -373,15 +404,21 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         parts.push(format!("the query is {}", doc_link(api, q)));
     }
     if !parts.is_empty() {
-        let _ = writeln!(out, "    /// {}{}.", {
-            let mut p = parts.join("; ");
-            p[..1].make_ascii_uppercase();
-            p
-        }, "");
+        let mut p = parts.join("; ");
+        p[..1].make_ascii_uppercase();
+        let _ = writeln!(out, "    /// {p}.");
     }
     if !plan.setters.is_empty() {
-        let names: Vec<String> = plan.setters.iter().map(|s| format!("`.{}(..)`", s.ident.trim_start_matches("r#"))).collect();
-        let _ = writeln!(out, "    /// Optional fields are setters on the returned [`Call`]: {}.", list(&names));
+        let names: Vec<String> = plan
+            .setters
+            .iter()
+            .map(|s| format!("`.{}(..)`", s.ident.trim_start_matches("r#")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    /// Optional fields are setters on the returned [`Call`]: {}.",
+            list(&names)
+        );
     }
     let checked: Vec<String> = plan
         .positional
@@ -422,7 +459,11 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         .iter()
         .map(|a| {
             let (t, _) = input(api, a);
-            let t = if a.hold == Hold::OptNull { format!("Option<{t}>") } else { t };
+            let t = if a.hold == Hold::OptNull {
+                format!("Option<{t}>")
+            } else {
+                t
+            };
             format!("{}: {t}", a.ident)
         })
         .collect();
@@ -442,7 +483,10 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         if a.hold == Hold::OptNull {
             let inner = conv.replace(&a.ident, "v");
             if inner.ends_with('?') {
-                format!("match {} {{ Some(v) => Some({inner}), None => None }}", a.ident)
+                format!(
+                    "match {} {{ Some(v) => Some({inner}), None => None }}",
+                    a.ident
+                )
             } else {
                 format!("{}.map(|v| {inner})", a.ident)
             }
@@ -452,16 +496,24 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
     };
     let mut lets = Vec::new();
     for a in &plan.positional {
-        let _ = lets.push(format!("let {} = {};", a.ident, value(a)));
+        let v = value(a);
+        if v != a.ident {
+            lets.push(format!("let {} = {v};", a.ident));
+        }
     }
     let ctor = |place: Place, spec: &str| -> String {
         let t = format!("linq_types::{}", api.model_path(&type_name(api, spec)));
         let fields = fields_of(api, spec);
         let needed: Vec<&Field> = fields
             .iter()
-            .filter(|f| matches!(hold(f, Role::Request, spec), Hold::Plain | Hold::OptNull) && f.konst.is_none())
+            .filter(|f| {
+                matches!(hold(f, Role::Request, spec), Hold::Plain | Hold::OptNull)
+                    && f.konst.is_none()
+            })
             .collect();
-        let all_default = fields.iter().all(|f| !matches!(hold(f, Role::Request, spec), Hold::Plain));
+        let all_default = fields
+            .iter()
+            .all(|f| !matches!(hold(f, Role::Request, spec), Hold::Plain));
         if needed.is_empty() && all_default {
             format!("{t}::new()")
         } else {
@@ -494,7 +546,9 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
     } else {
         format!("{op_path} {{ {} }}", literal_fields.join(", "))
     };
-    let fallible = lets.iter().any(|l| l.ends_with("?;") || l.contains("?),") || l.contains("? }"));
+    let fallible = lets
+        .iter()
+        .any(|l| l.ends_with("?;") || l.contains("?),") || l.contains("? }"));
     if fallible {
         let _ = writeln!(out, "        let op = (|| {{");
         for l in &lets {
@@ -531,9 +585,12 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         };
         let owner = type_name(api, spec);
         let bare = a.ident.trim_start_matches("r#");
-        let (t, conv) = input(api, a);
-        let conv = conv.replace(&format!("{}", a.ident), "v");
-        let wrapped = if a.hold == Hold::OptOpt { format!("Some(Some({conv}))") } else { format!("Some({conv})") };
+        let (t, conv) = input_as(api, a, "v");
+        let wrapped = if a.hold == Hold::OptOpt {
+            format!("Some(Some({conv}))")
+        } else {
+            format!("Some({conv})")
+        };
         let _ = writeln!(
             setters_out,
             "    /// Sets `{}` (see [`{owner}`](linq_types::{})).",
@@ -543,11 +600,18 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         if let Some(note) = o.deprecated.get(&format!("{spec}.{}", a.wire)) {
             let _ = writeln!(setters_out, "    #[deprecated(note = \"{note}\")]");
         }
-        if ["is_", "to_", "as_", "into_", "from_"].iter().any(|p| bare.starts_with(p)) {
+        if ["is_", "to_", "as_", "into_", "from_"]
+            .iter()
+            .any(|p| bare.starts_with(p))
+        {
             setters_out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
         }
         let fallible = conv.contains('?');
-        let _ = writeln!(setters_out, "    pub fn {}(self, v: {t}) -> Self {{", a.ident);
+        let _ = writeln!(
+            setters_out,
+            "    pub fn {}(self, v: {t}) -> Self {{",
+            a.ident
+        );
         let _ = writeln!(
             setters_out,
             "        self.map_op(|op| {{\n            op.{container}.{} = {wrapped};\n            Ok(())\n        }})\n    }}",

@@ -21,6 +21,7 @@ pub fn generate(api: &Api) -> String {
     out += "//! through the resource methods' `IntoValid` arguments as strings, the query\n";
     out += "//! and the body are deserialized into the operation's params types. Used by\n";
     out += "//! `tests/conformance.rs`.\n\n";
+    out += "#![allow(deprecated)] // phonenumbers.list is deprecated, and still recorded\n\n";
     out += "use linq_client::{Client, Error};\n";
     out += "use linq_types::{IdempotencyKey, Operation, ops};\n";
     out += "use serde::de::DeserializeOwned;\n";
@@ -69,11 +70,17 @@ pub fn generate(api: &Api) -> String {
         let plan = plan(api, op);
         if let Some(q) = &op.query {
             let t = api.model_path(&type_name(api, q));
-            let _ = writeln!(out, "            let query: linq_types::{t} = parse(args, \"query\")?;");
+            let _ = writeln!(
+                out,
+                "            let query: linq_types::{t} = parse(args, \"query\")?;"
+            );
         }
         if let Some(b) = &op.body {
             let t = api.model_path(&type_name(api, b));
-            let _ = writeln!(out, "            let body: linq_types::{t} = parse(args, \"body\")?;");
+            let _ = writeln!(
+                out,
+                "            let body: linq_types::{t} = parse(args, \"body\")?;"
+            );
         }
         let call_args: Vec<String> = plan
             .positional
@@ -104,7 +111,11 @@ pub fn generate(api: &Api) -> String {
             call_args.join(", ")
         );
         for a in setters {
-            let from = if a.place == Place::Query { "query" } else { "body" };
+            let from = if a.place == Place::Query {
+                "query"
+            } else {
+                "body"
+            };
             let bare = a.ident.trim_start_matches("r#");
             if a.hold == Hold::OptOpt {
                 let _ = writeln!(

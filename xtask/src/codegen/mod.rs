@@ -11,9 +11,9 @@ mod conformance;
 mod models;
 mod names;
 mod ops;
+mod overlay;
 mod samples;
 mod spec;
-mod overlay;
 mod webhooks;
 
 use std::io::Write as _;

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use super::names::{field_ident, pascal, sentence, variant_ident};
-use super::spec::{Api, Def, Field, Role, Ty};
 use super::ops::HEADER;
 use super::overlay;
+use super::spec::{Api, Def, Field, Role, Ty};
 
 /// Rust type for a field type.
 pub fn rust_ty(api: &Api, ty: &Ty) -> String {
@@ -333,7 +333,9 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
                 &docs.type_doc(rust, members),
                 &aliases,
             ),
-            Def::Enum { values } => emit_enum(out, rust, values, &docs.type_doc(rust, members), &aliases),
+            Def::Enum { values } => {
+                emit_enum(out, rust, values, &docs.type_doc(rust, members), &aliases)
+            }
             Def::Union { tag, variants } => emit_union(
                 api,
                 out,

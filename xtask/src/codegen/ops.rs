@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::models::{Hold, hold, rust_ty, type_name};
 use super::names::{field_ident, pascal, snake};
-use super::spec::{Api, Def, Op, Role, Ty};
 use super::overlay;
+use super::spec::{Api, Def, Op, Role, Ty};
 
 pub const ROOT: &str = "crates/linq-types/src/generated/ops";
 

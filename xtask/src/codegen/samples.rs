@@ -97,6 +97,24 @@ impl Gen<'_> {
     }
 }
 
+/// A sample's type as a path from outside linq-types.
+fn type_path(api: &Api, name: &str) -> String {
+    if api.module.contains_key(name) {
+        return format!("linq_types::{}", api.model_path(name));
+    }
+    let spec = api
+        .classes
+        .values()
+        .flatten()
+        .find(|m| super::names::pascal(m) == name)
+        .unwrap_or_else(|| panic!("sample {name}: no schema"));
+    match &api.schemas[spec].def {
+        Def::External(p) => p.replace("crate::", "linq_types::"),
+        Def::EventUnion => "linq_types::webhooks::WebhookEvent".to_owned(),
+        _ => format!("linq_types::{}", api.model_path(&api.canonical[spec])),
+    }
+}
+
 /// (fixture JSON, generated test source).
 pub fn generate(api: &Api) -> (String, String) {
     let envelope_types = api
@@ -136,7 +154,6 @@ pub fn generate(api: &Api) -> (String, String) {
     src += "//! required ones), encodes it again and checks nothing was lost; and, as\n";
     src += "//! properties over every type, that arbitrary bytes never make decoding\n";
     src += "//! panic and that an unknown field never changes or breaks a decode.\n\n";
-    src += "use linq_types::models;\n";
     src += "use proptest::prelude::*;\n";
     src += "use serde::Serialize;\nuse serde::de::DeserializeOwned;\nuse serde_json::Value;\n\n";
     src += "fn check<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(name: &str, sample: &serde_json::Value) {\n";
@@ -164,7 +181,7 @@ pub fn generate(api: &Api) -> (String, String) {
         let _ = writeln!(
             src,
             "    (\"{c}\", check::<{0}>, probe::<{0}>),",
-            g.api.model_path(c)
+            type_path(api, c)
         );
     }
     src += "];\n\n";

@@ -516,7 +516,9 @@ fn place(
                 continue;
             }
             best.insert(name.clone(), key);
-            let Some(s) = schemas.get(&name) else { continue };
+            let Some(s) = schemas.get(&name) else {
+                continue;
+            };
             let children: Vec<String> = match &s.def {
                 Def::Struct { fields, .. } => fields.iter().flat_map(|f| named_in(&f.ty)).collect(),
                 Def::Union { variants, .. } => variants.iter().map(|v| v.1.clone()).collect(),
@@ -530,10 +532,7 @@ fn place(
     }
     let mut out = BTreeMap::new();
     for (rust, members) in classes {
-        if matches!(
-            schemas[&members[0]].def,
-            Def::External(_) | Def::EventUnion
-        ) {
+        if matches!(schemas[&members[0]].def, Def::External(_) | Def::EventUnion) {
             continue;
         }
         let m = o.module_of.get(rust).cloned().unwrap_or_else(|| {

@@ -4,15 +4,17 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::models::{LegacyMessageEvent, MessageEventV2, WebhookEventType};
+use crate::Timestamp;
+use crate::models::events::{LegacyMessageEvent, MessageEventV2};
+use crate::models::subscriptions::WebhookEventType;
 
 /// The fields every webhook payload carries, around the event's `data`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookEnvelope<D> {
     /// API version of the payload, such as `v3`.
     pub api_version: String,
-    /// When the event was created (RFC 3339).
-    pub created_at: String,
+    /// When the event was created.
+    pub created_at: Timestamp,
     /// What happened.
     pub data: D,
     /// Unique per event and the same on every retry: use it to deduplicate.

@@ -31,7 +31,6 @@ impl Attachments<'_> {
     ) -> Call<ops::attachments::Create> {
         let content_type = content_type.into();
         let filename = filename.into();
-        let size_bytes = size_bytes;
         Call::new(
             self.client,
             Ok(ops::attachments::Create {
@@ -55,7 +54,7 @@ impl Attachments<'_> {
         attachment_id: impl IntoValid<AttachmentId>,
     ) -> Call<ops::attachments::Delete> {
         let op = (|| {
-            let attachment_id = valid("attachmentId", attachment_id)?;
+            let attachment_id = valid("attachment_id", attachment_id)?;
             Ok(ops::attachments::Delete { attachment_id })
         })();
         Call::new(self.client, op)
@@ -72,7 +71,7 @@ impl Attachments<'_> {
         attachment_id: impl IntoValid<AttachmentId>,
     ) -> Call<ops::attachments::Retrieve> {
         let op = (|| {
-            let attachment_id = valid("attachmentId", attachment_id)?;
+            let attachment_id = valid("attachment_id", attachment_id)?;
             Ok(ops::attachments::Retrieve { attachment_id })
         })();
         Call::new(self.client, op)

@@ -39,7 +39,7 @@ impl Call<ops::available_number::Retrieve> {
     /// Sets `exclude_from` (see [`AvailableNumberRetrieveParams`](linq_types::models::phone_numbers::AvailableNumberRetrieveParams)).
     pub fn exclude_from(self, v: impl IntoValid<Vec<Handle>>) -> Self {
         self.map_op(|op| {
-            op.query.exclude_from = Some(valid("v", v)?);
+            op.query.exclude_from = Some(valid("exclude_from", v)?);
             Ok(())
         })
     }
@@ -47,7 +47,7 @@ impl Call<ops::available_number::Retrieve> {
     /// Sets `to` (see [`AvailableNumberRetrieveParams`](linq_types::models::phone_numbers::AvailableNumberRetrieveParams)).
     pub fn to(self, v: impl IntoValid<Vec<Handle>>) -> Self {
         self.map_op(|op| {
-            op.query.to = Some(valid("v", v)?);
+            op.query.to = Some(valid("to", v)?);
             Ok(())
         })
     }

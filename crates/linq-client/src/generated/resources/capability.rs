@@ -63,7 +63,7 @@ impl Call<ops::capability::CheckIMessage> {
     /// Sets `from` (see [`CapabilityCheckParams`](linq_types::models::capability::CapabilityCheckParams)).
     pub fn from(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.params.from = Some(valid("v", v)?);
+            op.params.from = Some(valid("from", v)?);
             Ok(())
         })
     }
@@ -74,7 +74,7 @@ impl Call<ops::capability::CheckRcs> {
     /// Sets `from` (see [`CapabilityCheckParams`](linq_types::models::capability::CapabilityCheckParams)).
     pub fn from(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.params.from = Some(valid("v", v)?);
+            op.params.from = Some(valid("from", v)?);
             Ok(())
         })
     }

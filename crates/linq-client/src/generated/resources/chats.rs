@@ -114,7 +114,7 @@ impl<'c> Chats<'c> {
     #[doc(alias = "chats.retrieve")]
     pub fn retrieve(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::Retrieve> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::Retrieve { chat_id })
         })();
         Call::new(self.client, op)
@@ -130,7 +130,7 @@ impl<'c> Chats<'c> {
     #[doc(alias = "chats.update")]
     pub fn update(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::Update> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::Update {
                 chat_id,
                 params: linq_types::models::chats::ChatUpdateParams::new(),
@@ -141,13 +141,13 @@ impl<'c> Chats<'c> {
 
     /// Takes your line out of a group chat.
     ///
-    /// `POST /v3/chats/{chatId}/leave`: replies with [`AcceptedResponse`](linq_types::models::messages::AcceptedResponse).
+    /// `POST /v3/chats/{chatId}/leave`: replies with [`AcceptedResponse`](linq_types::models::chats::AcceptedResponse).
     ///
     /// Checks `chat_id` before sending anything.
     #[doc(alias = "chats.leave_chat")]
     pub fn leave_chat(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::LeaveChat> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::LeaveChat { chat_id })
         })();
         Call::new(self.client, op)
@@ -161,7 +161,7 @@ impl<'c> Chats<'c> {
     #[doc(alias = "chats.mark_as_read")]
     pub fn mark_as_read(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::MarkAsRead> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::MarkAsRead { chat_id })
         })();
         Call::new(self.client, op)
@@ -178,7 +178,7 @@ impl<'c> Chats<'c> {
         chat_id: impl IntoValid<ChatId>,
     ) -> Call<ops::chats::ShareContactCard> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::ShareContactCard { chat_id })
         })();
         Call::new(self.client, op)
@@ -197,7 +197,7 @@ impl<'c> Chats<'c> {
         chat_id: impl IntoValid<ChatId>,
     ) -> Call<ops::chats::SendVoicememo> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::SendVoicememo {
                 chat_id,
                 params: linq_types::models::chats::ChatSendVoicememoParams::new(),
@@ -220,7 +220,7 @@ impl Call<ops::chats::ListChats> {
     /// Sets `from` (see [`ChatListChatsParams`](linq_types::models::chats::ChatListChatsParams)).
     pub fn from(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.query.from = Some(valid("v", v)?);
+            op.query.from = Some(valid("from", v)?);
             Ok(())
         })
     }
@@ -236,7 +236,7 @@ impl Call<ops::chats::ListChats> {
     /// Sets `to` (see [`ChatListChatsParams`](linq_types::models::chats::ChatListChatsParams)).
     pub fn to(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.query.to = Some(valid("v", v)?);
+            op.query.to = Some(valid("to", v)?);
             Ok(())
         })
     }
@@ -277,7 +277,7 @@ impl Call<ops::chats::SendVoicememo> {
     /// Sets `attachment_id` (see [`ChatSendVoicememoParams`](linq_types::models::chats::ChatSendVoicememoParams)).
     pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
         self.map_op(|op| {
-            op.params.attachment_id = Some(valid("v", v)?);
+            op.params.attachment_id = Some(valid("attachment_id", v)?);
             Ok(())
         })
     }
@@ -314,7 +314,7 @@ impl Background<'_> {
     #[doc(alias = "chats.background.remove")]
     pub fn remove(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::background::Remove> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::background::Remove { chat_id })
         })();
         Call::new(self.client, op)
@@ -334,7 +334,7 @@ impl Background<'_> {
         kind: impl Into<linq_types::models::chats::BackgroundSetParamsType>,
     ) -> Call<ops::chats::background::Set> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let kind = kind.into();
             Ok(ops::chats::background::Set {
                 chat_id,
@@ -400,7 +400,7 @@ impl Location<'_> {
         handle: impl IntoValid<Handle>,
     ) -> Call<ops::chats::location::Stop> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let handle = valid("handle", handle)?;
             Ok(ops::chats::location::Stop {
                 chat_id,
@@ -421,7 +421,7 @@ impl Location<'_> {
         chat_id: impl IntoValid<ChatId>,
     ) -> Call<ops::chats::location::Retrieve> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::location::Retrieve { chat_id })
         })();
         Call::new(self.client, op)
@@ -435,7 +435,7 @@ impl Location<'_> {
     #[doc(alias = "chats.location.request")]
     pub fn request(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::location::Request> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::location::Request { chat_id })
         })();
         Call::new(self.client, op)
@@ -459,7 +459,7 @@ impl ChatMessages<'_> {
     #[doc(alias = "chats.messages.list")]
     pub fn list(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::messages::List> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::messages::List {
                 chat_id,
                 query: linq_types::models::messages::MessageListParams::new(),
@@ -482,7 +482,7 @@ impl ChatMessages<'_> {
         message: impl Into<linq_types::models::messages::MessageSendParams>,
     ) -> Call<ops::chats::messages::Send> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let message = message.into();
             Ok(ops::chats::messages::Send {
                 chat_id,
@@ -532,7 +532,7 @@ pub struct Participants<'c> {
 impl Participants<'_> {
     /// Removes a member from a group chat. Queued by the server (202).
     ///
-    /// `DELETE /v3/chats/{chatId}/participants`: replies with [`AcceptedResponse`](linq_types::models::messages::AcceptedResponse).
+    /// `DELETE /v3/chats/{chatId}/participants`: replies with [`AcceptedResponse`](linq_types::models::chats::AcceptedResponse).
     /// The body is [`HandleParams`](linq_types::models::chats::HandleParams).
     ///
     /// Checks `chat_id` and `handle` before sending anything.
@@ -543,7 +543,7 @@ impl Participants<'_> {
         handle: impl IntoValid<Handle>,
     ) -> Call<ops::chats::participants::Remove> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let handle = valid("handle", handle)?;
             Ok(ops::chats::participants::Remove {
                 chat_id,
@@ -555,7 +555,7 @@ impl Participants<'_> {
 
     /// Adds a member to a group chat. Queued by the server (202).
     ///
-    /// `POST /v3/chats/{chatId}/participants`: replies with [`AcceptedResponse`](linq_types::models::messages::AcceptedResponse).
+    /// `POST /v3/chats/{chatId}/participants`: replies with [`AcceptedResponse`](linq_types::models::chats::AcceptedResponse).
     /// The body is [`HandleParams`](linq_types::models::chats::HandleParams).
     ///
     /// Checks `chat_id` and `handle` before sending anything.
@@ -566,7 +566,7 @@ impl Participants<'_> {
         handle: impl IntoValid<Handle>,
     ) -> Call<ops::chats::participants::Add> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let handle = valid("handle", handle)?;
             Ok(ops::chats::participants::Add {
                 chat_id,
@@ -597,7 +597,7 @@ impl Polls<'_> {
         poll: impl Into<linq_types::models::polls::PollCreateParamsPoll>,
     ) -> Call<ops::chats::polls::Create> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             let poll = poll.into();
             Ok(ops::chats::polls::Create {
                 chat_id,
@@ -623,7 +623,7 @@ impl Typing<'_> {
     #[doc(alias = "chats.typing.stop")]
     pub fn stop(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::typing::Stop> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::typing::Stop { chat_id })
         })();
         Call::new(self.client, op)
@@ -637,7 +637,7 @@ impl Typing<'_> {
     #[doc(alias = "chats.typing.start")]
     pub fn start(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::typing::Start> {
         let op = (|| {
-            let chat_id = valid("chatId", chat_id)?;
+            let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::typing::Start { chat_id })
         })();
         Call::new(self.client, op)

@@ -86,7 +86,7 @@ impl Call<ops::contact_card::Retrieve> {
     /// Sets `phone_number` (see [`ContactCardRetrieveParams`](linq_types::models::contact_cards::ContactCardRetrieveParams)).
     pub fn phone_number(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.query.phone_number = Some(valid("v", v)?);
+            op.query.phone_number = Some(valid("phone_number", v)?);
             Ok(())
         })
     }

@@ -57,7 +57,7 @@ impl<'c> Messages<'c> {
     #[doc(alias = "messages.delete")]
     pub fn delete(&self, message_id: impl IntoValid<MessageId>) -> Call<ops::messages::Delete> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             Ok(ops::messages::Delete { message_id })
         })();
         Call::new(self.client, op)
@@ -71,7 +71,7 @@ impl<'c> Messages<'c> {
     #[doc(alias = "messages.retrieve")]
     pub fn retrieve(&self, message_id: impl IntoValid<MessageId>) -> Call<ops::messages::Retrieve> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             Ok(ops::messages::Retrieve { message_id })
         })();
         Call::new(self.client, op)
@@ -91,7 +91,7 @@ impl<'c> Messages<'c> {
         text: impl Into<String>,
     ) -> Call<ops::messages::Update> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             let text = text.into();
             Ok(ops::messages::Update {
                 message_id,
@@ -103,7 +103,7 @@ impl<'c> Messages<'c> {
 
     /// Adds or removes a reaction on a message.
     ///
-    /// `POST /v3/messages/{messageId}/reactions`: replies with [`AcceptedResponse`](linq_types::models::messages::AcceptedResponse).
+    /// `POST /v3/messages/{messageId}/reactions`: replies with [`AcceptedResponse`](linq_types::models::chats::AcceptedResponse).
     /// The body is [`MessageAddReactionParams`](linq_types::models::messages::MessageAddReactionParams).
     /// Optional fields are setters on the returned [`Call`]: `.attachment_id(..)`, `.custom_emoji(..)`, `.emoji(..)`, `.part_index(..)`, `.placement(..)` and `.url(..)`.
     ///
@@ -112,11 +112,11 @@ impl<'c> Messages<'c> {
     pub fn add_reaction(
         &self,
         message_id: impl IntoValid<MessageId>,
-        operation: impl Into<linq_types::models::messages::PollVoteParamsOperation>,
+        operation: impl Into<linq_types::models::polls::PollVoteParamsOperation>,
         kind: impl Into<linq_types::models::messages::ReactionType>,
     ) -> Call<ops::messages::AddReaction> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             let operation = operation.into();
             let kind = kind.into();
             Ok(ops::messages::AddReaction {
@@ -143,8 +143,8 @@ impl<'c> Messages<'c> {
         placement: impl Into<linq_types::models::messages::StickerPlacementParam>,
     ) -> Call<ops::messages::UpdateStickerPlacement> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
-            let reaction_id = valid("reactionId", reaction_id)?;
+            let message_id = valid("message_id", message_id)?;
+            let reaction_id = valid("reaction_id", reaction_id)?;
             let placement = placement.into();
             Ok(ops::messages::UpdateStickerPlacement {
                 message_id,
@@ -170,7 +170,7 @@ impl<'c> Messages<'c> {
         message_id: impl IntoValid<MessageId>,
     ) -> Call<ops::messages::ListMessagesThread> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             Ok(ops::messages::ListMessagesThread {
                 message_id,
                 query: linq_types::models::messages::MessageListMessagesThreadParams::new(),
@@ -193,7 +193,7 @@ impl<'c> Messages<'c> {
         layout: impl Into<linq_types::models::messages::IMessageAppLayoutParam>,
     ) -> Call<ops::messages::UpdateAppCard> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             let layout = layout.into();
             Ok(ops::messages::UpdateAppCard {
                 message_id,
@@ -220,7 +220,7 @@ impl Call<ops::messages::Create> {
     /// Sets `exclude_from` (see [`MessageCreateParams`](linq_types::models::messages::MessageCreateParams)).
     pub fn exclude_from(self, v: impl IntoValid<Vec<Handle>>) -> Self {
         self.map_op(|op| {
-            op.params.exclude_from = Some(valid("v", v)?);
+            op.params.exclude_from = Some(valid("exclude_from", v)?);
             Ok(())
         })
     }
@@ -250,7 +250,7 @@ impl Call<ops::messages::AddReaction> {
     /// Sets `attachment_id` (see [`MessageAddReactionParams`](linq_types::models::messages::MessageAddReactionParams)).
     pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
         self.map_op(|op| {
-            op.params.attachment_id = Some(valid("v", v)?);
+            op.params.attachment_id = Some(valid("attachment_id", v)?);
             Ok(())
         })
     }
@@ -390,7 +390,7 @@ impl Poll<'_> {
         message_id: impl IntoValid<MessageId>,
     ) -> Call<ops::messages::poll::Retrieve> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             Ok(ops::messages::poll::Retrieve { message_id })
         })();
         Call::new(self.client, op)
@@ -409,7 +409,7 @@ impl Poll<'_> {
         options: impl IntoIterator<Item = impl Into<linq_types::models::messages::TextParam>>,
     ) -> Call<ops::messages::poll::AddOptions> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             let options = options.into_iter().map(Into::into).collect();
             Ok(ops::messages::poll::AddOptions {
                 message_id,
@@ -430,10 +430,10 @@ impl Poll<'_> {
         &self,
         message_id: impl IntoValid<MessageId>,
         option_id: impl Into<String>,
-        operation: impl Into<linq_types::models::messages::PollVoteParamsOperation>,
+        operation: impl Into<linq_types::models::polls::PollVoteParamsOperation>,
     ) -> Call<ops::messages::poll::Vote> {
         let op = (|| {
-            let message_id = valid("messageId", message_id)?;
+            let message_id = valid("message_id", message_id)?;
             let option_id = option_id.into();
             let operation = operation.into();
             Ok(ops::messages::poll::Vote {

@@ -59,7 +59,7 @@ impl PaymentRequests<'_> {
         payment_request_id: impl IntoValid<PaymentRequestId>,
     ) -> Call<ops::payment_requests::Retrieve> {
         let op = (|| {
-            let payment_request_id = valid("paymentRequestId", payment_request_id)?;
+            let payment_request_id = valid("payment_request_id", payment_request_id)?;
             Ok(ops::payment_requests::Retrieve { payment_request_id })
         })();
         Call::new(self.client, op)
@@ -76,7 +76,7 @@ impl PaymentRequests<'_> {
         payment_request_id: impl IntoValid<PaymentRequestId>,
     ) -> Call<ops::payment_requests::Cancel> {
         let op = (|| {
-            let payment_request_id = valid("paymentRequestId", payment_request_id)?;
+            let payment_request_id = valid("payment_request_id", payment_request_id)?;
             Ok(ops::payment_requests::Cancel { payment_request_id })
         })();
         Call::new(self.client, op)
@@ -161,7 +161,7 @@ impl Call<ops::payment_requests::Create> {
     /// Sets `from` (see [`PaymentRequestCreateParams`](linq_types::models::payments::PaymentRequestCreateParams)).
     pub fn from(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.params.from = Some(valid("v", v)?);
+            op.params.from = Some(valid("from", v)?);
             Ok(())
         })
     }
@@ -185,7 +185,7 @@ impl Call<ops::payment_requests::Create> {
     /// Sets `payer_handle` (see [`PaymentRequestCreateParams`](linq_types::models::payments::PaymentRequestCreateParams)).
     pub fn payer_handle(self, v: impl IntoValid<Handle>) -> Self {
         self.map_op(|op| {
-            op.params.payer_handle = Some(valid("v", v)?);
+            op.params.payer_handle = Some(valid("payer_handle", v)?);
             Ok(())
         })
     }

@@ -34,7 +34,6 @@ impl Payments<'_> {
     ) -> Call<ops::payments::Create> {
         let op = (|| {
             let handle = valid("handle", handle)?;
-            let amount_cents = amount_cents;
             let currency = currency.into();
             Ok(ops::payments::Create {
                 params: linq_types::models::payments::PaymentCreateParams::new(
@@ -55,7 +54,7 @@ impl Payments<'_> {
     #[doc(alias = "payments.retrieve")]
     pub fn retrieve(&self, payment_id: impl IntoValid<PaymentId>) -> Call<ops::payments::Retrieve> {
         let op = (|| {
-            let payment_id = valid("paymentId", payment_id)?;
+            let payment_id = valid("payment_id", payment_id)?;
             Ok(ops::payments::Retrieve { payment_id })
         })();
         Call::new(self.client, op)
@@ -69,7 +68,7 @@ impl Payments<'_> {
     #[doc(alias = "payments.cancel")]
     pub fn cancel(&self, payment_id: impl IntoValid<PaymentId>) -> Call<ops::payments::Cancel> {
         let op = (|| {
-            let payment_id = valid("paymentId", payment_id)?;
+            let payment_id = valid("payment_id", payment_id)?;
             Ok(ops::payments::Cancel { payment_id })
         })();
         Call::new(self.client, op)
@@ -86,7 +85,7 @@ impl Payments<'_> {
         payment_id: impl IntoValid<PaymentId>,
     ) -> Call<ops::payments::Credentials> {
         let op = (|| {
-            let payment_id = valid("paymentId", payment_id)?;
+            let payment_id = valid("payment_id", payment_id)?;
             Ok(ops::payments::Credentials { payment_id })
         })();
         Call::new(self.client, op)

@@ -39,7 +39,7 @@ impl PhoneNumbers<'_> {
         forwarding_number: Option<impl IntoValid<Handle>>,
     ) -> Call<ops::phone_numbers::Update> {
         let op = (|| {
-            let phone_number_id = valid("phoneNumberId", phone_number_id)?;
+            let phone_number_id = valid("phone_number_id", phone_number_id)?;
             let forwarding_number = match forwarding_number {
                 Some(v) => Some(valid("v", v)?),
                 None => None,
@@ -65,7 +65,7 @@ impl PhoneNumbers<'_> {
         phone_number: impl IntoValid<Handle>,
     ) -> Call<ops::phone_numbers::StartReputationAudit> {
         let op = (|| {
-            let phone_number = valid("phoneNumber", phone_number)?;
+            let phone_number = valid("phone_number", phone_number)?;
             Ok(ops::phone_numbers::StartReputationAudit { phone_number })
         })();
         Call::new(self.client, op)
@@ -83,8 +83,8 @@ impl PhoneNumbers<'_> {
         audit_id: impl IntoValid<AuditId>,
     ) -> Call<ops::phone_numbers::GetReputationAudit> {
         let op = (|| {
-            let phone_number = valid("phoneNumber", phone_number)?;
-            let audit_id = valid("auditId", audit_id)?;
+            let phone_number = valid("phone_number", phone_number)?;
+            let audit_id = valid("audit_id", audit_id)?;
             Ok(ops::phone_numbers::GetReputationAudit {
                 phone_number,
                 audit_id,

@@ -63,7 +63,7 @@ impl WebhookSubscriptions<'_> {
         subscription_id: impl IntoValid<SubscriptionId>,
     ) -> Call<ops::webhook_subscriptions::Delete> {
         let op = (|| {
-            let subscription_id = valid("subscriptionId", subscription_id)?;
+            let subscription_id = valid("subscription_id", subscription_id)?;
             Ok(ops::webhook_subscriptions::Delete { subscription_id })
         })();
         Call::new(self.client, op)
@@ -80,7 +80,7 @@ impl WebhookSubscriptions<'_> {
         subscription_id: impl IntoValid<SubscriptionId>,
     ) -> Call<ops::webhook_subscriptions::Retrieve> {
         let op = (|| {
-            let subscription_id = valid("subscriptionId", subscription_id)?;
+            let subscription_id = valid("subscription_id", subscription_id)?;
             Ok(ops::webhook_subscriptions::Retrieve { subscription_id })
         })();
         Call::new(self.client, op)
@@ -99,7 +99,7 @@ impl WebhookSubscriptions<'_> {
         subscription_id: impl IntoValid<SubscriptionId>,
     ) -> Call<ops::webhook_subscriptions::Update> {
         let op = (|| {
-            let subscription_id = valid("subscriptionId", subscription_id)?;
+            let subscription_id = valid("subscription_id", subscription_id)?;
             Ok(ops::webhook_subscriptions::Update {
                 subscription_id,
                 params: linq_types::models::subscriptions::WebhookSubscriptionUpdateParams::new(),
@@ -114,7 +114,7 @@ impl Call<ops::webhook_subscriptions::Create> {
     /// Sets `phone_numbers` (see [`WebhookSubscriptionCreateParams`](linq_types::models::subscriptions::WebhookSubscriptionCreateParams)).
     pub fn phone_numbers(self, v: impl IntoValid<Vec<Handle>>) -> Self {
         self.map_op(|op| {
-            op.params.phone_numbers = Some(valid("v", v)?);
+            op.params.phone_numbers = Some(valid("phone_numbers", v)?);
             Ok(())
         })
     }
@@ -150,7 +150,7 @@ impl Call<ops::webhook_subscriptions::Update> {
     /// Sets `phone_numbers` (see [`WebhookSubscriptionUpdateParams`](linq_types::models::subscriptions::WebhookSubscriptionUpdateParams)).
     pub fn phone_numbers(self, v: impl IntoValid<Vec<Handle>>) -> Self {
         self.map_op(|op| {
-            op.params.phone_numbers = Some(Some(valid("v", v)?));
+            op.params.phone_numbers = Some(Some(valid("phone_numbers", v)?));
             Ok(())
         })
     }

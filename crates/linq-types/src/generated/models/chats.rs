@@ -7,6 +7,24 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Reply to a request the server queued: a note, a state and a trace id.
+#[doc(alias = "ChatLeaveChatResponse")]
+#[doc(alias = "MessageAddReactionResponse")]
+#[doc(alias = "ParticipantAddResponse")]
+#[doc(alias = "ParticipantRemoveResponse")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AcceptedResponse {
+    /// A short note from the server about the queued request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The state the request was accepted in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The server's trace id for this request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+}
+
 /// A chat background to set: a color, an animated style, or a photo.
 ///
 /// Body of `chats.background.set`.
@@ -189,6 +207,33 @@ pub struct ChatCreateResponseChat {
     pub message: SentMessage,
     /// The chat's network; single messages in it may travel on another.
     pub service: ServiceType,
+}
+
+/// A participant of a chat as the server reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatHandle {
+    /// The participant's phone number (E.164) or email address.
+    ///
+    /// A plain string: the server may report senders that are not E.164 (short codes).
+    pub handle: String,
+    /// Id of this participant entry.
+    pub id: String,
+    /// Whether this is your own line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_me: Option<bool>,
+    /// When the participant joined (RFC 3339).
+    pub joined_at: Timestamp,
+    /// When the participant left, if they have (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<Timestamp>,
+    /// For your lines: `iMessage`, or `RCS` for a line that never sends iMessage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_type: Option<LineType>,
+    /// The network this participant is reached on.
+    pub service: ServiceType,
+    /// Whether the participant is still in the chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ParticipantStatus>,
 }
 
 /// How healthy a chat is (beta), with a link explaining the status.
@@ -407,6 +452,18 @@ pub struct ListChatsPagination {
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+open_enum! {
+/// Whether a participant is still in a chat, left, or was removed.
+    pub enum ParticipantStatus {
+        /// Still a member of the chat.
+        Active = "active",
+        /// Chose to leave the chat.
+        Left = "left",
+        /// Was taken out of the chat by someone else.
+        Removed = "removed",
+    }
 }
 
 /// A sent voice memo message: chat, sender, recipients, status and the audio file.

@@ -7,24 +7,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Reply to a request the server queued: a note, a state and a trace id.
-#[doc(alias = "ChatLeaveChatResponse")]
-#[doc(alias = "MessageAddReactionResponse")]
-#[doc(alias = "ParticipantAddResponse")]
-#[doc(alias = "ParticipantRemoveResponse")]
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct AcceptedResponse {
-    /// A short note from the server about the queued request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The state the request was accepted in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// The server's trace id for this request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
-}
-
 /// An App Clip card to send; iMessage only, and it must be the message's only part.
 #[doc(alias = "MessageContentParamPartAppClipPart")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,33 +55,6 @@ pub struct AppClipPartResponse {
     pub title: Option<String>,
     /// Link to the App Clip that opens on tap.
     pub value: String,
-}
-
-/// A participant of a chat as the server reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatHandle {
-    /// The participant's phone number (E.164) or email address.
-    ///
-    /// A plain string: the server may report senders that are not E.164 (short codes).
-    pub handle: String,
-    /// Id of this participant entry.
-    pub id: String,
-    /// Whether this is your own line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_me: Option<bool>,
-    /// When the participant joined (RFC 3339).
-    pub joined_at: Timestamp,
-    /// When the participant left, if they have (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left_at: Option<Timestamp>,
-    /// For your lines: `iMessage`, or `RCS` for a line that never sends iMessage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line_type: Option<LineType>,
-    /// The network this participant is reached on.
-    pub service: ServiceType,
-    /// Whether the participant is still in the chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<ParticipantStatus>,
 }
 
 /// An experience action to send as a card: the experience, the action and its values.
@@ -1259,26 +1214,46 @@ tagged_union! {
     }
 }
 
-open_enum! {
-/// Whether a participant is still in a chat, left, or was removed.
-    pub enum ParticipantStatus {
-        /// Still a member of the chat.
-        Active = "active",
-        /// Chose to leave the chat.
-        Left = "left",
-        /// Was taken out of the chat by someone else.
-        Removed = "removed",
-    }
+/// A reaction on a message or part: a tapback, a custom emoji or a sticker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji, when the type is `custom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_emoji: Option<String>,
+    /// Who reacted.
+    pub handle: ChatHandle,
+    /// The reaction's id, used to move a sticker; older stickers cannot be moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether your line reacted.
+    pub is_me: bool,
+    /// The sticker image, when the type is `sticker`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sticker: Option<ReactionSticker>,
+    /// Which reaction it is.
+    #[serde(rename = "type")]
+    pub kind: ReactionType,
 }
 
-open_enum! {
-/// Whether to add or remove something: a vote or a reaction.
-    pub enum PollVoteParamsOperation {
-        /// Apply the vote or reaction.
-        Add = "add",
-        /// Take back a vote or reaction given earlier.
-        Remove = "remove",
-    }
+/// The image of a sticker reaction.
+#[doc(alias = "ReactionEventBaseSticker")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReactionSticker {
+    /// File name of the sticker image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Height of the image in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    /// The sticker image's MIME type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Presigned download URL, valid for about an hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Width of the image in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
 }
 
 open_enum! {

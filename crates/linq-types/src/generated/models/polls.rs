@@ -160,44 +160,12 @@ impl PollVoteParams {
     }
 }
 
-/// A reaction on a message or part: a tapback, a custom emoji or a sticker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    /// The emoji, when the type is `custom`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_emoji: Option<String>,
-    /// Who reacted.
-    pub handle: ChatHandle,
-    /// The reaction's id, used to move a sticker; older stickers cannot be moved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Whether your line reacted.
-    pub is_me: bool,
-    /// The sticker image, when the type is `sticker`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sticker: Option<ReactionSticker>,
-    /// Which reaction it is.
-    #[serde(rename = "type")]
-    pub kind: ReactionType,
-}
-
-/// The image of a sticker reaction.
-#[doc(alias = "ReactionEventBaseSticker")]
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ReactionSticker {
-    /// File name of the sticker image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_name: Option<String>,
-    /// Height of the image in pixels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<i64>,
-    /// The sticker image's MIME type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
-    /// Presigned download URL, valid for about an hour.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Width of the image in pixels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<i64>,
+open_enum! {
+/// Whether to add or remove something: a vote or a reaction.
+    pub enum PollVoteParamsOperation {
+        /// Apply the vote or reaction.
+        Add = "add",
+        /// Take back a vote or reaction given earlier.
+        Remove = "remove",
+    }
 }

@@ -120,7 +120,7 @@ pub struct LeaveChat {
 }
 
 impl Operation for LeaveChat {
-    type Output = models::messages::AcceptedResponse;
+    type Output = models::chats::AcceptedResponse;
     const ID: &'static str = "chats.leave_chat";
     const METHOD: Method = Method::POST;
 

@@ -104,7 +104,7 @@ pub struct AddReaction {
 }
 
 impl Operation for AddReaction {
-    type Output = models::messages::AcceptedResponse;
+    type Output = models::chats::AcceptedResponse;
     const ID: &'static str = "messages.add_reaction";
     const METHOD: Method = Method::POST;
     const EFFECT: Effect = Effect::Visible;

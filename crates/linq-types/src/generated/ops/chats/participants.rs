@@ -18,7 +18,7 @@ pub struct Remove {
 }
 
 impl Operation for Remove {
-    type Output = models::messages::AcceptedResponse;
+    type Output = models::chats::AcceptedResponse;
     const ID: &'static str = "chats.participants.remove";
     const METHOD: Method = Method::DELETE;
 
@@ -43,7 +43,7 @@ pub struct Add {
 }
 
 impl Operation for Add {
-    type Output = models::messages::AcceptedResponse;
+    type Output = models::chats::AcceptedResponse;
     const ID: &'static str = "chats.participants.add";
     const METHOD: Method = Method::POST;
 
