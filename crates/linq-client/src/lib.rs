@@ -1,26 +1,53 @@
 //! A Rust client for the Linq Partner API v3: iMessage, RCS and SMS through
 //! one REST API.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use linq_client::Client;
+//! ```
+//! use futures_util::TryStreamExt;
+//! use linq_client::prelude::*;
 //!
-//! let client = Client::from_env()?; // LINQ_API_V3_API_KEY, LINQ_API_V3_BASE_URL
-//! let reply = client
-//!     .chats()
-//!     .participants()
-//!     .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
-//!     .await?;
-//! println!("queued: {:?}", reply.trace_id);
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = linq_sandbox::Sandbox::new();
+//! # sandbox.set_capabilities("+12025550147", linq_sandbox::Capabilities::ALL);
+//! # let client = Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+//! # let bytes = b"\xFF\xD8\xFF\xE0".to_vec();
+//! // let client = Client::from_env()?; // LINQ_API_V3_API_KEY, LINQ_API_V3_BASE_URL
+//! let created = client.chats().create("+12025550100", ["+12025550147", "ada@example.com"], "Lunch at noon?").await?;
+//! let chat_id = created.chat.id;
+//! client.chats().messages().send(&chat_id, "On my way").await?;
+//! let photo = client.attachments().upload(SupportedContentType::ImageJpeg, "menu.jpg", bytes).await?;
+//! client.chats().messages().send(&chat_id, [Part::text("Today's menu"), Part::media(photo.attachment_id)]).await?;
+//! let mut messages = client.chats().messages().list(&chat_id).limit(100).into_stream();
+//! while let Some(message) = messages.try_next().await? { let _when: std::time::SystemTime = message.created_at.into(); }
+//! let everything = client.chats().messages().list(&chat_id).collect_all().await?;   // Vec of every item
+//! # assert_eq!(everything.len(), 3);
 //! # Ok(()) }
 //! ```
 //!
-//! Every call goes through one path ([`Client::execute`]): arguments are
-//! validated before sending, an idempotency key is attached where the API
-//! takes one, failed attempts are retried by [`RetryPolicy`], and the reply
-//! becomes a typed value or an [`Error`]. The transport underneath is any
-//! [`Transport`]: hyper over the network by default, or an
-//! [`InMemoryTransport`] for tests.
+//! (The hidden lines run it on [`linq_sandbox`](https://docs.rs/linq-sandbox),
+//! an offline Linq account; `Client::from_env()` runs it against the API.)
+//!
+//! - [`prelude`] is the one import for everyday code.
+//! - [`resources`] are reached from the [`Client`] (`client.chats().messages()`),
+//!   named as in the official SDKs; each method's docs name its reply type.
+//!   Required arguments are positional, optional fields are setters on the
+//!   returned [`Call`], which is awaited, or turned into a stream
+//!   ([`Call::into_stream`]) or a `Vec` ([`Call::collect_all`]) for lists.
+//! - Every call goes through one path ([`Client::execute`]): arguments are
+//!   validated before sending, an idempotency key is attached where the API
+//!   takes one, failed attempts are retried by [`RetryPolicy`], and the reply
+//!   becomes a typed value or an [`Error`].
+//! - The transport underneath is any [`Transport`]: hyper over the network by
+//!   default, or an [`InMemoryTransport`] for tests.
+//!
+//! Layout: the resource methods and call setters are generated
+//! (`src/generated/`, from the API description by `cargo xtask codegen`); the
+//! client, its policy, pagination and the upload flow are written by hand
+//! beside them.
+//!
+//! Features: `hyper` (default) brings [`HyperTransport`]; `chrono`, `time`
+//! and `jiff` add conversions between [`types::Timestamp`] and those crates'
+//! types.
 
 mod api_key;
 mod call;

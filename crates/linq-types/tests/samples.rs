@@ -121,34 +121,39 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::events::ActorKind>,
     ),
     (
+        "AddOrRemove",
+        check::<linq_types::models::messages::AddOrRemove>,
+        probe::<linq_types::models::messages::AddOrRemove>,
+    ),
+    (
         "ApiTokenActivatedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenActivatedWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenActivatedWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenActivatedEvent>,
+        probe::<linq_types::models::events::ApiTokenActivatedEvent>,
     ),
     (
         "ApiTokenCreatedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenCreatedWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenCreatedWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenCreatedEvent>,
+        probe::<linq_types::models::events::ApiTokenCreatedEvent>,
     ),
     (
         "ApiTokenDeletedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenDeletedWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenDeletedWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenDeletedEvent>,
+        probe::<linq_types::models::events::ApiTokenDeletedEvent>,
     ),
     (
         "ApiTokenExpiredWebhookEvent",
-        check::<linq_types::models::events::ApiTokenExpiredWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenExpiredWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenExpiredEvent>,
+        probe::<linq_types::models::events::ApiTokenExpiredEvent>,
     ),
     (
         "ApiTokenExpiryScheduledWebhookEvent",
-        check::<linq_types::models::events::ApiTokenExpiryScheduledWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenExpiryScheduledWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenExpiryScheduledEvent>,
+        probe::<linq_types::models::events::ApiTokenExpiryScheduledEvent>,
     ),
     (
         "ApiTokenRenamedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenRenamedWebhookEvent>,
-        probe::<linq_types::models::events::ApiTokenRenamedWebhookEvent>,
+        check::<linq_types::models::events::ApiTokenRenamedEvent>,
+        probe::<linq_types::models::events::ApiTokenRenamedEvent>,
     ),
     (
         "AppClipPartParam",
@@ -262,13 +267,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatBackgroundUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatBackgroundUpdateFailedWebhookEvent>,
-        probe::<linq_types::models::events::ChatBackgroundUpdateFailedWebhookEvent>,
+        check::<linq_types::models::events::ChatBackgroundUpdateFailedEvent>,
+        probe::<linq_types::models::events::ChatBackgroundUpdateFailedEvent>,
     ),
     (
         "ChatBackgroundUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatBackgroundUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::ChatBackgroundUpdatedWebhookEvent>,
+        check::<linq_types::models::events::ChatBackgroundUpdatedEvent>,
+        probe::<linq_types::models::events::ChatBackgroundUpdatedEvent>,
     ),
     (
         "ChatCreateParams",
@@ -287,8 +292,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatCreatedWebhookEvent",
-        check::<linq_types::models::events::ChatCreatedWebhookEvent>,
-        probe::<linq_types::models::events::ChatCreatedWebhookEvent>,
+        check::<linq_types::models::events::ChatCreatedEvent>,
+        probe::<linq_types::models::events::ChatCreatedEvent>,
     ),
     (
         "ChatCreatedWebhookEventData",
@@ -297,23 +302,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatGroupIconUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupIconUpdateFailedWebhookEvent>,
-        probe::<linq_types::models::events::ChatGroupIconUpdateFailedWebhookEvent>,
+        check::<linq_types::models::events::ChatGroupIconUpdateFailedEvent>,
+        probe::<linq_types::models::events::ChatGroupIconUpdateFailedEvent>,
     ),
     (
         "ChatGroupIconUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupIconUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::ChatGroupIconUpdatedWebhookEvent>,
+        check::<linq_types::models::events::ChatGroupIconUpdatedEvent>,
+        probe::<linq_types::models::events::ChatGroupIconUpdatedEvent>,
     ),
     (
         "ChatGroupNameUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupNameUpdateFailedWebhookEvent>,
-        probe::<linq_types::models::events::ChatGroupNameUpdateFailedWebhookEvent>,
+        check::<linq_types::models::events::ChatGroupNameUpdateFailedEvent>,
+        probe::<linq_types::models::events::ChatGroupNameUpdateFailedEvent>,
     ),
     (
         "ChatGroupNameUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupNameUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::ChatGroupNameUpdatedWebhookEvent>,
+        check::<linq_types::models::events::ChatGroupNameUpdatedEvent>,
+        probe::<linq_types::models::events::ChatGroupNameUpdatedEvent>,
     ),
     (
         "ChatGroupUpdatedEventData",
@@ -352,13 +357,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatTypingIndicatorStartedWebhookEvent",
-        check::<linq_types::models::events::ChatTypingIndicatorStartedWebhookEvent>,
-        probe::<linq_types::models::events::ChatTypingIndicatorStartedWebhookEvent>,
+        check::<linq_types::models::events::ChatTypingIndicatorStartedEvent>,
+        probe::<linq_types::models::events::ChatTypingIndicatorStartedEvent>,
     ),
     (
         "ChatTypingIndicatorStoppedWebhookEvent",
-        check::<linq_types::models::events::ChatTypingIndicatorStoppedWebhookEvent>,
-        probe::<linq_types::models::events::ChatTypingIndicatorStoppedWebhookEvent>,
+        check::<linq_types::models::events::ChatTypingIndicatorStoppedEvent>,
+        probe::<linq_types::models::events::ChatTypingIndicatorStoppedEvent>,
     ),
     (
         "ChatUpdateFailedEventData",
@@ -377,13 +382,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ConnectionCreatedWebhookEvent",
-        check::<linq_types::models::events::ConnectionCreatedWebhookEvent>,
-        probe::<linq_types::models::events::ConnectionCreatedWebhookEvent>,
+        check::<linq_types::models::events::ConnectionCreatedEvent>,
+        probe::<linq_types::models::events::ConnectionCreatedEvent>,
     ),
     (
         "ConnectionRevokedWebhookEvent",
-        check::<linq_types::models::events::ConnectionRevokedWebhookEvent>,
-        probe::<linq_types::models::events::ConnectionRevokedWebhookEvent>,
+        check::<linq_types::models::events::ConnectionRevokedEvent>,
+        probe::<linq_types::models::events::ConnectionRevokedEvent>,
     ),
     (
         "ContactCard",
@@ -397,18 +402,18 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ContactCardCreatedWebhookEvent",
-        check::<linq_types::models::events::ContactCardCreatedWebhookEvent>,
-        probe::<linq_types::models::events::ContactCardCreatedWebhookEvent>,
+        check::<linq_types::models::events::ContactCardCreatedEvent>,
+        probe::<linq_types::models::events::ContactCardCreatedEvent>,
     ),
     (
         "ContactCardDeletedWebhookEvent",
-        check::<linq_types::models::events::ContactCardDeletedWebhookEvent>,
-        probe::<linq_types::models::events::ContactCardDeletedWebhookEvent>,
+        check::<linq_types::models::events::ContactCardDeletedEvent>,
+        probe::<linq_types::models::events::ContactCardDeletedEvent>,
     ),
     (
         "ContactCardReceivedWebhookEvent",
-        check::<linq_types::models::events::ContactCardReceivedWebhookEvent>,
-        probe::<linq_types::models::events::ContactCardReceivedWebhookEvent>,
+        check::<linq_types::models::events::ContactCardReceivedEvent>,
+        probe::<linq_types::models::events::ContactCardReceivedEvent>,
     ),
     (
         "ContactCardReceivedWebhookEventData",
@@ -437,28 +442,28 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ContactCardUpdatedWebhookEvent",
-        check::<linq_types::models::events::ContactCardUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::ContactCardUpdatedWebhookEvent>,
+        check::<linq_types::models::events::ContactCardUpdatedEvent>,
+        probe::<linq_types::models::events::ContactCardUpdatedEvent>,
     ),
     (
         "EnvironmentCreatedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentCreatedWebhookEvent>,
-        probe::<linq_types::models::events::EnvironmentCreatedWebhookEvent>,
+        check::<linq_types::models::events::EnvironmentCreatedEvent>,
+        probe::<linq_types::models::events::EnvironmentCreatedEvent>,
     ),
     (
         "EnvironmentDeletedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentDeletedWebhookEvent>,
-        probe::<linq_types::models::events::EnvironmentDeletedWebhookEvent>,
+        check::<linq_types::models::events::EnvironmentDeletedEvent>,
+        probe::<linq_types::models::events::EnvironmentDeletedEvent>,
     ),
     (
         "EnvironmentLineMovedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentLineMovedWebhookEvent>,
-        probe::<linq_types::models::events::EnvironmentLineMovedWebhookEvent>,
+        check::<linq_types::models::events::EnvironmentLineMovedEvent>,
+        probe::<linq_types::models::events::EnvironmentLineMovedEvent>,
     ),
     (
         "EnvironmentRenamedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentRenamedWebhookEvent>,
-        probe::<linq_types::models::events::EnvironmentRenamedWebhookEvent>,
+        check::<linq_types::models::events::EnvironmentRenamedEvent>,
+        probe::<linq_types::models::events::EnvironmentRenamedEvent>,
     ),
     (
         "ErrorCode",
@@ -677,8 +682,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "LocationSharingStartedWebhookEvent",
-        check::<linq_types::models::events::LocationSharingStartedWebhookEvent>,
-        probe::<linq_types::models::events::LocationSharingStartedWebhookEvent>,
+        check::<linq_types::models::events::LocationSharingStartedEvent>,
+        probe::<linq_types::models::events::LocationSharingStartedEvent>,
     ),
     (
         "LocationSharingStartedWebhookEventData",
@@ -687,8 +692,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "LocationSharingStoppedWebhookEvent",
-        check::<linq_types::models::events::LocationSharingStoppedWebhookEvent>,
-        probe::<linq_types::models::events::LocationSharingStoppedWebhookEvent>,
+        check::<linq_types::models::events::LocationSharingStoppedEvent>,
+        probe::<linq_types::models::events::LocationSharingStoppedEvent>,
     ),
     (
         "LocationSharingStoppedWebhookEventData",
@@ -732,8 +737,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageDeliveredWebhookEvent",
-        check::<linq_types::models::events::MessageDeliveredWebhookEvent>,
-        probe::<linq_types::models::events::MessageDeliveredWebhookEvent>,
+        check::<linq_types::models::events::MessageDeliveredEvent>,
+        probe::<linq_types::models::events::MessageDeliveredEvent>,
     ),
     (
         "MessageDeliveryStatus",
@@ -742,8 +747,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageEditedWebhookEvent",
-        check::<linq_types::models::events::MessageEditedWebhookEvent>,
-        probe::<linq_types::models::events::MessageEditedWebhookEvent>,
+        check::<linq_types::models::events::MessageEditedEvent>,
+        probe::<linq_types::models::events::MessageEditedEvent>,
     ),
     (
         "MessageEditedWebhookEventData",
@@ -807,8 +812,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageFailedWebhookEvent",
-        check::<linq_types::models::events::MessageFailedWebhookEvent>,
-        probe::<linq_types::models::events::MessageFailedWebhookEvent>,
+        check::<linq_types::models::events::MessageFailedEvent>,
+        probe::<linq_types::models::events::MessageFailedEvent>,
     ),
     (
         "MessageFailedWebhookEventData",
@@ -837,13 +842,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageReadWebhookEvent",
-        check::<linq_types::models::events::MessageReadWebhookEvent>,
-        probe::<linq_types::models::events::MessageReadWebhookEvent>,
+        check::<linq_types::models::events::MessageReadEvent>,
+        probe::<linq_types::models::events::MessageReadEvent>,
     ),
     (
         "MessageReceivedWebhookEvent",
-        check::<linq_types::models::events::MessageReceivedWebhookEvent>,
-        probe::<linq_types::models::events::MessageReceivedWebhookEvent>,
+        check::<linq_types::models::events::MessageReceivedEvent>,
+        probe::<linq_types::models::events::MessageReceivedEvent>,
     ),
     (
         "MessageSendParams",
@@ -857,8 +862,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageSentWebhookEvent",
-        check::<linq_types::models::events::MessageSentWebhookEvent>,
-        probe::<linq_types::models::events::MessageSentWebhookEvent>,
+        check::<linq_types::models::events::MessageSentEvent>,
+        probe::<linq_types::models::events::MessageSentEvent>,
     ),
     (
         "MessageUpdateAppCardParams",
@@ -892,8 +897,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ParticipantAddedWebhookEvent",
-        check::<linq_types::models::events::ParticipantAddedWebhookEvent>,
-        probe::<linq_types::models::events::ParticipantAddedWebhookEvent>,
+        check::<linq_types::models::events::ParticipantAddedEvent>,
+        probe::<linq_types::models::events::ParticipantAddedEvent>,
     ),
     (
         "ParticipantAddedWebhookEventData",
@@ -902,8 +907,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ParticipantRemovedWebhookEvent",
-        check::<linq_types::models::events::ParticipantRemovedWebhookEvent>,
-        probe::<linq_types::models::events::ParticipantRemovedWebhookEvent>,
+        check::<linq_types::models::events::ParticipantRemovedEvent>,
+        probe::<linq_types::models::events::ParticipantRemovedEvent>,
     ),
     (
         "ParticipantRemovedWebhookEventData",
@@ -922,13 +927,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentAuthorizedWebhookEvent",
-        check::<linq_types::models::events::PaymentAuthorizedWebhookEvent>,
-        probe::<linq_types::models::events::PaymentAuthorizedWebhookEvent>,
+        check::<linq_types::models::events::PaymentAuthorizedEvent>,
+        probe::<linq_types::models::events::PaymentAuthorizedEvent>,
     ),
     (
         "PaymentCanceledWebhookEvent",
-        check::<linq_types::models::events::PaymentCanceledWebhookEvent>,
-        probe::<linq_types::models::events::PaymentCanceledWebhookEvent>,
+        check::<linq_types::models::events::PaymentCanceledEvent>,
+        probe::<linq_types::models::events::PaymentCanceledEvent>,
     ),
     (
         "PaymentCreateParams",
@@ -952,8 +957,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentDeclinedWebhookEvent",
-        check::<linq_types::models::events::PaymentDeclinedWebhookEvent>,
-        probe::<linq_types::models::events::PaymentDeclinedWebhookEvent>,
+        check::<linq_types::models::events::PaymentDeclinedEvent>,
+        probe::<linq_types::models::events::PaymentDeclinedEvent>,
     ),
     (
         "PaymentEventData",
@@ -982,8 +987,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentExpiredWebhookEvent",
-        check::<linq_types::models::events::PaymentExpiredWebhookEvent>,
-        probe::<linq_types::models::events::PaymentExpiredWebhookEvent>,
+        check::<linq_types::models::events::PaymentExpiredEvent>,
+        probe::<linq_types::models::events::PaymentExpiredEvent>,
     ),
     (
         "PaymentHandleConnection",
@@ -1077,8 +1082,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentSucceededWebhookEvent",
-        check::<linq_types::models::events::PaymentSucceededWebhookEvent>,
-        probe::<linq_types::models::events::PaymentSucceededWebhookEvent>,
+        check::<linq_types::models::events::PaymentSucceededEvent>,
+        probe::<linq_types::models::events::PaymentSucceededEvent>,
     ),
     (
         "PhoneNumber",
@@ -1087,8 +1092,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberAssignedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberAssignedWebhookEvent>,
-        probe::<linq_types::models::events::PhoneNumberAssignedWebhookEvent>,
+        check::<linq_types::models::events::PhoneNumberAssignedEvent>,
+        probe::<linq_types::models::events::PhoneNumberAssignedEvent>,
     ),
     (
         "PhoneNumberEventData",
@@ -1097,8 +1102,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberForwardingUpdatedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberForwardingUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::PhoneNumberForwardingUpdatedWebhookEvent>,
+        check::<linq_types::models::events::PhoneNumberForwardingUpdatedEvent>,
+        probe::<linq_types::models::events::PhoneNumberForwardingUpdatedEvent>,
     ),
     (
         "PhoneNumberListResponse",
@@ -1107,8 +1112,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberReleasedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberReleasedWebhookEvent>,
-        probe::<linq_types::models::events::PhoneNumberReleasedWebhookEvent>,
+        check::<linq_types::models::events::PhoneNumberReleasedEvent>,
+        probe::<linq_types::models::events::PhoneNumberReleasedEvent>,
     ),
     (
         "PhoneNumberStatus",
@@ -1122,8 +1127,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberStatusUpdatedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberStatusUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::PhoneNumberStatusUpdatedWebhookEvent>,
+        check::<linq_types::models::events::PhoneNumberStatusUpdatedEvent>,
+        probe::<linq_types::models::events::PhoneNumberStatusUpdatedEvent>,
     ),
     (
         "PhoneNumberUpdateParams",
@@ -1162,8 +1167,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollDeliveredWebhookEvent",
-        check::<linq_types::models::events::PollDeliveredWebhookEvent>,
-        probe::<linq_types::models::events::PollDeliveredWebhookEvent>,
+        check::<linq_types::models::events::PollDeliveredEvent>,
+        probe::<linq_types::models::events::PollDeliveredEvent>,
     ),
     (
         "PollEnvelope",
@@ -1177,8 +1182,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollFailedWebhookEvent",
-        check::<linq_types::models::events::PollFailedWebhookEvent>,
-        probe::<linq_types::models::events::PollFailedWebhookEvent>,
+        check::<linq_types::models::events::PollFailedEvent>,
+        probe::<linq_types::models::events::PollFailedEvent>,
     ),
     (
         "PollFailedWebhookEventData",
@@ -1202,18 +1207,18 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollReactionAddedWebhookEvent",
-        check::<linq_types::models::events::PollReactionAddedWebhookEvent>,
-        probe::<linq_types::models::events::PollReactionAddedWebhookEvent>,
+        check::<linq_types::models::events::PollReactionAddedEvent>,
+        probe::<linq_types::models::events::PollReactionAddedEvent>,
     ),
     (
         "PollReadWebhookEvent",
-        check::<linq_types::models::events::PollReadWebhookEvent>,
-        probe::<linq_types::models::events::PollReadWebhookEvent>,
+        check::<linq_types::models::events::PollReadEvent>,
+        probe::<linq_types::models::events::PollReadEvent>,
     ),
     (
         "PollReceivedWebhookEvent",
-        check::<linq_types::models::events::PollReceivedWebhookEvent>,
-        probe::<linq_types::models::events::PollReceivedWebhookEvent>,
+        check::<linq_types::models::events::PollReceivedEvent>,
+        probe::<linq_types::models::events::PollReceivedEvent>,
     ),
     (
         "PollReceivedWebhookEventData",
@@ -1222,13 +1227,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollSentWebhookEvent",
-        check::<linq_types::models::events::PollSentWebhookEvent>,
-        probe::<linq_types::models::events::PollSentWebhookEvent>,
+        check::<linq_types::models::events::PollSentEvent>,
+        probe::<linq_types::models::events::PollSentEvent>,
     ),
     (
         "PollUpdatedWebhookEvent",
-        check::<linq_types::models::events::PollUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::PollUpdatedWebhookEvent>,
+        check::<linq_types::models::events::PollUpdatedEvent>,
+        probe::<linq_types::models::events::PollUpdatedEvent>,
     ),
     (
         "PollUpdatedWebhookEventData",
@@ -1237,8 +1242,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollVoteAddedWebhookEvent",
-        check::<linq_types::models::events::PollVoteAddedWebhookEvent>,
-        probe::<linq_types::models::events::PollVoteAddedWebhookEvent>,
+        check::<linq_types::models::events::PollVoteAddedEvent>,
+        probe::<linq_types::models::events::PollVoteAddedEvent>,
     ),
     (
         "PollVoteEventData",
@@ -1251,14 +1256,9 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::polls::PollVoteParams>,
     ),
     (
-        "PollVoteParamsOperation",
-        check::<linq_types::models::polls::PollVoteParamsOperation>,
-        probe::<linq_types::models::polls::PollVoteParamsOperation>,
-    ),
-    (
         "PollVoteRemovedWebhookEvent",
-        check::<linq_types::models::events::PollVoteRemovedWebhookEvent>,
-        probe::<linq_types::models::events::PollVoteRemovedWebhookEvent>,
+        check::<linq_types::models::events::PollVoteRemovedEvent>,
+        probe::<linq_types::models::events::PollVoteRemovedEvent>,
     ),
     (
         "Reaction",
@@ -1267,8 +1267,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ReactionAddedWebhookEvent",
-        check::<linq_types::models::events::ReactionAddedWebhookEvent>,
-        probe::<linq_types::models::events::ReactionAddedWebhookEvent>,
+        check::<linq_types::models::events::ReactionAddedEvent>,
+        probe::<linq_types::models::events::ReactionAddedEvent>,
     ),
     (
         "ReactionEventBase",
@@ -1277,8 +1277,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ReactionRemovedWebhookEvent",
-        check::<linq_types::models::events::ReactionRemovedWebhookEvent>,
-        probe::<linq_types::models::events::ReactionRemovedWebhookEvent>,
+        check::<linq_types::models::events::ReactionRemovedEvent>,
+        probe::<linq_types::models::events::ReactionRemovedEvent>,
     ),
     (
         "ReactionSticker",
@@ -1391,6 +1391,51 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::messages::StickerPlacementParam>,
     ),
     (
+        "WebhookSubscriptionCreatedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionCreatedEvent>,
+        probe::<linq_types::models::events::SubscriptionCreatedEvent>,
+    ),
+    (
+        "WebhookSubscriptionDeletedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionDeletedEvent>,
+        probe::<linq_types::models::events::SubscriptionDeletedEvent>,
+    ),
+    (
+        "WebhookSubscriptionDisabledWebhookEvent",
+        check::<linq_types::models::events::SubscriptionDisabledEvent>,
+        probe::<linq_types::models::events::SubscriptionDisabledEvent>,
+    ),
+    (
+        "WebhookSubscriptionEnabledWebhookEvent",
+        check::<linq_types::models::events::SubscriptionEnabledEvent>,
+        probe::<linq_types::models::events::SubscriptionEnabledEvent>,
+    ),
+    (
+        "WebhookSubscriptionEventsUpdatedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionEventsUpdatedEvent>,
+        probe::<linq_types::models::events::SubscriptionEventsUpdatedEvent>,
+    ),
+    (
+        "WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionPhoneNumbersUpdatedEvent>,
+        probe::<linq_types::models::events::SubscriptionPhoneNumbersUpdatedEvent>,
+    ),
+    (
+        "WebhookSubscriptionRoutingHeadersClearedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionRoutingHeadersClearedEvent>,
+        probe::<linq_types::models::events::SubscriptionRoutingHeadersClearedEvent>,
+    ),
+    (
+        "WebhookSubscriptionRoutingHeadersSetWebhookEvent",
+        check::<linq_types::models::events::SubscriptionRoutingHeadersSetEvent>,
+        probe::<linq_types::models::events::SubscriptionRoutingHeadersSetEvent>,
+    ),
+    (
+        "WebhookSubscriptionTargetUrlChangedWebhookEvent",
+        check::<linq_types::models::events::SubscriptionTargetUrlChangedEvent>,
+        probe::<linq_types::models::events::SubscriptionTargetUrlChangedEvent>,
+    ),
+    (
         "SuccessResponse",
         check::<linq_types::models::location::SuccessResponse>,
         probe::<linq_types::models::location::SuccessResponse>,
@@ -1402,8 +1447,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "TeamMemberAddedWebhookEvent",
-        check::<linq_types::models::events::TeamMemberAddedWebhookEvent>,
-        probe::<linq_types::models::events::TeamMemberAddedWebhookEvent>,
+        check::<linq_types::models::events::TeamMemberAddedEvent>,
+        probe::<linq_types::models::events::TeamMemberAddedEvent>,
     ),
     (
         "TeamMemberRole",
@@ -1412,13 +1457,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "TeamMemberSignedInWebhookEvent",
-        check::<linq_types::models::events::TeamMemberSignedInWebhookEvent>,
-        probe::<linq_types::models::events::TeamMemberSignedInWebhookEvent>,
+        check::<linq_types::models::events::TeamMemberSignedInEvent>,
+        probe::<linq_types::models::events::TeamMemberSignedInEvent>,
     ),
     (
         "TeamMemberSignedOutWebhookEvent",
-        check::<linq_types::models::events::TeamMemberSignedOutWebhookEvent>,
-        probe::<linq_types::models::events::TeamMemberSignedOutWebhookEvent>,
+        check::<linq_types::models::events::TeamMemberSignedOutEvent>,
+        probe::<linq_types::models::events::TeamMemberSignedOutEvent>,
     ),
     (
         "TextDecoration",
@@ -1506,54 +1551,9 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::subscriptions::WebhookSubscriptionCreateResponse>,
     ),
     (
-        "WebhookSubscriptionCreatedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionCreatedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionCreatedWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionDeletedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionDeletedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionDeletedWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionDisabledWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionDisabledWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionDisabledWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionEnabledWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionEnabledWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionEnabledWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionEventsUpdatedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionEventsUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionEventsUpdatedWebhookEvent>,
-    ),
-    (
         "WebhookSubscriptionListResponse",
         check::<linq_types::models::subscriptions::WebhookSubscriptionListResponse>,
         probe::<linq_types::models::subscriptions::WebhookSubscriptionListResponse>,
-    ),
-    (
-        "WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionRoutingHeadersClearedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionRoutingHeadersClearedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionRoutingHeadersClearedWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionRoutingHeadersSetWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionRoutingHeadersSetWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionRoutingHeadersSetWebhookEvent>,
-    ),
-    (
-        "WebhookSubscriptionTargetUrlChangedWebhookEvent",
-        check::<linq_types::models::events::WebhookSubscriptionTargetUrlChangedWebhookEvent>,
-        probe::<linq_types::models::events::WebhookSubscriptionTargetUrlChangedWebhookEvent>,
     ),
     (
         "WebhookSubscriptionUpdateParams",
@@ -1562,8 +1562,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ZeroDayRetentionUpdatedWebhookEvent",
-        check::<linq_types::models::events::ZeroDayRetentionUpdatedWebhookEvent>,
-        probe::<linq_types::models::events::ZeroDayRetentionUpdatedWebhookEvent>,
+        check::<linq_types::models::events::ZeroDayRetentionUpdatedEvent>,
+        probe::<linq_types::models::events::ZeroDayRetentionUpdatedEvent>,
     ),
 ];
 

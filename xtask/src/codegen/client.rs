@@ -267,7 +267,7 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     let mut files = vec![(
         format!("{ROOT}/mod.rs"),
         format!(
-            "{HEADER}//! Everything `cargo xtask codegen` writes for linq-client; the\n//! hand-written code sits beside this folder.\n\npub mod resources;\n"
+            "{HEADER}//! Everything `cargo xtask codegen` writes for linq-client; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\npub mod resources;\n"
         ),
     )];
     let mut m = String::from(HEADER);

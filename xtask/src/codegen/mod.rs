@@ -86,7 +86,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     let mut files = vec![(
         "crates/linq-types/src/generated/mod.rs".to_owned(),
         format!(
-            "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\npub mod models;\npub mod ops;\npub mod webhooks;\n",
+            "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\npub mod models;\npub mod ops;\npub mod webhooks;\n",
             ops::HEADER
         ),
     )];

@@ -658,6 +658,48 @@ fn emit_union(
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec::{self, Def};
+
+    fn api() -> super::Api {
+        let root = crate::workspace_root();
+        let read = |rel: &str| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(root.join(rel)).unwrap()).unwrap()
+        };
+        spec::load(&read(super::super::SPEC), &read(super::super::SUPPLEMENT))
+    }
+
+    /// Names a person can read: no schema paths, nothing past 40 characters.
+    #[test]
+    fn type_names_are_short_and_carry_no_schema_path() {
+        for name in api().classes.keys() {
+            assert!(
+                name.len() <= 40 && !name.contains("Schemas"),
+                "rename {name} in overlay.json class_names"
+            );
+        }
+    }
+
+    /// A variant's doc says what the value means, not how it is spelled.
+    #[test]
+    fn variant_docs_do_not_repeat_their_value() {
+        let api = api();
+        for (rust, members) in &api.classes {
+            let values: Vec<&str> = match &api.schemas[&members[0]].def {
+                Def::Enum { values } => values.iter().map(String::as_str).collect(),
+                Def::Union { variants, .. } => variants.iter().map(|v| v.0.as_str()).collect(),
+                _ => continue,
+            };
+            for v in values {
+                let doc = super::variant_doc(rust, v);
+                let bare = doc.trim_end_matches('.').trim_matches('`');
+                assert!(
+                    !doc.starts_with(&format!("`{v}`")) && !bare.eq_ignore_ascii_case(v),
+                    "{rust}.{v}: the doc only repeats the value: {doc:?}"
+                );
+            }
+        }
+    }
+
     /// One short sentence each: codegen appends to them (" (RFC 3339)", " Always `x`.").
     #[test]
     fn written_docs_are_one_short_line() {

@@ -60,8 +60,37 @@ pub struct Overlay {
     pub deprecated: BTreeMap<String, String>,
     /// Operation → the body of a runnable example for its method.
     pub examples: BTreeMap<String, String>,
+    /// How webhook payload types are named from their spec names.
+    pub event_payload_names: EventPayloadNames,
     /// Resource (`chats.participants`) → its doc line.
     pub resource_docs: BTreeMap<String, String>,
+}
+
+/// `MessageReceivedWebhookEvent` → `MessageReceivedEvent`, and shorter
+/// prefixes where the result would still run long.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventPayloadNames {
+    pub strip_suffix: String,
+    pub add_suffix: String,
+    pub prefixes: BTreeMap<String, String>,
+}
+
+/// The Rust name of a webhook payload (an envelope) from its spec name.
+pub fn event_payload_name(pascal: &str) -> String {
+    let n = &get().event_payload_names;
+    let stem = pascal
+        .strip_suffix(n.strip_suffix.as_str())
+        .unwrap_or(pascal);
+    let stem = n
+        .prefixes
+        .iter()
+        .find_map(|(long, short)| {
+            stem.strip_prefix(long.as_str())
+                .map(|rest| format!("{short}{rest}"))
+        })
+        .unwrap_or_else(|| stem.to_owned());
+    format!("{stem}{}", n.add_suffix)
 }
 
 pub fn get() -> &'static Overlay {

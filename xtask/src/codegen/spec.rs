@@ -598,7 +598,12 @@ fn dedup(
                         .min_by_key(|m| (pascal(m).len(), pascal(m)))
                         .map(|m| pascal(m))
                 };
-                pick(false).or_else(|| pick(true)).unwrap()
+                let name = pick(false).or_else(|| pick(true)).unwrap();
+                if matches!(schemas[&members[0]].def, Def::Envelope { .. }) {
+                    overlay::event_payload_name(&name)
+                } else {
+                    name
+                }
             });
         for m in &members {
             canonical.insert(m.clone(), name.clone());

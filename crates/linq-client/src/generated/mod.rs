@@ -3,4 +3,6 @@
 //! Everything `cargo xtask codegen` writes for linq-client; the
 //! hand-written code sits beside this folder.
 
+#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
+
 pub mod resources;

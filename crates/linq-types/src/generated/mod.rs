@@ -3,6 +3,8 @@
 //! Everything `cargo xtask codegen` writes for linq-types; the
 //! hand-written code sits beside this folder.
 
+#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
+
 pub mod models;
 pub mod ops;
 pub mod webhooks;

@@ -71,6 +71,21 @@ impl<'c> Chats<'c> {
     /// `GET /v3/chats`: replies with [`ListChatsPagination`](linq_types::models::chats::ListChatsPagination).
     /// The query is [`ChatListChatsParams`](linq_types::models::chats::ChatListChatsParams).
     /// Optional fields are setters on the returned [`Call`]: `.cursor(..)`, `.from(..)`, `.limit(..)` and `.to(..)`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// let page = client.chats().list_chats().from("+12025550100").limit(20).await?;
+    /// for chat in &page.chats {
+    ///     println!("{} updated {}", chat.id, chat.updated_at);
+    /// }
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.list_chats")]
     pub fn list_chats(&self) -> Call<ops::chats::ListChats> {
         Call::new(
@@ -88,6 +103,22 @@ impl<'c> Chats<'c> {
     /// Optional fields are setters on the returned [`Call`]: `.override_optout(..)`.
     ///
     /// Checks `from` and `to` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// let created = client
+    ///     .chats()
+    ///     .create("+12025550100", ["+12025550142", "+12025550144"], "Lunch at noon?")
+    ///     .await?;
+    /// assert!(created.chat.is_group);
+    /// println!("chat {} on {}", created.chat.id, created.chat.service);
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.create")]
     pub fn create(
         &self,
@@ -111,6 +142,19 @@ impl<'c> Chats<'c> {
     /// `GET /v3/chats/{chatId}`: replies with [`Chat`](linq_types::models::chats::Chat).
     ///
     /// Checks `chat_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// let chat = client.chats().retrieve(&chat_id).await?;
+    /// println!("{} has {} members", chat.id, chat.handles.len());
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.retrieve")]
     pub fn retrieve(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::Retrieve> {
         let op = (|| {
@@ -456,6 +500,26 @@ impl ChatMessages<'_> {
     /// Optional fields are setters on the returned [`Call`]: `.cursor(..)` and `.limit(..)`.
     ///
     /// Checks `chat_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut messages = client.chats().messages().list(&chat_id).limit(50).into_stream();
+    /// while let Some(message) = messages.try_next().await? {
+    ///     println!("{} at {}", message.id, message.created_at);
+    /// }
+    /// // Or all of them at once:
+    /// let all = client.chats().messages().list(&chat_id).collect_all().await?;
+    /// assert_eq!(all.len(), 1);
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.messages.list")]
     pub fn list(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::messages::List> {
         let op = (|| {
@@ -475,6 +539,28 @@ impl ChatMessages<'_> {
     /// Optional fields are setters on the returned [`Call`]: `.override_optout(..)`.
     ///
     /// Checks `chat_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// use linq_client::prelude::*;
+    ///
+    /// client.chats().messages().send(&chat_id, "On my way").await?;
+    ///
+    /// // Several parts, in order; any option through the full params.
+    /// let reply = client
+    ///     .chats()
+    ///     .messages()
+    ///     .send(&chat_id, [Part::text("Today's menu"), Part::media_url("https://example.com/menu.jpg")])
+    ///     .await?;
+    /// println!("sent {}", reply.message.id);
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.messages.send")]
     pub fn send(
         &self,
@@ -559,6 +645,19 @@ impl Participants<'_> {
     /// The body is [`HandleParams`](linq_types::models::chats::HandleParams).
     ///
     /// Checks `chat_id` and `handle` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142", "+12025550144"], "hi")?;
+    /// let queued = client.chats().participants().add(&chat_id, "+12025550146").await?;
+    /// assert_eq!(queued.status.as_deref(), Some("accepted"));
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.participants.add")]
     pub fn add(
         &self,
@@ -634,6 +733,20 @@ impl Typing<'_> {
     /// `POST /v3/chats/{chatId}/typing`: replies with nothing (`()`).
     ///
     /// Checks `chat_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// client.chats().typing().start(&chat_id).await?;
+    /// // ... compose the reply ...
+    /// client.chats().typing().stop(&chat_id).await?;
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "chats.typing.start")]
     pub fn start(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::typing::Start> {
         let op = (|| {

@@ -68,6 +68,20 @@ impl<'c> Messages<'c> {
     /// `GET /v3/messages/{messageId}`: replies with [`Message`](linq_types::models::messages::Message).
     ///
     /// Checks `message_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// # let sent = client.chats().messages().send(&chat_id, "hi again").await?;
+    /// let message = client.messages().retrieve(&sent.message.id).await?;
+    /// println!("{}: {}", message.id, message.delivery_status);
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "messages.retrieve")]
     pub fn retrieve(&self, message_id: impl IntoValid<MessageId>) -> Call<ops::messages::Retrieve> {
         let op = (|| {
@@ -108,11 +122,29 @@ impl<'c> Messages<'c> {
     /// Optional fields are setters on the returned [`Call`]: `.attachment_id(..)`, `.custom_emoji(..)`, `.emoji(..)`, `.part_index(..)`, `.placement(..)` and `.url(..)`.
     ///
     /// Checks `message_id` before sending anything.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// # let chat_id = sandbox.create_chat(&["+12025550142"], "hi")?;
+    /// # let sent = client.chats().messages().send(&chat_id, "lunch?").await?;
+    /// use linq_client::prelude::*;
+    ///
+    /// client
+    ///     .messages()
+    ///     .add_reaction(&sent.message.id, "add", ReactionType::Love)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "messages.add_reaction")]
     pub fn add_reaction(
         &self,
         message_id: impl IntoValid<MessageId>,
-        operation: impl Into<linq_types::models::polls::PollVoteParamsOperation>,
+        operation: impl Into<linq_types::models::messages::AddOrRemove>,
         kind: impl Into<linq_types::models::messages::ReactionType>,
     ) -> Call<ops::messages::AddReaction> {
         let op = (|| {
@@ -430,7 +462,7 @@ impl Poll<'_> {
         &self,
         message_id: impl IntoValid<MessageId>,
         option_id: impl Into<String>,
-        operation: impl Into<linq_types::models::polls::PollVoteParamsOperation>,
+        operation: impl Into<linq_types::models::messages::AddOrRemove>,
     ) -> Call<ops::messages::poll::Vote> {
         let op = (|| {
             let message_id = valid("message_id", message_id)?;

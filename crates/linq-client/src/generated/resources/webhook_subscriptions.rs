@@ -31,6 +31,24 @@ impl WebhookSubscriptions<'_> {
     /// `POST /v3/webhook-subscriptions`: replies with [`WebhookSubscriptionCreateResponse`](linq_types::models::subscriptions::WebhookSubscriptionCreateResponse).
     /// The body is [`WebhookSubscriptionCreateParams`](linq_types::models::subscriptions::WebhookSubscriptionCreateParams).
     /// Optional fields are setters on the returned [`Call`]: `.phone_numbers(..)`, `.routing_id_header(..)` and `.routing_key_header(..)`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sandbox = linq_sandbox::Sandbox::new();
+    /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
+    /// use linq_client::prelude::*;
+    ///
+    /// let subscription = client
+    ///     .webhook_subscriptions()
+    ///     .create("https://example.com/linq/hooks", [WebhookEventType::MessageReceived])
+    ///     .await?;
+    /// // Shown once: keep it to verify deliveries (linq-webhooks).
+    /// assert!(subscription.signing_secret.starts_with("whsec_"));
+    /// # Ok(()) }
+    /// ```
     #[doc(alias = "webhook_subscriptions.create")]
     pub fn create(
         &self,

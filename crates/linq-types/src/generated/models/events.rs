@@ -490,22 +490,22 @@ open_enum! {
 }
 
 /// Payload of `api_token.activated` webhook events.
-pub type ApiTokenActivatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenActivatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `api_token.created` webhook events.
-pub type ApiTokenCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `api_token.deleted` webhook events.
-pub type ApiTokenDeletedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `api_token.expired` webhook events.
-pub type ApiTokenExpiredWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenExpiredEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `api_token.expiry_scheduled` webhook events.
-pub type ApiTokenExpiryScheduledWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenExpiryScheduledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `api_token.renamed` webhook events.
-pub type ApiTokenRenamedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ApiTokenRenamedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// A chat background as reported in an event; which fields are set depends on `type`.
 #[doc(alias = "ChatBackgroundUpdatedWebhookEventDataBackground")]
@@ -559,15 +559,14 @@ open_enum! {
 }
 
 /// Payload of `chat.background_update_failed` webhook events.
-pub type ChatBackgroundUpdateFailedWebhookEvent =
+pub type ChatBackgroundUpdateFailedEvent =
     crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
 
 /// Payload of `chat.background_updated` webhook events.
-pub type ChatBackgroundUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<ChatBackgroundEventData>;
+pub type ChatBackgroundUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatBackgroundEventData>;
 
 /// Payload of `chat.created` webhook events.
-pub type ChatCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<ChatCreatedWebhookEventData>;
+pub type ChatCreatedEvent = crate::webhooks::WebhookEnvelope<ChatCreatedWebhookEventData>;
 
 /// A chat was created; same shape as fetching the chat.
 ///
@@ -595,20 +594,18 @@ pub struct ChatCreatedWebhookEventData {
 }
 
 /// Payload of `chat.group_icon_update_failed` webhook events.
-pub type ChatGroupIconUpdateFailedWebhookEvent =
+pub type ChatGroupIconUpdateFailedEvent =
     crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
 
 /// Payload of `chat.group_icon_updated` webhook events.
-pub type ChatGroupIconUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
+pub type ChatGroupIconUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
 
 /// Payload of `chat.group_name_update_failed` webhook events.
-pub type ChatGroupNameUpdateFailedWebhookEvent =
+pub type ChatGroupNameUpdateFailedEvent =
     crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
 
 /// Payload of `chat.group_name_updated` webhook events.
-pub type ChatGroupNameUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
+pub type ChatGroupNameUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
 
 /// A group chat's name or icon changed: old and new values and who changed it.
 ///
@@ -633,11 +630,11 @@ pub struct ChatGroupUpdatedEventData {
 }
 
 /// Payload of `chat.typing_indicator.started` webhook events.
-pub type ChatTypingIndicatorStartedWebhookEvent =
+pub type ChatTypingIndicatorStartedEvent =
     crate::webhooks::WebhookEnvelope<TypingIndicatorEventData>;
 
 /// Payload of `chat.typing_indicator.stopped` webhook events.
-pub type ChatTypingIndicatorStoppedWebhookEvent =
+pub type ChatTypingIndicatorStoppedEvent =
     crate::webhooks::WebhookEnvelope<TypingIndicatorEventData>;
 
 /// A change to a chat's background, group name or group icon failed.
@@ -657,19 +654,19 @@ pub struct ChatUpdateFailedEventData {
 }
 
 /// Payload of `connection.created` webhook events.
-pub type ConnectionCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type ConnectionCreatedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `connection.revoked` webhook events.
-pub type ConnectionRevokedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type ConnectionRevokedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `contact_card.created` webhook events.
-pub type ContactCardCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ContactCardCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `contact_card.deleted` webhook events.
-pub type ContactCardDeletedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ContactCardDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `contact_card.received` webhook events.
-pub type ContactCardReceivedWebhookEvent =
+pub type ContactCardReceivedEvent =
     crate::webhooks::WebhookEnvelope<ContactCardReceivedWebhookEventData>;
 
 /// A contact shared their card with one of your lines; sent per person, not per chat.
@@ -695,19 +692,19 @@ pub struct ContactCardReceivedWebhookEventData {
 }
 
 /// Payload of `contact_card.updated` webhook events.
-pub type ContactCardUpdatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ContactCardUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `environment.created` webhook events.
-pub type EnvironmentCreatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type EnvironmentCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `environment.deleted` webhook events.
-pub type EnvironmentDeletedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type EnvironmentDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `environment.line_moved` webhook events.
-pub type EnvironmentLineMovedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type EnvironmentLineMovedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `environment.renamed` webhook events.
-pub type EnvironmentRenamedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type EnvironmentRenamedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// An App Clip payment card in a webhook message.
 #[doc(alias = "MessageEventV2PartSchemasAppClipPartResponse")]
@@ -923,7 +920,7 @@ pub struct LegacyMessageEvent {
 }
 
 /// Payload of `location.sharing.started` webhook events.
-pub type LocationSharingStartedWebhookEvent =
+pub type LocationSharingStartedEvent =
     crate::webhooks::WebhookEnvelope<LocationSharingStartedWebhookEventData>;
 
 /// A contact began sharing their location with one of your lines.
@@ -947,7 +944,7 @@ pub struct LocationSharingStartedWebhookEventData {
 }
 
 /// Payload of `location.sharing.stopped` webhook events.
-pub type LocationSharingStoppedWebhookEvent =
+pub type LocationSharingStoppedEvent =
     crate::webhooks::WebhookEnvelope<LocationSharingStoppedWebhookEventData>;
 
 /// A contact stopped sharing their location with one of your lines.
@@ -972,12 +969,11 @@ pub struct LocationSharingStoppedWebhookEventData {
 /// Payload of `message.delivered` webhook events.
 ///
 /// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageDeliveredWebhookEvent =
+pub type MessageDeliveredEvent =
     crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
 /// Payload of `message.edited` webhook events.
-pub type MessageEditedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<MessageEditedWebhookEventData>;
+pub type MessageEditedEvent = crate::webhooks::WebhookEnvelope<MessageEditedWebhookEventData>;
 
 /// A text part of a message was edited (`2026-02-03` format only).
 ///
@@ -1138,8 +1134,7 @@ pub struct MessageEventV2ReplyTo {
 }
 
 /// Payload of `message.failed` webhook events.
-pub type MessageFailedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<MessageFailedWebhookEventData>;
+pub type MessageFailedEvent = crate::webhooks::WebhookEnvelope<MessageFailedWebhookEventData>;
 
 /// A message could not be sent: the error code and when it failed.
 ///
@@ -1173,24 +1168,20 @@ pub struct MessageFailedWebhookEventData {
 /// Payload of `message.read` webhook events.
 ///
 /// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageReadWebhookEvent =
-    crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
+pub type MessageReadEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
 /// Payload of `message.received` webhook events.
 ///
 /// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageReceivedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
+pub type MessageReceivedEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
 /// Payload of `message.sent` webhook events.
 ///
 /// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageSentWebhookEvent =
-    crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
+pub type MessageSentEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
 
 /// Payload of `participant.added` webhook events.
-pub type ParticipantAddedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<ParticipantAddedWebhookEventData>;
+pub type ParticipantAddedEvent = crate::webhooks::WebhookEnvelope<ParticipantAddedWebhookEventData>;
 
 /// Someone was added to a group chat.
 ///
@@ -1214,7 +1205,7 @@ pub struct ParticipantAddedWebhookEventData {
 }
 
 /// Payload of `participant.removed` webhook events.
-pub type ParticipantRemovedWebhookEvent =
+pub type ParticipantRemovedEvent =
     crate::webhooks::WebhookEnvelope<ParticipantRemovedWebhookEventData>;
 
 /// Someone was removed from a group chat.
@@ -1239,13 +1230,13 @@ pub struct ParticipantRemovedWebhookEventData {
 }
 
 /// Payload of `payment.authorized` webhook events.
-pub type PaymentAuthorizedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type PaymentAuthorizedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `payment.canceled` webhook events.
-pub type PaymentCanceledWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type PaymentCanceledEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `payment.declined` webhook events.
-pub type PaymentDeclinedWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type PaymentDeclinedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// The `data` of a payment or connection event.
 #[doc(alias = "ConnectionCreatedWebhookEventData")]
@@ -1327,13 +1318,13 @@ open_enum! {
 }
 
 /// Payload of `payment.expired` webhook events.
-pub type PaymentExpiredWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type PaymentExpiredEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `payment.succeeded` webhook events.
-pub type PaymentSucceededWebhookEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
+pub type PaymentSucceededEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// Payload of `phone_number.assigned` webhook events.
-pub type PhoneNumberAssignedWebhookEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
+pub type PhoneNumberAssignedEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
 
 /// One of your lines was assigned to you or released.
 ///
@@ -1351,11 +1342,10 @@ pub struct PhoneNumberEventData {
 }
 
 /// Payload of `phone_number.forwarding_updated` webhook events.
-pub type PhoneNumberForwardingUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type PhoneNumberForwardingUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `phone_number.released` webhook events.
-pub type PhoneNumberReleasedWebhookEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
+pub type PhoneNumberReleasedEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
 
 open_enum! {
 /// Service status of a line: active or flagged.
@@ -1390,11 +1380,11 @@ pub struct PhoneNumberStatusEventData {
 }
 
 /// Payload of `phone_number.status_updated` webhook events.
-pub type PhoneNumberStatusUpdatedWebhookEvent =
+pub type PhoneNumberStatusUpdatedEvent =
     crate::webhooks::WebhookEnvelope<PhoneNumberStatusEventData>;
 
 /// Payload of `poll.delivered` webhook events.
-pub type PollDeliveredWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
+pub type PollDeliveredEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 
 /// A poll was sent, delivered or read; the timestamps set so far show which.
 ///
@@ -1436,7 +1426,7 @@ pub struct PollEventData {
 }
 
 /// Payload of `poll.failed` webhook events.
-pub type PollFailedWebhookEvent = crate::webhooks::WebhookEnvelope<PollFailedWebhookEventData>;
+pub type PollFailedEvent = crate::webhooks::WebhookEnvelope<PollFailedWebhookEventData>;
 
 /// A poll or poll action you sent failed: the poll as it was and the error.
 ///
@@ -1475,13 +1465,13 @@ pub struct PollFailedWebhookEventDataError {
 }
 
 /// Payload of `poll.reaction.added` webhook events.
-pub type PollReactionAddedWebhookEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
+pub type PollReactionAddedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
 /// Payload of `poll.read` webhook events.
-pub type PollReadWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
+pub type PollReadEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 
 /// Payload of `poll.received` webhook events.
-pub type PollReceivedWebhookEvent = crate::webhooks::WebhookEnvelope<PollReceivedWebhookEventData>;
+pub type PollReceivedEvent = crate::webhooks::WebhookEnvelope<PollReceivedWebhookEventData>;
 
 /// Someone else's poll arrived on your line, with its options.
 ///
@@ -1513,10 +1503,10 @@ pub struct PollReceivedWebhookEventData {
 }
 
 /// Payload of `poll.sent` webhook events.
-pub type PollSentWebhookEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
+pub type PollSentEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 
 /// Payload of `poll.updated` webhook events.
-pub type PollUpdatedWebhookEvent = crate::webhooks::WebhookEnvelope<PollUpdatedWebhookEventData>;
+pub type PollUpdatedEvent = crate::webhooks::WebhookEnvelope<PollUpdatedWebhookEventData>;
 
 /// Options were added to a poll.
 ///
@@ -1541,7 +1531,7 @@ pub struct PollUpdatedWebhookEventData {
 }
 
 /// Payload of `poll.vote.added` webhook events.
-pub type PollVoteAddedWebhookEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
+pub type PollVoteAddedEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
 
 /// A vote on one poll option was added or removed.
 ///
@@ -1568,10 +1558,10 @@ pub struct PollVoteEventData {
 }
 
 /// Payload of `poll.vote.removed` webhook events.
-pub type PollVoteRemovedWebhookEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
+pub type PollVoteRemovedEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
 
 /// Payload of `reaction.added` webhook events.
-pub type ReactionAddedWebhookEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
+pub type ReactionAddedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
 /// A tapback, emoji or sticker reaction added to or removed from a message or poll.
 ///
@@ -1618,7 +1608,7 @@ pub struct ReactionEventBase {
 }
 
 /// Payload of `reaction.removed` webhook events.
-pub type ReactionRemovedWebhookEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
+pub type ReactionRemovedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
 open_enum! {
 /// How a team member signed in: a one-time code, SSO, or a social login.
@@ -1636,8 +1626,36 @@ open_enum! {
     }
 }
 
+/// Payload of `webhook_subscription.created` webhook events.
+pub type SubscriptionCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.deleted` webhook events.
+pub type SubscriptionDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.disabled` webhook events.
+pub type SubscriptionDisabledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.enabled` webhook events.
+pub type SubscriptionEnabledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.events.updated` webhook events.
+pub type SubscriptionEventsUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.phone_numbers.updated` webhook events.
+pub type SubscriptionPhoneNumbersUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.routing_headers_cleared` webhook events.
+pub type SubscriptionRoutingHeadersClearedEvent =
+    crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.routing_headers_set` webhook events.
+pub type SubscriptionRoutingHeadersSetEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+/// Payload of `webhook_subscription.target_url_changed` webhook events.
+pub type SubscriptionTargetUrlChangedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
 /// Payload of `team_member.added` webhook events.
-pub type TeamMemberAddedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type TeamMemberAddedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 open_enum! {
 /// Role of a team member: admin, manager or member.
@@ -1652,10 +1670,10 @@ open_enum! {
 }
 
 /// Payload of `team_member.signed_in` webhook events.
-pub type TeamMemberSignedInWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type TeamMemberSignedInEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Payload of `team_member.signed_out` webhook events.
-pub type TeamMemberSignedOutWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type TeamMemberSignedOutEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Someone started or stopped typing in a chat.
 ///
@@ -1671,41 +1689,5 @@ pub struct TypingIndicatorEventData {
     pub chat_id: ChatId,
 }
 
-/// Payload of `webhook_subscription.created` webhook events.
-pub type WebhookSubscriptionCreatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.deleted` webhook events.
-pub type WebhookSubscriptionDeletedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.disabled` webhook events.
-pub type WebhookSubscriptionDisabledWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.enabled` webhook events.
-pub type WebhookSubscriptionEnabledWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.events.updated` webhook events.
-pub type WebhookSubscriptionEventsUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.phone_numbers.updated` webhook events.
-pub type WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.routing_headers_cleared` webhook events.
-pub type WebhookSubscriptionRoutingHeadersClearedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.routing_headers_set` webhook events.
-pub type WebhookSubscriptionRoutingHeadersSetWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.target_url_changed` webhook events.
-pub type WebhookSubscriptionTargetUrlChangedWebhookEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
 /// Payload of `zero_day_retention.updated` webhook events.
-pub type ZeroDayRetentionUpdatedWebhookEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+pub type ZeroDayRetentionUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;

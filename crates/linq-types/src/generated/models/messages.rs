@@ -7,6 +7,16 @@
 #[allow(unused_imports)]
 use super::*;
 
+open_enum! {
+/// Whether to add or remove something: a vote or a reaction.
+    pub enum AddOrRemove {
+        /// Apply the vote or reaction.
+        Add = "add",
+        /// Take back a vote or reaction given earlier.
+        Remove = "remove",
+    }
+}
+
 /// An App Clip card to send; iMessage only, and it must be the message's only part.
 #[doc(alias = "MessageContentParamPartAppClipPart")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -589,7 +599,7 @@ pub struct MessageAddReactionParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// Add the reaction or remove it.
-    pub operation: PollVoteParamsOperation,
+    pub operation: AddOrRemove,
     /// Which part to react to; the whole message (part 0) when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i64>,
@@ -607,7 +617,7 @@ pub struct MessageAddReactionParams {
 impl MessageAddReactionParams {
     /// With the required `operation` and `kind`; the rest unset.
     #[must_use]
-    pub fn new(operation: PollVoteParamsOperation, kind: ReactionType) -> Self {
+    pub fn new(operation: AddOrRemove, kind: ReactionType) -> Self {
         Self {
             attachment_id: None,
             custom_emoji: None,

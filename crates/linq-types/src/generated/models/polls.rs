@@ -144,7 +144,7 @@ pub struct PollOptionVoter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PollVoteParams {
     /// Add your line's vote or remove it.
-    pub operation: PollVoteParamsOperation,
+    pub operation: AddOrRemove,
     /// The option to vote on.
     pub option_id: String,
 }
@@ -152,20 +152,10 @@ pub struct PollVoteParams {
 impl PollVoteParams {
     /// With the required `operation` and `option_id`; the rest unset.
     #[must_use]
-    pub fn new(operation: PollVoteParamsOperation, option_id: impl Into<String>) -> Self {
+    pub fn new(operation: AddOrRemove, option_id: impl Into<String>) -> Self {
         Self {
             operation,
             option_id: option_id.into(),
         }
-    }
-}
-
-open_enum! {
-/// Whether to add or remove something: a vote or a reaction.
-    pub enum PollVoteParamsOperation {
-        /// Apply the vote or reaction.
-        Add = "add",
-        /// Take back a vote or reaction given earlier.
-        Remove = "remove",
     }
 }
