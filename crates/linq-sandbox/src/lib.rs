@@ -104,9 +104,15 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 pub use clock::Clock;
-pub use fault::Fault;
+pub use fault::{
+    Fault, FaultMatch, MAX_DELAY_MS, MAX_FAULT_COUNT, MAX_FAULT_RULES, MAX_RETRY_AFTER_SECS,
+    NOT_FOUND,
+};
 pub use model::{Capabilities, Service};
-pub use server::{Attempt, ServeError, Server};
+pub use server::{Attempt, ServeError, ServeOptions, Server};
+
+/// Most steps one `POST /__sandbox/advance` may take.
+pub const MAX_ADVANCE_STEPS: u64 = 10_000;
 pub use state::{API_VERSION, WEBHOOK_VERSION};
 
 use state::{Call, Fail, Settings, State};
@@ -159,6 +165,7 @@ pub struct SandboxBuilder {
     clock: Clock,
     tick: Duration,
     lines: Vec<String>,
+    mock: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -169,6 +176,7 @@ impl Default for SandboxBuilder {
             clock: Clock::default(),
             tick: Duration::from_secs(1),
             lines: DEFAULT_LINES.iter().map(|s| (*s).to_owned()).collect(),
+            mock: false,
         }
     }
 }
@@ -210,6 +218,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Mock mode: any bearer key is accepted, made-up ids and lines are
+    /// taken as existing, and schema-valid requests the account's rules
+    /// would refuse are answered as if they had succeeded (default off:
+    /// strict mode).
+    pub fn mock(mut self, mock: bool) -> Self {
+        self.mock = mock;
+        self
+    }
+
     /// Builds the sandbox.
     pub fn build(self) -> Sandbox {
         let api_key = self
@@ -221,6 +238,7 @@ impl SandboxBuilder {
             clock: self.clock,
             tick: self.tick,
             lines: self.lines,
+            mock: self.mock,
         });
         Sandbox {
             shared: Arc::new(Shared {
@@ -237,7 +255,7 @@ impl SandboxBuilder {
 
 struct Shared {
     state: Mutex<State>,
-    faults: Mutex<VecDeque<Fault>>,
+    faults: Mutex<VecDeque<fault::Rule>>,
     taps: Mutex<Vec<mpsc::UnboundedSender<Delivery>>>,
     log: Mutex<Vec<Delivery>>,
     outbound: Mutex<Option<mpsc::UnboundedSender<Delivery>>>,
@@ -359,7 +377,20 @@ impl Sandbox {
     /// Makes the next `n` API requests fail with `fault` (after any faults
     /// already queued). Control requests under `/__sandbox/` never fail.
     pub fn fail_next(&self, n: usize, fault: Fault) {
-        lock(&self.shared.faults).extend(std::iter::repeat_n(fault, n));
+        self.fail_matching(FaultMatch::default(), n, fault);
+    }
+
+    /// Makes the next `n` API requests that `matcher` selects fail with
+    /// `fault`; other requests go through untouched.
+    pub fn fail_matching(&self, matcher: FaultMatch, n: usize, fault: Fault) {
+        if n == 0 {
+            return;
+        }
+        lock(&self.shared.faults).push_back(fault::Rule {
+            fault,
+            matcher,
+            remaining: n as u64,
+        });
     }
 
     /// Forgets every queued fault.
@@ -369,7 +400,28 @@ impl Sandbox {
 
     /// Faults still queued.
     pub fn faults_pending(&self) -> usize {
-        lock(&self.shared.faults).len()
+        let total: u64 = lock(&self.shared.faults).iter().map(|r| r.remaining).sum();
+        usize::try_from(total).unwrap_or(usize::MAX)
+    }
+
+    /// Takes one use of the first queued fault that selects this request.
+    fn take_fault(
+        &self,
+        op: Option<&str>,
+        method: &Method,
+        template: &str,
+        path: &str,
+    ) -> Option<Fault> {
+        let mut rules = lock(&self.shared.faults);
+        let i = rules
+            .iter()
+            .position(|r| r.matcher.hits(op, method, template, path))?;
+        let fault = rules[i].fault;
+        rules[i].remaining -= 1;
+        if rules[i].remaining == 0 {
+            rules.remove(i);
+        }
+        Some(fault)
     }
 
     /// A channel receiving every delivery made from now on, for every
@@ -457,7 +509,16 @@ impl Sandbox {
     /// picks a free one), and POSTs webhook deliveries to loopback targets.
     /// Serving stops when the [`Server`] is dropped.
     pub async fn serve(&self, addr: std::net::SocketAddr) -> Result<Server, ServeError> {
-        server::serve(self.clone(), addr).await
+        server::serve(self.clone(), addr, ServeOptions::default()).await
+    }
+
+    /// [`serve`](Self::serve) with other limits.
+    pub async fn serve_with(
+        &self,
+        addr: std::net::SocketAddr,
+        options: ServeOptions,
+    ) -> Result<Server, ServeError> {
+        server::serve(self.clone(), addr, options).await
     }
 
     /// Advances every `every` on the current tokio runtime until the
@@ -477,10 +538,24 @@ impl Sandbox {
     // ---- requests --------------------------------------------------------
 
     pub(crate) async fn process(&self, request: Request<Bytes>) -> Outcome {
-        if control_path(request.uri().path()).is_some() {
+        let path = request.uri().path().to_owned();
+        // Control requests never fail, and a request without the key is
+        // answered 401 before any queued fault is spent on it.
+        if control_path(&path).is_some() || !self.authorized(request.headers()) {
             return Outcome::Reply(self.respond(request));
         }
-        let fault = lock(&self.shared.faults).pop_front();
+        let segments = api_segments(&path);
+        let (op, template) = match segments
+            .as_deref()
+            .map(|s| spec::route(request.method(), s))
+        {
+            Some(spec::Route::Found(op, _)) => (Some(op.id.as_str()), op.path.as_str()),
+            _ => (None, ""),
+        };
+        let sent = segments
+            .map(|s| format!("/{}", s.join("/")))
+            .unwrap_or_default();
+        let fault = self.take_fault(op, request.method(), template, &sent);
         match fault {
             None => {}
             Some(Fault::Delay(wait)) => tokio::time::sleep(wait).await,
@@ -490,7 +565,7 @@ impl Sandbox {
                 return Outcome::Drop;
             }
             Some(fault) => {
-                let (status, code, message) = fault.error().unwrap_or((500, 3006, String::new()));
+                let (status, code, message) = fault.error(op).unwrap_or((500, 3006, String::new()));
                 let trace = self.state().trace();
                 let mut response = error_response(status, code, &message, trace);
                 if let Fault::RateLimited { retry_after } = fault {
@@ -508,12 +583,7 @@ impl Sandbox {
     /// Answers one request now, ignoring queued faults. Any path prefix
     /// before `/v3/` is accepted (`/api/partner/v3/chats`, `/v3/chats`).
     pub fn respond(&self, request: Request<Bytes>) -> Response<Bytes> {
-        let authorized = request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|k| k.trim() == self.state().api_key);
+        let authorized = self.authorized(request.headers());
         let path = request.uri().path().to_owned();
         if let Some(rest) = control_path(&path) {
             if !authorized {
@@ -526,7 +596,7 @@ impl Sandbox {
             return self.control(request.method(), rest, request.body());
         }
         let Some(segments) = api_segments(&path) else {
-            return self.error(404, 2001, "Resource not found");
+            return self.error(404, NOT_FOUND, "Resource not found");
         };
         if !authorized {
             return self.error(
@@ -536,7 +606,7 @@ impl Sandbox {
             );
         }
         let spec::Route::Found(op, params) = spec::route(request.method(), &segments) else {
-            return self.error(404, 2001, "Resource not found");
+            return self.error(404, NOT_FOUND, "Resource not found");
         };
         let query = request.uri().query().map(parse_query).unwrap_or_default();
         let call = Call {
@@ -573,7 +643,7 @@ impl Sandbox {
         response
     }
 
-    fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
+    pub(crate) fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
         let trace = self.state().trace();
         error_response(status, code, message, trace)
     }
@@ -672,10 +742,19 @@ impl Sandbox {
                 .expect("a valid response")
         };
         match (method.as_str(), rest) {
-            ("POST", "faults") => match Fault::from_json(&body) {
-                Ok(fault) => {
-                    let count = body["count"].as_u64().unwrap_or(1) as usize;
-                    self.fail_next(count, fault);
+            ("POST", "faults") => match Fault::rule_from_json(&body) {
+                Ok(rule) => {
+                    let mut rules = lock(&self.shared.faults);
+                    if rules.len() >= MAX_FAULT_RULES {
+                        drop(rules);
+                        return self.error(
+                            400,
+                            1005,
+                            &format!("{MAX_FAULT_RULES} faults are already queued; clear some first"),
+                        );
+                    }
+                    rules.push_back(rule);
+                    drop(rules);
                     ok(json!({"queued": self.faults_pending()}))
                 }
                 Err(e) => self.error(400, 1005, &e),
@@ -685,7 +764,19 @@ impl Sandbox {
                 ok(json!({"queued": 0}))
             }
             ("POST", "advance") => {
-                let steps = body["steps"].as_u64().unwrap_or(1);
+                let steps = match body.get("steps") {
+                    None | Some(Value::Null) => 1,
+                    Some(v) => match v.as_u64() {
+                        Some(n) if n <= MAX_ADVANCE_STEPS => n,
+                        _ => {
+                            return self.error(
+                                400,
+                                1005,
+                                &format!("steps must be a whole number from 0 to {MAX_ADVANCE_STEPS}"),
+                            );
+                        }
+                    },
+                };
                 let events: usize = (0..steps).map(|_| self.advance()).sum();
                 ok(json!({"events": events}))
             }
@@ -727,7 +818,25 @@ impl Sandbox {
                     })
                     .collect(),
             )),
-            _ => self.error(404, 2001, "Resource not found"),
+            _ => self.error(404, NOT_FOUND, "Resource not found"),
+        }
+    }
+
+    /// Whether the request carries the account's key (any key in mock mode).
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        let Some(key) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+        else {
+            return false;
+        };
+        let state = self.state();
+        if state.mock {
+            !key.is_empty()
+        } else {
+            key == state.api_key
         }
     }
 }

@@ -177,12 +177,14 @@ pub(crate) struct Settings {
     pub clock: Clock,
     pub tick: Duration,
     pub lines: Vec<String>,
+    pub mock: bool,
 }
 
 /// Everything the sandbox knows, behind one mutex.
 #[derive(Debug)]
 pub(crate) struct State {
     pub api_key: String,
+    pub mock: bool,
     partner_id: String,
     pub ids: Ids,
     pub time: Time,
@@ -230,6 +232,7 @@ impl State {
             .collect();
         Self {
             api_key: settings.api_key,
+            mock: settings.mock,
             partner_id: format!("partner_sandbox_{:08x}", settings.seed),
             ids,
             time: Time::new(settings.clock),
