@@ -59,9 +59,13 @@
 //!   with [`Sandbox::set_capabilities`].
 //! - Sends carrying an idempotency key (the `Idempotency-Key` header on
 //!   `POST /v3/messages`, `message.idempotency_key` in the body elsewhere)
-//!   create one message; repeating the key replays the first reply (keys
-//!   are shared by the three send operations). Once that message is deleted
-//!   the key answers 404 (code 2002) and nothing is sent.
+//!   create one message. A key belongs to one operation, and to one chat
+//!   for `POST /v3/chats/{id}/messages`. Repeating it with the same JSON
+//!   body replays the first reply exactly (status and body); with a
+//!   different body it is refused with 422, code 1005, and nothing is sent.
+//!   Once the message is deleted the key answers 404 (code 2002).
+//! - Conflicts (409) carry `x-should-retry: false`: the same request would
+//!   meet the same state again.
 //! - Lists (`GET /v3/chats`, `/v3/chats/{id}/messages`,
 //!   `/v3/messages/{id}/thread`) page with `limit` and `cursor`, newest
 //!   first except threads (oldest first unless `order=desc`).
@@ -878,11 +882,15 @@ fn error_response(status: u16, code: u32, message: &str, trace: String) -> Respo
         trace_id: Some(trace),
     };
     let body = serde_json::to_vec(&envelope).expect("the envelope serializes");
-    Response::builder()
+    let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", "application/json")
-        .body(Bytes::from(body))
-        .expect("a valid response")
+        .header("content-type", "application/json");
+    // The sandbox's conflicts come from its state, so the same request gets
+    // the same answer: retrying would not help.
+    if status == 409 {
+        builder = builder.header("x-should-retry", "false");
+    }
+    builder.body(Bytes::from(body)).expect("a valid response")
 }
 
 /// The part of a control path after `/__sandbox/`.

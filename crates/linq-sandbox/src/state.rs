@@ -139,6 +139,22 @@ fn check_handle(text: &str) -> Result<String, Fail> {
     }
 }
 
+/// Where an idempotency key applies: one operation, and one chat for
+/// sends into a chat.
+fn idempotency_scope(call: &Call<'_>, key: &str) -> (String, String, String) {
+    (
+        call.op.id.clone(),
+        call.param("chatId").to_owned(),
+        key.to_owned(),
+    )
+}
+
+/// The request as compared between a keyed send and its repeats: the JSON
+/// body (key order and spacing do not matter).
+fn request_value(call: &Call<'_>) -> Value {
+    serde_json::from_slice(call.body).unwrap_or(Value::Null)
+}
+
 fn contains_url(text: &str) -> bool {
     text.contains("http://") || text.contains("https://") || text.contains("www.")
 }
@@ -162,9 +178,11 @@ pub(crate) struct Event {
     pub envelope: Value,
 }
 
+/// The first reply to a keyed send, and the request that got it.
 #[derive(Debug, Clone)]
 struct Remembered {
     message_id: String,
+    request: Value,
     status: u16,
     body: Value,
 }
@@ -194,7 +212,8 @@ pub(crate) struct State {
     chats: Vec<Chat>,
     messages: Vec<Message>,
     pub subs: Vec<Subscription>,
-    remembered: HashMap<String, Remembered>,
+    /// Keyed by (operation id, chat id or empty, idempotency key).
+    remembered: HashMap<(String, String, String), Remembered>,
     pending: VecDeque<Pending>,
     pub outbox: Vec<Event>,
     pub emitted: Vec<Value>,
@@ -771,8 +790,15 @@ impl State {
 
     /// The idempotency key of a send: the header for `POST /v3/messages`,
     /// otherwise `message.idempotency_key` in the body.
-    fn replay(&self, key: Option<&str>) -> Option<Handled> {
-        let remembered = self.remembered.get(key?)?;
+    fn replay(&self, call: &Call<'_>, key: Option<&str>) -> Option<Handled> {
+        let remembered = self.remembered.get(&idempotency_scope(call, key?))?;
+        if remembered.request != request_value(call) {
+            return Some(Err(fail(
+                422,
+                1005,
+                "This idempotency key was used with a different request; use a new key for a new request",
+            )));
+        }
         if self.messages.iter().any(|m| m.id == remembered.message_id) {
             Some(Ok(Reply::json(remembered.status, remembered.body.clone())))
         } else {
@@ -784,12 +810,13 @@ impl State {
         }
     }
 
-    fn remember(&mut self, key: Option<String>, message_id: &str, reply: &Reply) {
+    fn remember(&mut self, call: &Call<'_>, key: Option<String>, message_id: &str, reply: &Reply) {
         if let (Some(key), Some(body)) = (key, &reply.body) {
             self.remembered.insert(
-                key,
+                idempotency_scope(call, &key),
                 Remembered {
                     message_id: message_id.to_owned(),
+                    request: request_value(call),
                     status: reply.status,
                     body: body.clone(),
                 },
@@ -803,7 +830,7 @@ impl State {
             .as_object()
             .ok_or_else(|| bad(1004, "message must be an object"))?;
         let key = optional_str(message, "idempotency_key")?.map(str::to_owned);
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         let from = required_str(&body, "from")?;
@@ -851,7 +878,7 @@ impl State {
             }),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
@@ -1270,7 +1297,7 @@ impl State {
             .as_object()
             .ok_or_else(|| bad(1004, "message must be an object"))?;
         let key = optional_str(message, "idempotency_key")?.map(str::to_owned);
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         self.require_me(i)?;
@@ -1283,7 +1310,7 @@ impl State {
             json!({"chat_id": chat.id, "message": msg.sent_json(chat)}),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
@@ -1298,7 +1325,7 @@ impl State {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .or(optional_str(message, "idempotency_key")?.map(str::to_owned));
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         let recipients = self.recipients(&body)?;
@@ -1361,7 +1388,7 @@ impl State {
             }),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
