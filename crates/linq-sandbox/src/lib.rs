@@ -73,6 +73,16 @@
 //!   [`WEBHOOK_VERSION`]), signed at the sandbox's time: with the default
 //!   manual clock, verify with `Webhook::verify_at(body, headers,
 //!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
+//! - Attachments: `POST /v3/attachments` reserves one and returns an
+//!   `upload_url` the sandbox itself answers (`http://127.0.0.1:PORT/__files/{id}`
+//!   when served; over the in-memory transport any host reaches the
+//!   sandbox, so it is `https://sandbox.linq.invalid/__files/{id}`). The
+//!   `PUT` needs no key, must carry the reserved `content-type` (400, code
+//!   5006) and exactly `size_bytes` bytes (400, code 1005). Then
+//!   `GET /v3/attachments/{id}` is `complete` with a `download_url` (the
+//!   same URL, answering `GET` with the bytes), and a media part naming the
+//!   attachment shows its filename, type, size and URL. Sending one that is
+//!   not uploaded yet is 400, code 2007; an unknown one 404, code 2003.
 //! - Operations the sandbox keeps no state for answer their documented
 //!   success status with a sample built from the reply's schema.
 //!
@@ -599,6 +609,9 @@ impl Sandbox {
             }
             return self.control(request.method(), rest, request.body());
         }
+        if let Some(id) = file_path(&path) {
+            return self.file(&request, id);
+        }
         let Some(segments) = api_segments(&path) else {
             return self.error(404, NOT_FOUND, "Resource not found");
         };
@@ -613,12 +626,14 @@ impl Sandbox {
             return self.error(404, NOT_FOUND, "Resource not found");
         };
         let query = request.uri().query().map(parse_query).unwrap_or_default();
+        let origin = origin(&request);
         let call = Call {
             op,
             params,
             query,
             headers: request.headers(),
             body: request.body(),
+            origin: &origin,
         };
         let mut state = self.state();
         let result = state.handle(&call);
@@ -645,6 +660,33 @@ impl Sandbox {
         };
         self.flush(state);
         response
+    }
+
+    /// An upload (`PUT`) or download (`GET`) on the URLs that
+    /// `attachments.create` hands out. Like presigned URLs, they need no key.
+    fn file(&self, request: &Request<Bytes>, id: &str) -> Response<Bytes> {
+        let result = match *request.method() {
+            Method::PUT => {
+                let content_type = request
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                self.state()
+                    .upload(id, content_type, request.body())
+                    .map(|()| Response::builder().status(200).body(Bytes::new()))
+            }
+            Method::GET => self.state().download(id).map(|(content_type, data)| {
+                Response::builder()
+                    .status(200)
+                    .header("content-type", content_type)
+                    .body(data)
+            }),
+            _ => return self.error(405, 1005, "Use PUT to upload and GET to download"),
+        };
+        match result {
+            Ok(response) => response.expect("a valid response"),
+            Err(f) => self.error(f.status, f.code, &f.message),
+        }
     }
 
     pub(crate) fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
@@ -891,6 +933,23 @@ fn error_response(status: u16, code: u32, message: &str, trace: String) -> Respo
         builder = builder.header("x-should-retry", "false");
     }
     builder.body(Bytes::from(body)).expect("a valid response")
+}
+
+/// Where the sandbox's own URLs point: the loopback address it was reached
+/// on when served, otherwise a name that only the in-memory transport
+/// (which hands every request to the sandbox) can reach.
+fn origin(request: &Request<Bytes>) -> String {
+    match request.extensions().get::<server::Served>() {
+        Some(served) => format!("http://{}", served.0),
+        None => "https://sandbox.linq.invalid".to_owned(),
+    }
+}
+
+/// The attachment id of an upload or download path, `…/__files/{id}`.
+fn file_path(path: &str) -> Option<&str> {
+    let i = path.find("/__files/")?;
+    let id = &path[i + "/__files/".len()..];
+    (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 /// The part of a control path after `/__sandbox/`.

@@ -78,6 +78,9 @@ pub(crate) struct Call<'a> {
     pub query: Vec<(String, String)>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// Scheme and authority the sandbox's own URLs (uploads, downloads)
+    /// start with: `http://127.0.0.1:PORT` when served.
+    pub origin: &'a str,
 }
 
 impl Call<'_> {
@@ -217,7 +220,48 @@ pub(crate) struct State {
     pending: VecDeque<Pending>,
     pub outbox: Vec<Event>,
     pub emitted: Vec<Value>,
+    attachments: Vec<Attachment>,
     seq: u64,
+}
+
+/// Most bytes one attachment may declare.
+pub(crate) const MAX_ATTACHMENT_BYTES: i64 = 100 << 20;
+
+/// A reserved upload and, once PUT, its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Attachment {
+    pub id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub created_at: String,
+    pub download_url: String,
+    pub data: Option<bytes::Bytes>,
+}
+
+impl Attachment {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "content_type": self.content_type,
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "size_bytes": self.size_bytes,
+            "status": if self.data.is_some() { "complete" } else { "pending" },
+            "download_url": self.data.as_ref().map(|_| self.download_url.clone()),
+        })
+    }
+
+    fn part_json(&self) -> Value {
+        json!({
+            "type": "media",
+            "id": self.id,
+            "filename": self.filename,
+            "mime_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "url": self.download_url,
+        })
+    }
 }
 
 struct StateFiller<'a> {
@@ -265,6 +309,7 @@ impl State {
             pending: VecDeque::new(),
             outbox: Vec::new(),
             emitted: Vec::new(),
+            attachments: Vec::new(),
             seq: 0,
         }
     }
@@ -654,6 +699,16 @@ impl State {
             "webhook_subscriptions.delete" => {
                 let i = self.sub_index(call.param("subscriptionId"))?;
                 self.subs.remove(i);
+                Ok(Reply::empty(204))
+            }
+            "attachments.create" => self.create_attachment(call),
+            "attachments.retrieve" => {
+                let i = self.attachment_index(call.param("attachmentId"))?;
+                Ok(Reply::json(200, self.attachments[i].json()))
+            }
+            "attachments.delete" => {
+                let i = self.attachment_index(call.param("attachmentId"))?;
+                self.attachments.remove(i);
                 Ok(Reply::empty(204))
             }
             "capability.check_i_message" => self.check(call, Service::IMessage),
@@ -1213,9 +1268,11 @@ impl State {
                     if url.is_none() && attachment.is_none() {
                         return Err(bad(1004, "a media part needs url or attachment_id"));
                     }
-                    let id = attachment
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| self.ids.uuid());
+                    if let Some(id) = attachment {
+                        out.push(self.attached(id)?);
+                        continue;
+                    }
+                    let id = self.ids.uuid();
                     let filename = url
                         .and_then(|u| u.rsplit('/').next())
                         .filter(|f| !f.is_empty())
@@ -1226,7 +1283,7 @@ impl State {
                         "filename": filename,
                         "mime_type": "application/octet-stream",
                         "size_bytes": 0,
-                        "url": url.map(str::to_owned).unwrap_or_else(|| format!("https://sandbox.linq.invalid/attachments/{id}")),
+                        "url": url,
                     })
                 }
                 "imessage_app" | "app_clip" => part.clone(),
@@ -1235,6 +1292,109 @@ impl State {
             out.push(converted);
         }
         Ok(out)
+    }
+
+    /// The reply form of a media part naming an uploaded attachment.
+    fn attached(&self, id: &str) -> Result<Value, Fail> {
+        let a = self
+            .attachments
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| fail(404, 2003, "Attachment not found"))?;
+        if a.data.is_none() {
+            return Err(bad(
+                2007,
+                "The attachment's bytes have not been uploaded yet",
+            ));
+        }
+        Ok(a.part_json())
+    }
+
+    // ---- attachments -----------------------------------------------------
+
+    fn create_attachment(&mut self, call: &Call<'_>) -> Handled {
+        let body = call.object()?;
+        let content_type = required_str(&body, "content_type")?.to_owned();
+        let filename = required_str(&body, "filename")?.to_owned();
+        let size = required(&body, "size_bytes")?
+            .as_i64()
+            .ok_or_else(|| bad(1005, "size_bytes must be a whole number"))?;
+        if !(1..=MAX_ATTACHMENT_BYTES).contains(&size) {
+            return Err(bad(
+                5005,
+                format!("size_bytes must be from 1 to {MAX_ATTACHMENT_BYTES}"),
+            ));
+        }
+        let id = self.ids.uuid();
+        let now = self.time.rfc3339();
+        let expires = crate::clock::rfc3339(self.time.now() + Duration::from_secs(900));
+        let url = format!("{}/__files/{id}", call.origin);
+        self.attachments.push(Attachment {
+            id: id.clone(),
+            content_type: content_type.clone(),
+            filename,
+            size_bytes: size,
+            created_at: now,
+            download_url: url.clone(),
+            data: None,
+        });
+        Ok(Reply::json(
+            200,
+            json!({
+                "attachment_id": id,
+                "upload_url": url,
+                "download_url": url,
+                "expires_at": expires,
+                "http_method": "PUT",
+                "required_headers": {"content-type": content_type},
+            }),
+        ))
+    }
+
+    fn attachment_index(&self, id: &str) -> Result<usize, Fail> {
+        self.attachments
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| fail(404, 2003, "Attachment not found"))
+    }
+
+    /// `PUT` to an upload URL: the bytes must match the reservation.
+    pub fn upload(
+        &mut self,
+        id: &str,
+        content_type: Option<&str>,
+        data: &[u8],
+    ) -> Result<(), Fail> {
+        let i = self.attachment_index(id)?;
+        let a = &mut self.attachments[i];
+        if content_type.is_some_and(|t| !t.eq_ignore_ascii_case(&a.content_type)) {
+            return Err(bad(
+                5006,
+                format!("content-type must be {}, as reserved", a.content_type),
+            ));
+        }
+        if data.len() as i64 != a.size_bytes {
+            return Err(bad(
+                1005,
+                format!(
+                    "expected {} bytes, as reserved, got {}",
+                    a.size_bytes,
+                    data.len()
+                ),
+            ));
+        }
+        a.data = Some(bytes::Bytes::copy_from_slice(data));
+        Ok(())
+    }
+
+    /// `GET` on a download URL: content type and bytes, once uploaded.
+    pub fn download(&self, id: &str) -> Result<(String, bytes::Bytes), Fail> {
+        let a = &self.attachments[self.attachment_index(id)?];
+        let data = a
+            .data
+            .clone()
+            .ok_or_else(|| bad(2007, "The attachment's bytes have not been uploaded yet"))?;
+        Ok((a.content_type.clone(), data))
     }
 
     fn push_message(
