@@ -355,6 +355,84 @@ impl Sandbox {
         self.state().set_capabilities(handle.as_ref(), capabilities);
     }
 
+    /// Adds `number` (E.164) to the account's lines.
+    pub fn add_line(&self, number: &str) -> Result<(), Rejected> {
+        self.state().add_line(number).map_err(rejected)
+    }
+
+    /// Applies a fixture: lines to add, handle capabilities, and chats to
+    /// start, as JSON:
+    ///
+    /// ```json
+    /// {"lines": ["+12025550102"],
+    ///  "capabilities": {"+12025550143": {"imessage": true, "rcs": true, "sms": true}},
+    ///  "chats": [{"to": ["+12025550142"], "text": "hello", "from": "+12025550102"}]}
+    /// ```
+    ///
+    /// Every key is optional; unknown ones are refused. Returns the ids of
+    /// the chats it started. The CLI's `--fixture FILE` and
+    /// `POST /__sandbox/seed` take the same document.
+    pub fn seed(&self, fixture: &Value) -> Result<Vec<String>, Rejected> {
+        let refuse = |message: String| Rejected {
+            status: 400,
+            code: 1005,
+            message,
+        };
+        let map = fixture
+            .as_object()
+            .ok_or_else(|| refuse("a fixture is a JSON object".into()))?;
+        if let Some(key) = map
+            .keys()
+            .find(|k| !["lines", "capabilities", "chats"].contains(&k.as_str()))
+        {
+            return Err(refuse(format!("unknown fixture field {key:?}")));
+        }
+        let strings = |v: &Value, what: &str| -> Result<Vec<String>, Rejected> {
+            v.as_array()
+                .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
+                .ok_or_else(|| refuse(format!("{what} must be an array of strings")))
+        };
+        if let Some(lines) = map.get("lines") {
+            for line in strings(lines, "lines")? {
+                self.add_line(&line)?;
+            }
+        }
+        if let Some(caps) = map.get("capabilities") {
+            let caps = caps
+                .as_object()
+                .ok_or_else(|| refuse("capabilities must map handles to services".into()))?;
+            for (handle, services) in caps {
+                self.set_capabilities(handle, Capabilities::from_json(services).map_err(refuse)?);
+            }
+        }
+        let mut started = Vec::new();
+        if let Some(chats) = map.get("chats") {
+            let chats = chats
+                .as_array()
+                .ok_or_else(|| refuse("chats must be an array".into()))?;
+            for chat in chats {
+                let c = chat
+                    .as_object()
+                    .ok_or_else(|| refuse("each chat is an object".into()))?;
+                if let Some(key) = c
+                    .keys()
+                    .find(|k| !["from", "to", "text"].contains(&k.as_str()))
+                {
+                    return Err(refuse(format!("unknown chat field {key:?}")));
+                }
+                let to = strings(c.get("to").unwrap_or(&Value::Null), "chats[].to")?;
+                let text = c.get("text").and_then(Value::as_str).unwrap_or("hello");
+                let from = match c.get("from").and_then(Value::as_str) {
+                    Some(from) => from.to_owned(),
+                    None => self.lines().first().cloned().unwrap_or_default(),
+                };
+                let to: Vec<&str> = to.iter().map(String::as_str).collect();
+                started.push(self.create_chat_from(&from, &to, text)?);
+            }
+        }
+        Ok(started)
+    }
+
     /// Which services reach `handle`.
     pub fn capabilities(&self, handle: impl AsRef<str>) -> Capabilities {
         self.state().capabilities(handle.as_ref())
@@ -480,6 +558,16 @@ impl Sandbox {
     /// `POST /v3/chats` does, and returns its id.
     pub fn create_chat(&self, to: &[&str], text: &str) -> Result<String, Rejected> {
         let from = self.lines().first().cloned().unwrap_or_default();
+        self.create_chat_from(&from, to, text)
+    }
+
+    /// [`create_chat`](Self::create_chat) from a given line.
+    pub fn create_chat_from(
+        &self,
+        from: &str,
+        to: &[&str],
+        text: &str,
+    ) -> Result<String, Rejected> {
         let body = json!({"from": from, "to": to, "message": {"parts": [{"type": "text", "value": text}]}});
         let reply = self.local(Method::POST, "/v3/chats", &body)?;
         Ok(reply["chat"]["id"].as_str().unwrap_or_default().to_owned())

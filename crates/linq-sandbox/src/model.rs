@@ -98,6 +98,27 @@ impl Capabilities {
         }
     }
 
+    /// Reads `{"imessage": bool, "rcs": bool, "sms": bool}`; a missing
+    /// service is unreachable, an unknown key is refused.
+    pub fn from_json(value: &Value) -> Result<Capabilities, String> {
+        let map = value
+            .as_object()
+            .ok_or("capabilities are an object of imessage, rcs and sms")?;
+        let mut caps = Capabilities::NONE;
+        for (key, v) in map {
+            let on = v
+                .as_bool()
+                .ok_or_else(|| format!("{key} must be true or false"))?;
+            match key.as_str() {
+                "imessage" => caps.imessage = on,
+                "rcs" => caps.rcs = on,
+                "sms" => caps.sms = on,
+                other => return Err(format!("unknown service {other:?}")),
+            }
+        }
+        Ok(caps)
+    }
+
     /// True when `service` reaches the handle.
     pub fn supports(self, service: Service) -> bool {
         match service {

@@ -142,6 +142,75 @@ fn check_handle(text: &str) -> Result<String, Fail> {
     }
 }
 
+/// The people in a materialised mock chat (all reach iMessage).
+const MOCK_PEOPLE: [&str; 3] = ["+12025550142", "+12025550144", "+12025550146"];
+
+/// Checks the path parameters, query and body against the operation's
+/// schemas: 400 with the field path, code 1001 for a missing field, 1003
+/// for a body that is not JSON, 1005 for any other mismatch.
+fn validate_call(call: &Call<'_>) -> Result<(), Fail> {
+    let refuse = |e: spec::Invalid| {
+        if e.missing {
+            bad(1001, format!("Missing required field: {}", e.path))
+        } else {
+            bad(1005, format!("Invalid value for {e}"))
+        }
+    };
+    for (name, schema) in &call.op.path_schemas {
+        let value = Value::String(call.param(name).to_owned());
+        spec::validate(&value, schema, name).map_err(refuse)?;
+    }
+    for (name, required_param, schema) in &call.op.query {
+        let texts: Vec<&str> = call
+            .query
+            .iter()
+            .filter(|(n, _)| n == name || n.strip_suffix("[]") == Some(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if texts.is_empty() {
+            if *required_param {
+                return Err(bad(
+                    1001,
+                    format!("Missing required query parameter: {name}"),
+                ));
+            }
+            continue;
+        }
+        spec::validate(&spec::coerce(&texts, schema), schema, name).map_err(refuse)?;
+    }
+    if let Some(schema) = &call.op.request {
+        let body = Value::Object(call.object()?);
+        spec::validate(&body, schema, "").map_err(refuse)?;
+    }
+    Ok(())
+}
+
+/// Copies what the request set into a sampled reply, wherever the reply's
+/// schema has a field of the same name that the value fits.
+fn echo(reply: &mut Value, request: &Value, schema: &Value, depth: usize) {
+    let schema = spec::resolve(schema);
+    let (Some(out), Some(input)) = (reply.as_object_mut(), request.as_object()) else {
+        return;
+    };
+    if depth > 6 {
+        return;
+    }
+    let props = &schema["properties"];
+    for (key, value) in input {
+        let Some(sub) = props.get(key) else { continue };
+        match out.get_mut(key) {
+            Some(existing) if existing.is_object() && value.is_object() => {
+                echo(existing, value, sub, depth + 1);
+            }
+            _ => {
+                if spec::check(value, sub).is_ok() {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Where an idempotency key applies: one operation, and one chat for
 /// sends into a chat.
 fn idempotency_scope(call: &Call<'_>, key: &str) -> (String, String, String) {
@@ -321,6 +390,22 @@ impl State {
 
     pub fn lines(&self) -> Vec<String> {
         self.lines.iter().map(|l| l.number.clone()).collect()
+    }
+
+    /// Adds a line to the account; an existing one is left as it is.
+    pub fn add_line(&mut self, number: &str) -> Result<(), Fail> {
+        match linq_types::Handle::parse(number) {
+            Ok(h) if h.is_phone() => {}
+            _ => return Err(bad(1002, "Phone number must be in E.164 format")),
+        }
+        if !self.is_line(number) {
+            let id = self.ids.uuid();
+            self.lines.push(Line {
+                id,
+                number: number.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn is_line(&self, number: &str) -> bool {
@@ -632,9 +717,181 @@ impl State {
         Ok(id)
     }
 
+    // ---- mock mode -------------------------------------------------------
+
+    /// Makes what the request names exist: chats, messages, subscriptions
+    /// and attachments in the path or the body, and a `from` line.
+    fn materialize(&mut self, call: &Call<'_>) -> Result<(), Fail> {
+        for (name, value) in &call.params {
+            match name.as_str() {
+                "chatId" => {
+                    self.mock_chat(value);
+                }
+                "messageId" => self.mock_message(value),
+                "subscriptionId" => self.mock_subscription(value),
+                "attachmentId" => self.mock_attachment(value),
+                _ => {}
+            }
+        }
+        let Ok(body) = call.object() else {
+            return Ok(());
+        };
+        if let Some(from) = body.get("from").and_then(Value::as_str) {
+            if linq_types::Handle::parse(from).is_ok_and(|h| h.is_phone()) {
+                self.add_line(from)?;
+            }
+        }
+        let message = body.get("message").and_then(Value::as_object);
+        if let Some(id) = message
+            .and_then(|m| m.get("reply_to"))
+            .and_then(|r| r.get("message_id"))
+            .and_then(Value::as_str)
+        {
+            self.mock_message(id);
+        }
+        let parts = message
+            .and_then(|m| m.get("parts"))
+            .and_then(Value::as_array);
+        for part in parts.into_iter().flatten() {
+            if let Some(id) = part.get("attachment_id").and_then(Value::as_str) {
+                self.mock_attachment(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// A group on iMessage from the first line with two people, so that
+    /// every chat operation has something to act on.
+    fn mock_chat(&mut self, id: &str) -> usize {
+        if let Some(i) = self.chats.iter().position(|c| c.id == id) {
+            return i;
+        }
+        let line = self
+            .lines
+            .first()
+            .map(|l| l.number.clone())
+            .unwrap_or_else(|| crate::DEFAULT_LINES[0].to_owned());
+        let now = self.time.rfc3339();
+        let mut members = Vec::new();
+        for (handle, is_me) in [
+            (line.as_str(), true),
+            (MOCK_PEOPLE[0], false),
+            (MOCK_PEOPLE[1], false),
+            (MOCK_PEOPLE[2], false),
+        ] {
+            members.push(Member {
+                id: self.ids.uuid(),
+                handle: handle.to_owned(),
+                joined_at: now.clone(),
+                left_at: None,
+                status: "active",
+                is_me,
+            });
+        }
+        let seq = self.next_seq();
+        self.chats.push(Chat {
+            seq,
+            id: id.to_owned(),
+            line,
+            members,
+            service: Service::IMessage,
+            is_group: true,
+            display_name: None,
+            icon: None,
+            created_at: now.clone(),
+            updated_at: now,
+            typing: false,
+        });
+        self.chats.len() - 1
+    }
+
+    /// A delivered text of yours, in a chat of its own.
+    fn mock_message(&mut self, id: &str) {
+        if self.messages.iter().any(|m| m.id == id) {
+            return;
+        }
+        let chat_id = self.ids.uuid();
+        let i = self.mock_chat(&chat_id);
+        let now = self.time.rfc3339();
+        let seq = self.next_seq();
+        let c = &self.chats[i];
+        self.messages.push(Message {
+            seq,
+            id: id.to_owned(),
+            chat_id,
+            parts: vec![json!({"type": "text", "value": "hello"})],
+            status: Status::Delivered,
+            is_from_me: true,
+            from: c.line.clone(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            sent_at: Some(now.clone()),
+            delivered_at: Some(now),
+            read_at: None,
+            is_read: false,
+            service: c.service,
+            preferred_service: None,
+            reply_to: None,
+            effect: None,
+            idempotency_key: None,
+            reactions: Vec::new(),
+        });
+    }
+
+    fn mock_subscription(&mut self, id: &str) {
+        if self.subs.iter().any(|s| s.id == id) {
+            return;
+        }
+        let now = self.time.rfc3339();
+        let secret = self.ids.secret();
+        self.subs.push(Subscription {
+            id: id.to_owned(),
+            secret,
+            target_url: format!("https://example.com/mock/{id}"),
+            events: vec!["message.received".to_owned()],
+            phone_numbers: Vec::new(),
+            is_active: true,
+            routing_id_header: None,
+            routing_key_header: None,
+            created_at: now.clone(),
+            updated_at: now,
+        });
+    }
+
+    /// An uploaded (empty) JPEG.
+    fn mock_attachment(&mut self, id: &str) {
+        if self.attachments.iter().any(|a| a.id == id) {
+            return;
+        }
+        self.attachments.push(Attachment {
+            id: id.to_owned(),
+            content_type: "image/jpeg".to_owned(),
+            filename: "attachment.jpg".to_owned(),
+            size_bytes: 0,
+            created_at: self.time.rfc3339(),
+            download_url: format!("https://sandbox.linq.invalid/__files/{id}"),
+            data: Some(bytes::Bytes::new()),
+        });
+    }
+
     // ---- dispatch --------------------------------------------------------
 
     pub fn handle(&mut self, call: &Call<'_>) -> Handled {
+        validate_call(call)?;
+        if !self.mock {
+            return self.dispatch(call);
+        }
+        self.materialize(call)?;
+        match self.dispatch(call) {
+            Ok(reply) => Ok(reply),
+            // A schema-valid request the account's rules refuse: answered
+            // as if it had worked, from the reply schema and the request.
+            Err(f) if (400..500).contains(&f.status) => self.sampled(call),
+            Err(f) => Err(f),
+        }
+    }
+
+    fn dispatch(&mut self, call: &Call<'_>) -> Handled {
         // Ids in the path must name something that exists.
         for (name, value) in &call.params {
             match name.as_str() {
@@ -717,31 +974,16 @@ impl State {
         }
     }
 
-    /// An operation without state: the body's required fields are checked
-    /// and the reply is a sample of the success schema.
+    /// An operation without state (the request was validated already):
+    /// the reply is a sample of the success schema, carrying what the
+    /// request set wherever the reply has a field of that name and type.
     fn sampled(&mut self, call: &Call<'_>) -> Handled {
-        if let Some(schema) = &call.op.request {
-            let body = call.object()?;
-            for key in spec::resolve(schema)["required"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                required(&body, key)?;
-            }
-        }
-        for (name, required_param, _) in &call.op.query {
-            if *required_param && call.query(name).is_none() {
-                return Err(bad(
-                    1001,
-                    format!("Missing required query parameter: {name}"),
-                ));
-            }
-        }
         match &call.op.response {
             Some(schema) => {
                 let mut body = self.sample(schema);
+                if let Ok(request) = call.object() {
+                    echo(&mut body, &Value::Object(request), schema, 0);
+                }
                 // Echo the path id where the reply names the same thing.
                 if let (Some(obj), Some((_, last))) = (body.as_object_mut(), call.params.last()) {
                     if obj.get("id").is_some_and(Value::is_string) && !last.contains('+') {
@@ -1127,6 +1369,7 @@ impl State {
     // ---- lists -----------------------------------------------------------
 
     fn page(
+        &self,
         call: &Call<'_>,
         mut items: Vec<(u64, Value)>,
         ascending: bool,
@@ -1144,16 +1387,19 @@ impl State {
             items.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
         }
         if let Some(cursor) = call.query("cursor").filter(|c| !c.is_empty()) {
-            let after: u64 = cursor
-                .parse()
-                .map_err(|_| bad(1005, "cursor is not one this server returned"))?;
-            items.retain(|(seq, _)| {
-                if ascending {
-                    *seq > after
-                } else {
-                    *seq < after
-                }
-            });
+            // In mock mode a cursor this server never gave out is the
+            // first page: SDK suites send made-up ones.
+            match cursor.parse::<u64>() {
+                Ok(after) => items.retain(|(seq, _)| {
+                    if ascending {
+                        *seq > after
+                    } else {
+                        *seq < after
+                    }
+                }),
+                Err(_) if self.mock => {}
+                Err(_) => return Err(bad(1005, "cursor is not one this server returned")),
+            }
         }
         let more = items.len() > limit;
         items.truncate(limit);
@@ -1175,7 +1421,7 @@ impl State {
             .filter(|c| to.is_none_or(|t| c.active_member(t).is_some()))
             .map(|c| (c.seq, c.json()))
             .collect();
-        let (chats, next) = Self::page(call, items, false)?;
+        let (chats, next) = self.page(call, items, false)?;
         Ok(Reply::json(
             200,
             json!({"chats": chats, "next_cursor": next}),
@@ -1191,7 +1437,7 @@ impl State {
             .filter(|m| m.chat_id == chat.id)
             .map(|m| (m.seq, m.json(chat)))
             .collect();
-        let (messages, next) = Self::page(call, items, false)?;
+        let (messages, next) = self.page(call, items, false)?;
         Ok(Reply::json(
             200,
             json!({"messages": messages, "next_cursor": next}),
@@ -1229,7 +1475,7 @@ impl State {
             .filter(|m| m.id == root || self.root_of(&m.id) == root)
             .map(|m| (m.seq, m.json(self.chat_of(m))))
             .collect();
-        let (messages, next) = Self::page(call, items, ascending)?;
+        let (messages, next) = self.page(call, items, ascending)?;
         Ok(Reply::json(
             200,
             json!({"messages": messages, "next_cursor": next}),
@@ -1773,10 +2019,11 @@ impl State {
         if ok.is_none() {
             return Err(bad(1005, "target_url must be an absolute http(s) URL"));
         }
-        if self
-            .subs
-            .iter()
-            .any(|s| s.target_url == url && Some(s.id.as_str()) != except)
+        if !self.mock
+            && self
+                .subs
+                .iter()
+                .any(|s| s.target_url == url && Some(s.id.as_str()) != except)
         {
             return Err(fail(
                 409,

@@ -128,3 +128,15 @@ fn samples_match_their_own_schemas() {
         spec::check(&value, schema).unwrap_or_else(|e| panic!("{name}: {e}\n{value:#}"));
     }
 }
+
+#[test]
+fn the_crate_copy_of_the_spec_is_the_workspace_spec() {
+    let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/linq-api-v3.json");
+    let text = std::fs::read_to_string(workspace)
+        .expect("the workspace spec at spec/linq-api-v3.json (run from the repository)");
+    assert!(
+        text == spec::SPEC_TEXT,
+        "crates/linq-sandbox/spec/linq-api-v3.json differs from spec/linq-api-v3.json: \
+         copy the workspace spec over it"
+    );
+}
