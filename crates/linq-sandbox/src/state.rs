@@ -185,6 +185,19 @@ fn validate_call(call: &Call<'_>) -> Result<(), Fail> {
     Ok(())
 }
 
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Copies what the request set into a sampled reply, wherever the reply's
 /// schema has a field of the same name that the value fits.
 fn echo(reply: &mut Value, request: &Value, schema: &Value, depth: usize) {
@@ -988,6 +1001,16 @@ impl State {
                 if let (Some(obj), Some((_, last))) = (body.as_object_mut(), call.params.last()) {
                     if obj.get("id").is_some_and(Value::is_string) && !last.contains('+') {
                         obj.insert("id".into(), Value::String(last.clone()));
+                    }
+                }
+                // And each path id where the reply has its snake_case name
+                // (`chatId` as `chat_id`).
+                if let Some(obj) = body.as_object_mut() {
+                    for (name, value) in &call.params {
+                        let key = snake_case(name);
+                        if obj.get(&key).is_some_and(Value::is_string) {
+                            obj.insert(key, Value::String(value.clone()));
+                        }
                     }
                 }
                 Ok(Reply::json(call.op.status, body))
