@@ -99,6 +99,7 @@
 //! `GET /__sandbox/events` and `GET /__sandbox/deliveries`.
 
 mod clock;
+pub mod control;
 mod fault;
 mod model;
 mod server;
@@ -256,6 +257,8 @@ impl SandboxBuilder {
         });
         Sandbox {
             shared: Arc::new(Shared {
+                baseline: Mutex::new(state.clone()),
+                requests: Mutex::default(),
                 state: Mutex::new(state),
                 faults: Mutex::default(),
                 taps: Mutex::default(),
@@ -274,6 +277,8 @@ struct Shared {
     log: Mutex<Vec<Delivery>>,
     outbound: Mutex<Option<mpsc::UnboundedSender<Delivery>>>,
     attempts: Mutex<Vec<Attempt>>,
+    baseline: Mutex<State>,
+    requests: Mutex<VecDeque<Value>>,
 }
 
 /// A handle that does not keep a sandbox alive.
@@ -643,8 +648,24 @@ impl Sandbox {
         let path = request.uri().path().to_owned();
         // Control requests never fail, and a request without the key is
         // answered 401 before any queued fault is spent on it.
-        if control_path(&path).is_some() || !self.authorized(request.headers()) {
+        if control_path(&path).is_some() || file_path(&path).is_some() {
             return Outcome::Reply(self.respond(request));
+        }
+        if !self.authorized(request.headers()) {
+            let (method, query) = (
+                request.method().clone(),
+                request.uri().query().map(str::to_owned),
+            );
+            let response = self.respond(request);
+            self.log_request(json!({
+                "method": method.as_str(),
+                "path": path,
+                "query": query,
+                "operation": null,
+                "at": self.state().time.rfc3339(),
+                "status": response.status().as_u16(),
+            }));
+            return Outcome::Reply(response);
         }
         let segments = api_segments(&path);
         let (op, template) = match segments
@@ -658,6 +679,28 @@ impl Sandbox {
             .map(|s| format!("/{}", s.join("/")))
             .unwrap_or_default();
         let fault = self.take_fault(op, request.method(), template, &sent);
+        let mut entry = json!({
+            "method": request.method().as_str(),
+            "path": path,
+            "query": request.uri().query(),
+            "operation": op,
+            "at": self.state().time.rfc3339(),
+        });
+        let outcome = self.apply_fault(fault, op, request).await;
+        entry["status"] = match &outcome {
+            Outcome::Reply(r) => json!(r.status().as_u16()),
+            Outcome::Drop => Value::Null,
+        };
+        self.log_request(entry);
+        outcome
+    }
+
+    async fn apply_fault(
+        &self,
+        fault: Option<Fault>,
+        op: Option<&str>,
+        request: Request<Bytes>,
+    ) -> Outcome {
         match fault {
             None => {}
             Some(Fault::Delay(wait)) => tokio::time::sleep(wait).await,
@@ -688,6 +731,9 @@ impl Sandbox {
         let authorized = self.authorized(request.headers());
         let path = request.uri().path().to_owned();
         if let Some(rest) = control_path(&path) {
+            if rest == "openapi.json" && request.method() == Method::GET {
+                return self.control(request.method(), rest, request.body());
+            }
             if !authorized {
                 return self.error(
                     401,
@@ -855,105 +901,6 @@ impl Sandbox {
 
     pub(crate) fn record_attempt(&self, attempt: Attempt) {
         lock(&self.shared.attempts).push(attempt);
-    }
-
-    // ---- control ---------------------------------------------------------
-
-    fn control(&self, method: &Method, rest: &str, body: &[u8]) -> Response<Bytes> {
-        let body: Value = if body.is_empty() {
-            json!({})
-        } else {
-            match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(_) => return self.error(400, 1003, "Request body is not valid JSON"),
-            }
-        };
-        let ok = |v: Value| {
-            Response::builder()
-                .status(200)
-                .header("content-type", "application/json")
-                .body(Bytes::from(v.to_string()))
-                .expect("a valid response")
-        };
-        match (method.as_str(), rest) {
-            ("POST", "faults") => match Fault::rule_from_json(&body) {
-                Ok(rule) => {
-                    let mut rules = lock(&self.shared.faults);
-                    if rules.len() >= MAX_FAULT_RULES {
-                        drop(rules);
-                        return self.error(
-                            400,
-                            1005,
-                            &format!("{MAX_FAULT_RULES} faults are already queued; clear some first"),
-                        );
-                    }
-                    rules.push_back(rule);
-                    drop(rules);
-                    ok(json!({"queued": self.faults_pending()}))
-                }
-                Err(e) => self.error(400, 1005, &e),
-            },
-            ("DELETE", "faults") => {
-                self.clear_faults();
-                ok(json!({"queued": 0}))
-            }
-            ("POST", "advance") => {
-                let steps = match body.get("steps") {
-                    None | Some(Value::Null) => 1,
-                    Some(v) => match v.as_u64() {
-                        Some(n) if n <= MAX_ADVANCE_STEPS => n,
-                        _ => {
-                            return self.error(
-                                400,
-                                1005,
-                                &format!("steps must be a whole number from 0 to {MAX_ADVANCE_STEPS}"),
-                            );
-                        }
-                    },
-                };
-                let events: usize = (0..steps).map(|_| self.advance()).sum();
-                ok(json!({"events": events}))
-            }
-            ("POST", "settle") => ok(json!({"events": self.settle()})),
-            ("POST", "capabilities") => {
-                let Some(handle) = body["handle"].as_str() else {
-                    return self.error(400, 1001, "Missing required field: handle");
-                };
-                let caps = Capabilities {
-                    imessage: body["imessage"].as_bool().unwrap_or(false),
-                    rcs: body["rcs"].as_bool().unwrap_or(false),
-                    sms: body["sms"].as_bool().unwrap_or(false),
-                };
-                self.set_capabilities(handle, caps);
-                ok(json!({"handle": handle, "imessage": caps.imessage, "rcs": caps.rcs, "sms": caps.sms}))
-            }
-            ("POST", "receive") => {
-                let (Some(chat), Some(from)) = (body["chat_id"].as_str(), body["from"].as_str())
-                else {
-                    return self.error(400, 1001, "chat_id and from are required");
-                };
-                match self.receive(chat, from, body["text"].as_str().unwrap_or_default()) {
-                    Ok(id) => ok(json!({"message_id": id})),
-                    Err(r) => self.error(r.status, r.code, &r.message),
-                }
-            }
-            ("GET", "events") => ok(Value::Array(self.events())),
-            ("GET", "deliveries") => ok(Value::Array(
-                self.deliveries()
-                    .iter()
-                    .map(|d| {
-                        json!({
-                            "subscription_id": d.subscription_id,
-                            "target_url": d.target_url,
-                            "event_type": d.event_type,
-                            "headers": d.headers.iter().map(|(k, v)| (k.as_str().to_owned(), Value::String(v.to_str().unwrap_or_default().to_owned()))).collect::<serde_json::Map<_, _>>(),
-                            "body": d.json(),
-                        })
-                    })
-                    .collect(),
-            )),
-            _ => self.error(404, NOT_FOUND, "Resource not found"),
-        }
     }
 
     /// Whether the request carries the account's key (any key in mock mode).

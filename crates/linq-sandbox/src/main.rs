@@ -193,6 +193,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    sandbox.set_baseline();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

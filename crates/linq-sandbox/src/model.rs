@@ -275,6 +275,8 @@ pub(crate) enum Status {
     Read,
     /// An inbound message (from someone else).
     Received,
+    /// An outbound message that could not be delivered.
+    Failed,
 }
 
 impl Status {
@@ -285,6 +287,7 @@ impl Status {
             Status::Delivered => "delivered",
             Status::Read => "read",
             Status::Received => "received",
+            Status::Failed => "failed",
         }
     }
 }
@@ -295,6 +298,8 @@ pub(crate) struct Reaction {
     pub part_index: usize,
     pub kind: String,
     pub custom_emoji: Option<String>,
+    /// Who reacted: the account's line or another member.
+    pub from: String,
 }
 
 #[derive(Debug, Clone)]
@@ -324,7 +329,7 @@ pub(crate) struct Message {
 
 impl Message {
     fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
-        let me = chat.me().json(chat.service);
+        let me = chat.me();
         self.parts
             .iter()
             .enumerate()
@@ -335,9 +340,14 @@ impl Message {
                     .iter()
                     .filter(|r| r.part_index == i)
                     .map(|r| {
+                        let by = chat
+                            .members
+                            .iter()
+                            .find(|m| m.handle == r.from)
+                            .unwrap_or(me);
                         json!({
-                            "handle": me,
-                            "is_me": true,
+                            "handle": by.json(chat.service),
+                            "is_me": by.is_me,
                             "type": r.kind,
                             "id": r.id,
                             "custom_emoji": r.custom_emoji,

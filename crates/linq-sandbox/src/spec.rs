@@ -435,6 +435,16 @@ fn looks_like_date_time(s: &str) -> bool {
         && (s.ends_with('Z') || s[19..].contains(['+', '-']))
 }
 
+/// The schema of an event type's `data`, from the description's
+/// `UnwrapWebhookEvent` mapping; `None` for types it does not map.
+pub fn event_data_schema(event_type: &str) -> Option<Value> {
+    let reference =
+        schema("UnwrapWebhookEvent")["discriminator"]["mapping"][event_type].as_str()?;
+    let name = reference.rsplit('/').next()?;
+    let data = &self::schema(name)["properties"]["data"];
+    (!data.is_null()).then(|| data.clone())
+}
+
 /// Why a request value does not fit its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
