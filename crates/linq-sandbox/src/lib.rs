@@ -45,6 +45,9 @@
 //! # Rules it enforces
 //!
 //! - Requests need `Authorization: Bearer <api key>` (401, code 2004).
+//!   A request without it never spends a queued fault.
+//! - Unknown routes are 404 with code [`NOT_FOUND`] (404): the catalogue
+//!   has no generic not-found code, and 2001 reads as "chat not found".
 //! - A chat is a group when it has three or more participants, the
 //!   account's own line included. Participants can be added to and removed
 //!   from groups only (400, code 1006 otherwise); a new participant must be
@@ -88,15 +91,48 @@
 //!
 //! # Faults and control
 //!
-//! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]). Over
-//! HTTP the same controls are under `/__sandbox/` (same bearer key):
-//! `POST /__sandbox/faults` `{"kind":"status","status":503,"count":2}`
-//! (kinds `status`, `rate_limit` with `retry_after` seconds, `drop`,
-//! `drop_after_apply`, `delay` with `ms`), `DELETE /__sandbox/faults`,
-//! `POST /__sandbox/advance` `{"steps":1}`, `POST /__sandbox/settle`,
-//! `POST /__sandbox/capabilities` `{"handle":…,"imessage":…,"rcs":…,"sms":…}`,
-//! `POST /__sandbox/receive` `{"chat_id":…,"from":…,"text":…}`,
-//! `GET /__sandbox/events` and `GET /__sandbox/deliveries`.
+//! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]);
+//! [`Sandbox::fail_matching`] only those of one operation, method or path.
+//! Over HTTP the same controls, and more, are under `/__sandbox/` (same
+//! bearer key; any path prefix): reset, seed, state, the request log,
+//! events, deliveries and their attempts, faults, advance and settle, the
+//! clock, capabilities, inbound messages, reactions and typing, a sent
+//! message failing, and emitting any event type. `GET
+//! /__sandbox/openapi.json` (no key needed) describes them; the same
+//! document is [`control::openapi`]. Unknown fields are refused (400,
+//! code 1005), and every number a request gives is bounded
+//! ([`MAX_FAULT_COUNT`], [`MAX_ADVANCE_STEPS`], [`MAX_RETRY_AFTER_SECS`],
+//! [`MAX_DELAY_MS`]).
+//!
+//! # Strict and mock mode
+//!
+//! Strict mode, the default, is one account with the rules above. Mock
+//! mode ([`SandboxBuilder::mock`], `linq-sandbox --mock`) is for running
+//! another SDK's test suite, whose requests name things that were never
+//! created:
+//!
+//! - any bearer key is accepted (a request without one is still 401);
+//! - an unknown chat, message, webhook subscription or attachment id in
+//!   the path exists from its first use on: a chat is an iMessage group of
+//!   the first line and three people, a message a delivered text of yours
+//!   in a chat of its own, a subscription one to `message.received`, an
+//!   attachment an uploaded empty JPEG. A later read sees the same thing;
+//! - a message named in `reply_to` or an attachment in a media part
+//!   likewise, and any E.164 `from` becomes one of the account's lines;
+//! - a request that fits the spec but that the rules refuse (`message: {}`,
+//!   a participant who is not in the chat, a removal that would leave two
+//!   people) is answered with the documented success status and a reply
+//!   sampled from its schema, carrying what the request set where the
+//!   reply has a field of that name;
+//! - a cursor the server never gave out is the first page, and a target
+//!   URL may be used by two subscriptions.
+//!
+//! Requests that do not fit the spec are refused in both modes: every
+//! operation's path parameters, query and body are checked against its
+//! schemas (types, enums, consts, required fields, uuid, date-time and uri
+//! formats, unknown fields where the schema closes the object), answering
+//! 400 with the field path in the message: code 1001 for a missing field,
+//! 1003 for a body that is not JSON, 1005 otherwise.
 
 mod clock;
 pub mod control;

@@ -587,15 +587,13 @@ pub fn validate(value: &Value, schema: &Value, at: &str) -> Result<(), Invalid> 
             }
             _ => {}
         },
-        Value::Number(n) => {
-            if types.contains(&"integer") && !types.contains(&"number") {
-                let fits = match schema["format"].as_str() {
-                    Some("int32") => n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
-                    _ => n.as_i64().is_some(),
-                };
-                if !fits {
-                    return Err(invalid(format!("{n} is out of range")));
-                }
+        Value::Number(n) if types.contains(&"integer") && !types.contains(&"number") => {
+            let fits = match schema["format"].as_str() {
+                Some("int32") => n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
+                _ => n.as_i64().is_some(),
+            };
+            if !fits {
+                return Err(invalid(format!("{n} is out of range")));
             }
         }
         _ => {}
