@@ -9,6 +9,7 @@ mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;
 mod sandbox_story;
+mod sdk_suite;
 mod webhook_vectors;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -22,6 +23,8 @@ commands:
              record what the official Python SDK sends for every operation
   sandbox-story
              run the story with the official Python SDK against the sandbox
+  sdk-suite  run the official linq-python resource suite against
+             linq-sandbox --mock (needs python3 and pip)
   webhook-vectors
              sign and verify webhook vectors both ways with the official
              standardwebhooks library";
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "coverage" => coverage::run(rest),
         "record-conformance" => conformance::run(rest),
         "sandbox-story" => sandbox_story::run(rest),
+        "sdk-suite" => sdk_suite::run(rest),
         "webhook-vectors" => webhook_vectors::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -22,7 +22,7 @@ impl Default for Clock {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Time {
     clock: Clock,
     offset: Duration,
@@ -44,7 +44,23 @@ impl Time {
     }
 
     pub(crate) fn advance(&mut self, by: Duration) {
-        self.offset += by;
+        self.offset = self.offset.saturating_add(by);
+    }
+
+    /// Moves a manual clock to `t`; false for the wall clock.
+    pub(crate) fn set(&mut self, t: SystemTime) -> bool {
+        match self.clock {
+            Clock::Manual(_) => {
+                self.clock = Clock::Manual(t);
+                self.offset = Duration::ZERO;
+                true
+            }
+            Clock::System => false,
+        }
+    }
+
+    pub(crate) fn is_manual(&self) -> bool {
+        matches!(self.clock, Clock::Manual(_))
     }
 
     pub(crate) fn rfc3339(&self) -> String {
@@ -75,6 +91,77 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// Parses an RFC 3339 UTC or offset time such as `2026-02-03T00:00:00Z`
+/// or `2026-02-03T01:00:00.250+01:00`, from 1970 on.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let text: String = frac[..digits]
+            .chars()
+            .chain("000000000".chars())
+            .take(9)
+            .collect();
+        nanos = text.parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let rb = rest.as_bytes();
+            if rest.len() != 6 || rb[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let days = days_from_civil(y, mo as u32, d as u32);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    let secs = u64::try_from(secs).ok()?;
+    Some(UNIX_EPOCH + Duration::new(secs, nanos))
+}
+
+/// (year, month, day) to days since 1970-01-01, after Howard Hinnant's
+/// `days_from_civil`.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a (year, month, day), after Howard Hinnant's
 /// `civil_from_days`.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -91,7 +178,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Counter-based identifiers, distinct per seed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ids {
     seed: u32,
     counter: u64,
@@ -182,6 +269,30 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn parses_dates() {
+        for t in [
+            UNIX_EPOCH,
+            UNIX_EPOCH + Duration::from_millis(1_770_076_800_250),
+            UNIX_EPOCH + Duration::from_secs(951_782_400),
+        ] {
+            assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-02-03T01:00:00+01:00"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_770_076_800))
+        );
+        for bad in [
+            "2026-02-03",
+            "2026-13-03T00:00:00Z",
+            "2026-02-03T00:00:00",
+            "1969-12-31T23:59:59Z",
+            "2026-02-03T00:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]

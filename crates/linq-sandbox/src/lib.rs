@@ -45,6 +45,9 @@
 //! # Rules it enforces
 //!
 //! - Requests need `Authorization: Bearer <api key>` (401, code 2004).
+//!   A request without it never spends a queued fault.
+//! - Unknown routes are 404 with code [`NOT_FOUND`] (404): the catalogue
+//!   has no generic not-found code, and 2001 reads as "chat not found".
 //! - A chat is a group when it has three or more participants, the
 //!   account's own line included. Participants can be added to and removed
 //!   from groups only (400, code 1006 otherwise); a new participant must be
@@ -59,9 +62,13 @@
 //!   with [`Sandbox::set_capabilities`].
 //! - Sends carrying an idempotency key (the `Idempotency-Key` header on
 //!   `POST /v3/messages`, `message.idempotency_key` in the body elsewhere)
-//!   create one message; repeating the key replays the first reply (keys
-//!   are shared by the three send operations). Once that message is deleted
-//!   the key answers 404 (code 2002) and nothing is sent.
+//!   create one message. A key belongs to one operation, and to one chat
+//!   for `POST /v3/chats/{id}/messages`. Repeating it with the same JSON
+//!   body replays the first reply exactly (status and body); with a
+//!   different body it is refused with 422, code 1005, and nothing is sent.
+//!   Once the message is deleted the key answers 404 (code 2002).
+//! - Conflicts (409) carry `x-should-retry: false`: the same request would
+//!   meet the same state again.
 //! - Lists (`GET /v3/chats`, `/v3/chats/{id}/messages`,
 //!   `/v3/messages/{id}/thread`) page with `limit` and `cursor`, newest
 //!   first except threads (oldest first unless `order=desc`).
@@ -69,22 +76,66 @@
 //!   [`WEBHOOK_VERSION`]), signed at the sandbox's time: with the default
 //!   manual clock, verify with `Webhook::verify_at(body, headers,
 //!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
+//! - Attachments: `POST /v3/attachments` reserves one and returns an
+//!   `upload_url` the sandbox itself answers (`http://127.0.0.1:PORT/__files/{id}`
+//!   when served; over the in-memory transport any host reaches the
+//!   sandbox, so it is `https://sandbox.linq.invalid/__files/{id}`). The
+//!   `PUT` needs no key, must carry the reserved `content-type` (400, code
+//!   5006) and exactly `size_bytes` bytes (400, code 1005). Then
+//!   `GET /v3/attachments/{id}` is `complete` with a `download_url` (the
+//!   same URL, answering `GET` with the bytes), and a media part naming the
+//!   attachment shows its filename, type, size and URL. Sending one that is
+//!   not uploaded yet is 400, code 2007; an unknown one 404, code 2003.
 //! - Operations the sandbox keeps no state for answer their documented
 //!   success status with a sample built from the reply's schema.
 //!
 //! # Faults and control
 //!
-//! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]). Over
-//! HTTP the same controls are under `/__sandbox/` (same bearer key):
-//! `POST /__sandbox/faults` `{"kind":"status","status":503,"count":2}`
-//! (kinds `status`, `rate_limit` with `retry_after` seconds, `drop`,
-//! `drop_after_apply`, `delay` with `ms`), `DELETE /__sandbox/faults`,
-//! `POST /__sandbox/advance` `{"steps":1}`, `POST /__sandbox/settle`,
-//! `POST /__sandbox/capabilities` `{"handle":…,"imessage":…,"rcs":…,"sms":…}`,
-//! `POST /__sandbox/receive` `{"chat_id":…,"from":…,"text":…}`,
-//! `GET /__sandbox/events` and `GET /__sandbox/deliveries`.
+//! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]);
+//! [`Sandbox::fail_matching`] only those of one operation, method or path.
+//! Over HTTP the same controls, and more, are under `/__sandbox/` (same
+//! bearer key; any path prefix): reset, seed, state, the request log,
+//! events, deliveries and their attempts, faults, advance and settle, the
+//! clock, capabilities, inbound messages, reactions and typing, a sent
+//! message failing, and emitting any event type. `GET
+//! /__sandbox/openapi.json` (no key needed) describes them; the same
+//! document is [`control::openapi`]. Unknown fields are refused (400,
+//! code 1005), and every number a request gives is bounded
+//! ([`MAX_FAULT_COUNT`], [`MAX_ADVANCE_STEPS`], [`MAX_RETRY_AFTER_SECS`],
+//! [`MAX_DELAY_MS`]).
+//!
+//! # Strict and mock mode
+//!
+//! Strict mode, the default, is one account with the rules above. Mock
+//! mode ([`SandboxBuilder::mock`], `linq-sandbox --mock`) is for running
+//! another SDK's test suite, whose requests name things that were never
+//! created:
+//!
+//! - any bearer key is accepted (a request without one is still 401);
+//! - an unknown chat, message, webhook subscription or attachment id in
+//!   the path exists from its first use on: a chat is an iMessage group of
+//!   the first line and three people, a message a delivered text of yours
+//!   in a chat of its own, a subscription one to `message.received`, an
+//!   attachment an uploaded empty JPEG. A later read sees the same thing;
+//! - a message named in `reply_to` or an attachment in a media part
+//!   likewise, and any E.164 `from` becomes one of the account's lines;
+//! - a request that fits the spec but that the rules refuse (`message: {}`,
+//!   a participant who is not in the chat, a removal that would leave two
+//!   people) is answered with the documented success status and a reply
+//!   sampled from its schema, carrying what the request set where the
+//!   reply has a field of that name;
+//! - a cursor the server never gave out is the first page, and a target
+//!   URL may be used by two subscriptions.
+//!
+//! Requests that do not fit the spec are refused in both modes: every
+//! operation's path parameters, query and body are checked against its
+//! schemas (types, enums, consts, required fields, uuid, date-time and uri
+//! formats, unknown fields where the schema closes the object), answering
+//! 400 with the field path in the message: code 1001 for a missing field,
+//! 1003 for a body that is not JSON, 1005 otherwise.
 
 mod clock;
+pub mod control;
 mod fault;
 mod model;
 mod server;
@@ -104,9 +155,15 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 pub use clock::Clock;
-pub use fault::Fault;
+pub use fault::{
+    Fault, FaultMatch, MAX_DELAY_MS, MAX_FAULT_COUNT, MAX_FAULT_RULES, MAX_RETRY_AFTER_SECS,
+    NOT_FOUND,
+};
 pub use model::{Capabilities, Service};
-pub use server::{Attempt, ServeError, Server};
+pub use server::{Attempt, ServeError, ServeOptions, Server};
+
+/// Most steps one `POST /__sandbox/advance` may take.
+pub const MAX_ADVANCE_STEPS: u64 = 10_000;
 pub use state::{API_VERSION, WEBHOOK_VERSION};
 
 use state::{Call, Fail, Settings, State};
@@ -159,6 +216,7 @@ pub struct SandboxBuilder {
     clock: Clock,
     tick: Duration,
     lines: Vec<String>,
+    mock: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -169,6 +227,7 @@ impl Default for SandboxBuilder {
             clock: Clock::default(),
             tick: Duration::from_secs(1),
             lines: DEFAULT_LINES.iter().map(|s| (*s).to_owned()).collect(),
+            mock: false,
         }
     }
 }
@@ -210,6 +269,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Mock mode: any bearer key is accepted, made-up ids and lines are
+    /// taken as existing, and schema-valid requests the account's rules
+    /// would refuse are answered as if they had succeeded (default off:
+    /// strict mode).
+    pub fn mock(mut self, mock: bool) -> Self {
+        self.mock = mock;
+        self
+    }
+
     /// Builds the sandbox.
     pub fn build(self) -> Sandbox {
         let api_key = self
@@ -221,9 +289,12 @@ impl SandboxBuilder {
             clock: self.clock,
             tick: self.tick,
             lines: self.lines,
+            mock: self.mock,
         });
         Sandbox {
             shared: Arc::new(Shared {
+                baseline: Mutex::new(state.clone()),
+                requests: Mutex::default(),
                 state: Mutex::new(state),
                 faults: Mutex::default(),
                 taps: Mutex::default(),
@@ -237,11 +308,13 @@ impl SandboxBuilder {
 
 struct Shared {
     state: Mutex<State>,
-    faults: Mutex<VecDeque<Fault>>,
+    faults: Mutex<VecDeque<fault::Rule>>,
     taps: Mutex<Vec<mpsc::UnboundedSender<Delivery>>>,
     log: Mutex<Vec<Delivery>>,
     outbound: Mutex<Option<mpsc::UnboundedSender<Delivery>>>,
     attempts: Mutex<Vec<Attempt>>,
+    baseline: Mutex<State>,
+    requests: Mutex<VecDeque<Value>>,
 }
 
 /// A handle that does not keep a sandbox alive.
@@ -323,6 +396,84 @@ impl Sandbox {
         self.state().set_capabilities(handle.as_ref(), capabilities);
     }
 
+    /// Adds `number` (E.164) to the account's lines.
+    pub fn add_line(&self, number: &str) -> Result<(), Rejected> {
+        self.state().add_line(number).map_err(rejected)
+    }
+
+    /// Applies a fixture: lines to add, handle capabilities, and chats to
+    /// start, as JSON:
+    ///
+    /// ```json
+    /// {"lines": ["+12025550102"],
+    ///  "capabilities": {"+12025550143": {"imessage": true, "rcs": true, "sms": true}},
+    ///  "chats": [{"to": ["+12025550142"], "text": "hello", "from": "+12025550102"}]}
+    /// ```
+    ///
+    /// Every key is optional; unknown ones are refused. Returns the ids of
+    /// the chats it started. The CLI's `--fixture FILE` and
+    /// `POST /__sandbox/seed` take the same document.
+    pub fn seed(&self, fixture: &Value) -> Result<Vec<String>, Rejected> {
+        let refuse = |message: String| Rejected {
+            status: 400,
+            code: 1005,
+            message,
+        };
+        let map = fixture
+            .as_object()
+            .ok_or_else(|| refuse("a fixture is a JSON object".into()))?;
+        if let Some(key) = map
+            .keys()
+            .find(|k| !["lines", "capabilities", "chats"].contains(&k.as_str()))
+        {
+            return Err(refuse(format!("unknown fixture field {key:?}")));
+        }
+        let strings = |v: &Value, what: &str| -> Result<Vec<String>, Rejected> {
+            v.as_array()
+                .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect())
+                .ok_or_else(|| refuse(format!("{what} must be an array of strings")))
+        };
+        if let Some(lines) = map.get("lines") {
+            for line in strings(lines, "lines")? {
+                self.add_line(&line)?;
+            }
+        }
+        if let Some(caps) = map.get("capabilities") {
+            let caps = caps
+                .as_object()
+                .ok_or_else(|| refuse("capabilities must map handles to services".into()))?;
+            for (handle, services) in caps {
+                self.set_capabilities(handle, Capabilities::from_json(services).map_err(refuse)?);
+            }
+        }
+        let mut started = Vec::new();
+        if let Some(chats) = map.get("chats") {
+            let chats = chats
+                .as_array()
+                .ok_or_else(|| refuse("chats must be an array".into()))?;
+            for chat in chats {
+                let c = chat
+                    .as_object()
+                    .ok_or_else(|| refuse("each chat is an object".into()))?;
+                if let Some(key) = c
+                    .keys()
+                    .find(|k| !["from", "to", "text"].contains(&k.as_str()))
+                {
+                    return Err(refuse(format!("unknown chat field {key:?}")));
+                }
+                let to = strings(c.get("to").unwrap_or(&Value::Null), "chats[].to")?;
+                let text = c.get("text").and_then(Value::as_str).unwrap_or("hello");
+                let from = match c.get("from").and_then(Value::as_str) {
+                    Some(from) => from.to_owned(),
+                    None => self.lines().first().cloned().unwrap_or_default(),
+                };
+                let to: Vec<&str> = to.iter().map(String::as_str).collect();
+                started.push(self.create_chat_from(&from, &to, text)?);
+            }
+        }
+        Ok(started)
+    }
+
     /// Which services reach `handle`.
     pub fn capabilities(&self, handle: impl AsRef<str>) -> Capabilities {
         self.state().capabilities(handle.as_ref())
@@ -359,7 +510,20 @@ impl Sandbox {
     /// Makes the next `n` API requests fail with `fault` (after any faults
     /// already queued). Control requests under `/__sandbox/` never fail.
     pub fn fail_next(&self, n: usize, fault: Fault) {
-        lock(&self.shared.faults).extend(std::iter::repeat_n(fault, n));
+        self.fail_matching(FaultMatch::default(), n, fault);
+    }
+
+    /// Makes the next `n` API requests that `matcher` selects fail with
+    /// `fault`; other requests go through untouched.
+    pub fn fail_matching(&self, matcher: FaultMatch, n: usize, fault: Fault) {
+        if n == 0 {
+            return;
+        }
+        lock(&self.shared.faults).push_back(fault::Rule {
+            fault,
+            matcher,
+            remaining: n as u64,
+        });
     }
 
     /// Forgets every queued fault.
@@ -369,7 +533,28 @@ impl Sandbox {
 
     /// Faults still queued.
     pub fn faults_pending(&self) -> usize {
-        lock(&self.shared.faults).len()
+        let total: u64 = lock(&self.shared.faults).iter().map(|r| r.remaining).sum();
+        usize::try_from(total).unwrap_or(usize::MAX)
+    }
+
+    /// Takes one use of the first queued fault that selects this request.
+    fn take_fault(
+        &self,
+        op: Option<&str>,
+        method: &Method,
+        template: &str,
+        path: &str,
+    ) -> Option<Fault> {
+        let mut rules = lock(&self.shared.faults);
+        let i = rules
+            .iter()
+            .position(|r| r.matcher.hits(op, method, template, path))?;
+        let fault = rules[i].fault;
+        rules[i].remaining -= 1;
+        if rules[i].remaining == 0 {
+            rules.remove(i);
+        }
+        Some(fault)
     }
 
     /// A channel receiving every delivery made from now on, for every
@@ -414,6 +599,16 @@ impl Sandbox {
     /// `POST /v3/chats` does, and returns its id.
     pub fn create_chat(&self, to: &[&str], text: &str) -> Result<String, Rejected> {
         let from = self.lines().first().cloned().unwrap_or_default();
+        self.create_chat_from(&from, to, text)
+    }
+
+    /// [`create_chat`](Self::create_chat) from a given line.
+    pub fn create_chat_from(
+        &self,
+        from: &str,
+        to: &[&str],
+        text: &str,
+    ) -> Result<String, Rejected> {
         let body = json!({"from": from, "to": to, "message": {"parts": [{"type": "text", "value": text}]}});
         let reply = self.local(Method::POST, "/v3/chats", &body)?;
         Ok(reply["chat"]["id"].as_str().unwrap_or_default().to_owned())
@@ -457,7 +652,16 @@ impl Sandbox {
     /// picks a free one), and POSTs webhook deliveries to loopback targets.
     /// Serving stops when the [`Server`] is dropped.
     pub async fn serve(&self, addr: std::net::SocketAddr) -> Result<Server, ServeError> {
-        server::serve(self.clone(), addr).await
+        server::serve(self.clone(), addr, ServeOptions::default()).await
+    }
+
+    /// [`serve`](Self::serve) with other limits.
+    pub async fn serve_with(
+        &self,
+        addr: std::net::SocketAddr,
+        options: ServeOptions,
+    ) -> Result<Server, ServeError> {
+        server::serve(self.clone(), addr, options).await
     }
 
     /// Advances every `every` on the current tokio runtime until the
@@ -477,10 +681,62 @@ impl Sandbox {
     // ---- requests --------------------------------------------------------
 
     pub(crate) async fn process(&self, request: Request<Bytes>) -> Outcome {
-        if control_path(request.uri().path()).is_some() {
+        let path = request.uri().path().to_owned();
+        // Control requests never fail, and a request without the key is
+        // answered 401 before any queued fault is spent on it.
+        if control_path(&path).is_some() || file_path(&path).is_some() {
             return Outcome::Reply(self.respond(request));
         }
-        let fault = lock(&self.shared.faults).pop_front();
+        if !self.authorized(request.headers()) {
+            let (method, query) = (
+                request.method().clone(),
+                request.uri().query().map(str::to_owned),
+            );
+            let response = self.respond(request);
+            self.log_request(json!({
+                "method": method.as_str(),
+                "path": path,
+                "query": query,
+                "operation": null,
+                "at": self.state().time.rfc3339(),
+                "status": response.status().as_u16(),
+            }));
+            return Outcome::Reply(response);
+        }
+        let segments = api_segments(&path);
+        let (op, template) = match segments
+            .as_deref()
+            .map(|s| spec::route(request.method(), s))
+        {
+            Some(spec::Route::Found(op, _)) => (Some(op.id.as_str()), op.path.as_str()),
+            _ => (None, ""),
+        };
+        let sent = segments
+            .map(|s| format!("/{}", s.join("/")))
+            .unwrap_or_default();
+        let fault = self.take_fault(op, request.method(), template, &sent);
+        let mut entry = json!({
+            "method": request.method().as_str(),
+            "path": path,
+            "query": request.uri().query(),
+            "operation": op,
+            "at": self.state().time.rfc3339(),
+        });
+        let outcome = self.apply_fault(fault, op, request).await;
+        entry["status"] = match &outcome {
+            Outcome::Reply(r) => json!(r.status().as_u16()),
+            Outcome::Drop => Value::Null,
+        };
+        self.log_request(entry);
+        outcome
+    }
+
+    async fn apply_fault(
+        &self,
+        fault: Option<Fault>,
+        op: Option<&str>,
+        request: Request<Bytes>,
+    ) -> Outcome {
         match fault {
             None => {}
             Some(Fault::Delay(wait)) => tokio::time::sleep(wait).await,
@@ -490,7 +746,7 @@ impl Sandbox {
                 return Outcome::Drop;
             }
             Some(fault) => {
-                let (status, code, message) = fault.error().unwrap_or((500, 3006, String::new()));
+                let (status, code, message) = fault.error(op).unwrap_or((500, 3006, String::new()));
                 let trace = self.state().trace();
                 let mut response = error_response(status, code, &message, trace);
                 if let Fault::RateLimited { retry_after } = fault {
@@ -508,14 +764,12 @@ impl Sandbox {
     /// Answers one request now, ignoring queued faults. Any path prefix
     /// before `/v3/` is accepted (`/api/partner/v3/chats`, `/v3/chats`).
     pub fn respond(&self, request: Request<Bytes>) -> Response<Bytes> {
-        let authorized = request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|k| k.trim() == self.state().api_key);
+        let authorized = self.authorized(request.headers());
         let path = request.uri().path().to_owned();
         if let Some(rest) = control_path(&path) {
+            if rest == "openapi.json" && request.method() == Method::GET {
+                return self.control(request.method(), rest, request.body());
+            }
             if !authorized {
                 return self.error(
                     401,
@@ -525,8 +779,11 @@ impl Sandbox {
             }
             return self.control(request.method(), rest, request.body());
         }
+        if let Some(id) = file_path(&path) {
+            return self.file(&request, id);
+        }
         let Some(segments) = api_segments(&path) else {
-            return self.error(404, 2001, "Resource not found");
+            return self.error(404, NOT_FOUND, "Resource not found");
         };
         if !authorized {
             return self.error(
@@ -536,15 +793,17 @@ impl Sandbox {
             );
         }
         let spec::Route::Found(op, params) = spec::route(request.method(), &segments) else {
-            return self.error(404, 2001, "Resource not found");
+            return self.error(404, NOT_FOUND, "Resource not found");
         };
         let query = request.uri().query().map(parse_query).unwrap_or_default();
+        let origin = origin(&request);
         let call = Call {
             op,
             params,
             query,
             headers: request.headers(),
             body: request.body(),
+            origin: &origin,
         };
         let mut state = self.state();
         let result = state.handle(&call);
@@ -573,7 +832,34 @@ impl Sandbox {
         response
     }
 
-    fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
+    /// An upload (`PUT`) or download (`GET`) on the URLs that
+    /// `attachments.create` hands out. Like presigned URLs, they need no key.
+    fn file(&self, request: &Request<Bytes>, id: &str) -> Response<Bytes> {
+        let result = match *request.method() {
+            Method::PUT => {
+                let content_type = request
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                self.state()
+                    .upload(id, content_type, request.body())
+                    .map(|()| Response::builder().status(200).body(Bytes::new()))
+            }
+            Method::GET => self.state().download(id).map(|(content_type, data)| {
+                Response::builder()
+                    .status(200)
+                    .header("content-type", content_type)
+                    .body(data)
+            }),
+            _ => return self.error(405, 1005, "Use PUT to upload and GET to download"),
+        };
+        match result {
+            Ok(response) => response.expect("a valid response"),
+            Err(f) => self.error(f.status, f.code, &f.message),
+        }
+    }
+
+    pub(crate) fn error(&self, status: u16, code: u32, message: &str) -> Response<Bytes> {
         let trace = self.state().trace();
         error_response(status, code, message, trace)
     }
@@ -653,81 +939,21 @@ impl Sandbox {
         lock(&self.shared.attempts).push(attempt);
     }
 
-    // ---- control ---------------------------------------------------------
-
-    fn control(&self, method: &Method, rest: &str, body: &[u8]) -> Response<Bytes> {
-        let body: Value = if body.is_empty() {
-            json!({})
+    /// Whether the request carries the account's key (any key in mock mode).
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        let Some(key) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+        else {
+            return false;
+        };
+        let state = self.state();
+        if state.mock {
+            !key.is_empty()
         } else {
-            match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(_) => return self.error(400, 1003, "Request body is not valid JSON"),
-            }
-        };
-        let ok = |v: Value| {
-            Response::builder()
-                .status(200)
-                .header("content-type", "application/json")
-                .body(Bytes::from(v.to_string()))
-                .expect("a valid response")
-        };
-        match (method.as_str(), rest) {
-            ("POST", "faults") => match Fault::from_json(&body) {
-                Ok(fault) => {
-                    let count = body["count"].as_u64().unwrap_or(1) as usize;
-                    self.fail_next(count, fault);
-                    ok(json!({"queued": self.faults_pending()}))
-                }
-                Err(e) => self.error(400, 1005, &e),
-            },
-            ("DELETE", "faults") => {
-                self.clear_faults();
-                ok(json!({"queued": 0}))
-            }
-            ("POST", "advance") => {
-                let steps = body["steps"].as_u64().unwrap_or(1);
-                let events: usize = (0..steps).map(|_| self.advance()).sum();
-                ok(json!({"events": events}))
-            }
-            ("POST", "settle") => ok(json!({"events": self.settle()})),
-            ("POST", "capabilities") => {
-                let Some(handle) = body["handle"].as_str() else {
-                    return self.error(400, 1001, "Missing required field: handle");
-                };
-                let caps = Capabilities {
-                    imessage: body["imessage"].as_bool().unwrap_or(false),
-                    rcs: body["rcs"].as_bool().unwrap_or(false),
-                    sms: body["sms"].as_bool().unwrap_or(false),
-                };
-                self.set_capabilities(handle, caps);
-                ok(json!({"handle": handle, "imessage": caps.imessage, "rcs": caps.rcs, "sms": caps.sms}))
-            }
-            ("POST", "receive") => {
-                let (Some(chat), Some(from)) = (body["chat_id"].as_str(), body["from"].as_str())
-                else {
-                    return self.error(400, 1001, "chat_id and from are required");
-                };
-                match self.receive(chat, from, body["text"].as_str().unwrap_or_default()) {
-                    Ok(id) => ok(json!({"message_id": id})),
-                    Err(r) => self.error(r.status, r.code, &r.message),
-                }
-            }
-            ("GET", "events") => ok(Value::Array(self.events())),
-            ("GET", "deliveries") => ok(Value::Array(
-                self.deliveries()
-                    .iter()
-                    .map(|d| {
-                        json!({
-                            "subscription_id": d.subscription_id,
-                            "target_url": d.target_url,
-                            "event_type": d.event_type,
-                            "headers": d.headers.iter().map(|(k, v)| (k.as_str().to_owned(), Value::String(v.to_str().unwrap_or_default().to_owned()))).collect::<serde_json::Map<_, _>>(),
-                            "body": d.json(),
-                        })
-                    })
-                    .collect(),
-            )),
-            _ => self.error(404, 2001, "Resource not found"),
+            key == state.api_key
         }
     }
 }
@@ -769,11 +995,32 @@ fn error_response(status: u16, code: u32, message: &str, trace: String) -> Respo
         trace_id: Some(trace),
     };
     let body = serde_json::to_vec(&envelope).expect("the envelope serializes");
-    Response::builder()
+    let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", "application/json")
-        .body(Bytes::from(body))
-        .expect("a valid response")
+        .header("content-type", "application/json");
+    // The sandbox's conflicts come from its state, so the same request gets
+    // the same answer: retrying would not help.
+    if status == 409 {
+        builder = builder.header("x-should-retry", "false");
+    }
+    builder.body(Bytes::from(body)).expect("a valid response")
+}
+
+/// Where the sandbox's own URLs point: the loopback address it was reached
+/// on when served, otherwise a name that only the in-memory transport
+/// (which hands every request to the sandbox) can reach.
+fn origin(request: &Request<Bytes>) -> String {
+    match request.extensions().get::<server::Served>() {
+        Some(served) => format!("http://{}", served.0),
+        None => "https://sandbox.linq.invalid".to_owned(),
+    }
+}
+
+/// The attachment id of an upload or download path, `…/__files/{id}`.
+fn file_path(path: &str) -> Option<&str> {
+    let i = path.find("/__files/")?;
+    let id = &path[i + "/__files/".len()..];
+    (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 /// The part of a control path after `/__sandbox/`.

@@ -1,76 +1,154 @@
 //! `linq-sandbox`: serves a sandbox Linq account over HTTP on loopback.
-//!
-//! ```text
-//! cargo run -p linq-sandbox -- [--addr 127.0.0.1:PORT] [--seed N] [--api-key KEY] [--tick-ms MS]
-//! ```
-//!
-//! Prints `LINQ_API_V3_BASE_URL=…` and `LINQ_API_V3_API_KEY=…`, then serves
-//! until killed. The clock is the wall clock (so receivers can check webhook
-//! timestamps), and the sandbox advances every `--tick-ms` (default 200;
-//! 0 to advance only through `POST /__sandbox/advance`).
+//! `linq-sandbox --help` lists the options and the control API.
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
-use linq_sandbox::{Clock, Sandbox};
+use clap::Parser;
+use linq_sandbox::{Capabilities, Clock, Sandbox, ServeOptions};
 
-const USAGE: &str =
-    "usage: linq-sandbox [--addr 127.0.0.1:PORT] [--seed N] [--api-key KEY] [--tick-ms MS]";
+const AFTER_HELP: &str = "\
+Output: two lines on stdout, then it serves until killed:
+  LINQ_API_V3_BASE_URL=http://127.0.0.1:PORT/api/partner
+  LINQ_API_V3_API_KEY=KEY
 
+Modes:
+  strict (default)  one account with rules like the real API's: requests need
+                    the printed key (a random one unless --api-key), ids must
+                    exist, `from` must be one of the account's lines.
+  --mock            a mock server for any SDK's tests: any bearer key works,
+                    unknown ids in a path are materialised on first use (a
+                    later read sees the same thing), any `from` becomes a
+                    line, and schema-valid requests the rules would refuse
+                    are answered as if they had succeeded. Invalid requests
+                    are 400 in both modes.
+
+Control API (same bearer key; OpenAPI document at /__sandbox/openapi.json):
+  POST   /__sandbox/reset          back to the starting state
+  POST   /__sandbox/seed           {lines, capabilities, chats} (as --fixture)
+  POST   /__sandbox/capabilities   {handle, imessage, rcs, sms}
+  GET    /__sandbox/state          lines, chats, messages, subscriptions
+  GET    /__sandbox/requests       the request log
+  GET    /__sandbox/events         every event emitted
+  GET    /__sandbox/deliveries     signed deliveries; /attempts their outcomes
+  POST   /__sandbox/faults         {kind, count, operation, method, path, ...}
+  DELETE /__sandbox/faults
+  POST   /__sandbox/advance        {steps}; /settle until nothing is pending
+  GET    /__sandbox/clock          now; POST /__sandbox/clock {set | advance_ms}
+  POST   /__sandbox/inbound        a message, reaction or typing from a person
+  POST   /__sandbox/fail-message   a sent message fails later
+  POST   /__sandbox/emit           any event type, with a schema-valid payload";
+
+/// A stand-in for the Linq Partner API v3 on loopback, for offline
+/// development and for testing any language's client against it.
+#[derive(Debug, Parser)]
+#[command(name = "linq-sandbox", version, after_help = AFTER_HELP)]
 struct Args {
+    /// Where to listen; loopback only (127.0.0.1 or ::1). Port 0 picks a
+    /// free one.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "IP:PORT")]
     addr: SocketAddr,
-    seed: u32,
+
+    /// Mock mode (see below): accept any key, made-up ids and lines.
+    #[arg(long)]
+    mock: bool,
+
+    /// The key requests must carry (default: a random key, printed).
+    #[arg(long, value_name = "KEY")]
     api_key: Option<String>,
+
+    /// Seeds the id generator: the same seed gives the same ids.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    seed: u32,
+
+    /// A line (E.164 phone number) of the account; repeat for several.
+    /// Replaces the default lines +12025550100 and +12025550101.
+    #[arg(long = "line", value_name = "E164")]
+    lines: Vec<String>,
+
+    /// Which services reach a handle, as HANDLE=SERVICES with SERVICES a
+    /// comma-separated subset of imessage,rcs,sms (or `none`). Repeatable.
+    #[arg(long = "capabilities", value_name = "HANDLE=SERVICES", value_parser = parse_capabilities)]
+    capabilities: Vec<(String, Capabilities)>,
+
+    /// A JSON fixture applied at start: {"lines": [...], "capabilities":
+    /// {handle: {"imessage": bool, "rcs": bool, "sms": bool}}, "chats":
+    /// [{"to": [...], "text": "...", "from": "..."}]}.
+    #[arg(long, value_name = "FILE")]
+    fixture: Option<PathBuf>,
+
+    /// `system` follows the wall clock (webhook receivers can check
+    /// timestamps); `manual` starts at --start and moves only on advance
+    /// or `POST /__sandbox/clock`.
+    #[arg(long, default_value = "system", value_parser = ["system", "manual"])]
+    clock: String,
+
+    /// Start of the manual clock, in Unix seconds (default
+    /// 2026-02-03T00:00:00Z).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    start: Option<u64>,
+
+    /// Advance the simulation every MS milliseconds (0: only through
+    /// `POST /__sandbox/advance`).
+    #[arg(long, default_value_t = 200, value_name = "MS")]
     tick_ms: u64,
+
+    /// Connections served at once; more are closed on accept.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_connections: usize,
+
+    /// Close a connection whose request headers take longer than this.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    header_timeout_ms: u64,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed: 1,
-        api_key: None,
-        tick_ms: 200,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let (flag, inline) = match flag.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (flag, None),
-        };
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
-        }
-        let value = inline
-            .or_else(|| it.next())
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--addr" => {
-                args.addr = value
-                    .parse()
-                    .map_err(|_| format!("--addr {value:?} is not IP:PORT"))?;
+fn parse_capabilities(text: &str) -> Result<(String, Capabilities), String> {
+    let (handle, services) = text
+        .split_once('=')
+        .ok_or("expected HANDLE=SERVICES, such as +12025550143=imessage,sms")?;
+    let mut caps = Capabilities::NONE;
+    for service in services.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match service.to_ascii_lowercase().as_str() {
+            "imessage" => caps.imessage = true,
+            "rcs" => caps.rcs = true,
+            "sms" => caps.sms = true,
+            "none" => {}
+            other => {
+                return Err(format!(
+                    "unknown service {other:?} (imessage, rcs, sms, none)"
+                ));
             }
-            "--seed" => args.seed = value.parse().map_err(|_| "--seed needs a number")?,
-            "--api-key" => args.api_key = Some(value),
-            "--tick-ms" => args.tick_ms = value.parse().map_err(|_| "--tick-ms needs a number")?,
-            other => return Err(format!("unknown option {other}")),
         }
     }
-    Ok(args)
+    Ok((handle.to_owned(), caps))
+}
+
+/// A key nobody can guess from outside the process: the standard library's
+/// per-process random hash keys, stirred with the time and the process id.
+fn random_key() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from("sk_sandbox_");
+    for i in 0..2u64 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u32(std::process::id());
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("linq-sandbox: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     if !args.addr.ip().is_loopback() {
         eprintln!(
             "linq-sandbox: refusing to listen on {}: only loopback addresses are allowed",
@@ -78,6 +156,44 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let fixture = match &args.fixture {
+        None => None,
+        Some(path) => match std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+            }) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("linq-sandbox: --fixture {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let clock = match (args.clock.as_str(), args.start) {
+        ("manual", Some(secs)) => Clock::Manual(UNIX_EPOCH + Duration::from_secs(secs)),
+        ("manual", None) => Clock::default(),
+        _ => Clock::System,
+    };
+    let mut builder = Sandbox::builder()
+        .seed(args.seed)
+        .clock(clock)
+        .mock(args.mock)
+        .api_key(args.api_key.clone().unwrap_or_else(random_key));
+    if !args.lines.is_empty() {
+        builder = builder.lines(args.lines.clone());
+    }
+    let sandbox = builder.build();
+    for (handle, caps) in &args.capabilities {
+        sandbox.set_capabilities(handle, *caps);
+    }
+    if let Some(fixture) = &fixture {
+        if let Err(e) = sandbox.seed(fixture) {
+            eprintln!("linq-sandbox: the fixture was refused: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    sandbox.set_baseline();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -88,13 +204,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let options = ServeOptions::default()
+        .max_connections(args.max_connections)
+        .header_read_timeout(Duration::from_millis(args.header_timeout_ms));
     runtime.block_on(async move {
-        let mut builder = Sandbox::builder().seed(args.seed).clock(Clock::System);
-        if let Some(key) = args.api_key {
-            builder = builder.api_key(key);
-        }
-        let sandbox = builder.build();
-        let server = match sandbox.serve(args.addr).await {
+        let server = match sandbox.serve_with(args.addr, options).await {
             Ok(server) => server,
             Err(e) => {
                 eprintln!("linq-sandbox: {e}");

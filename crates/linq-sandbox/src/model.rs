@@ -98,6 +98,27 @@ impl Capabilities {
         }
     }
 
+    /// Reads `{"imessage": bool, "rcs": bool, "sms": bool}`; a missing
+    /// service is unreachable, an unknown key is refused.
+    pub fn from_json(value: &Value) -> Result<Capabilities, String> {
+        let map = value
+            .as_object()
+            .ok_or("capabilities are an object of imessage, rcs and sms")?;
+        let mut caps = Capabilities::NONE;
+        for (key, v) in map {
+            let on = v
+                .as_bool()
+                .ok_or_else(|| format!("{key} must be true or false"))?;
+            match key.as_str() {
+                "imessage" => caps.imessage = on,
+                "rcs" => caps.rcs = on,
+                "sms" => caps.sms = on,
+                other => return Err(format!("unknown service {other:?}")),
+            }
+        }
+        Ok(caps)
+    }
+
     /// True when `service` reaches the handle.
     pub fn supports(self, service: Service) -> bool {
         match service {
@@ -254,6 +275,8 @@ pub(crate) enum Status {
     Read,
     /// An inbound message (from someone else).
     Received,
+    /// An outbound message that could not be delivered.
+    Failed,
 }
 
 impl Status {
@@ -264,6 +287,7 @@ impl Status {
             Status::Delivered => "delivered",
             Status::Read => "read",
             Status::Received => "received",
+            Status::Failed => "failed",
         }
     }
 }
@@ -274,6 +298,8 @@ pub(crate) struct Reaction {
     pub part_index: usize,
     pub kind: String,
     pub custom_emoji: Option<String>,
+    /// Who reacted: the account's line or another member.
+    pub from: String,
 }
 
 #[derive(Debug, Clone)]
@@ -303,7 +329,7 @@ pub(crate) struct Message {
 
 impl Message {
     fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
-        let me = chat.me().json(chat.service);
+        let me = chat.me();
         self.parts
             .iter()
             .enumerate()
@@ -314,9 +340,14 @@ impl Message {
                     .iter()
                     .filter(|r| r.part_index == i)
                     .map(|r| {
+                        let by = chat
+                            .members
+                            .iter()
+                            .find(|m| m.handle == r.from)
+                            .unwrap_or(me);
                         json!({
-                            "handle": me,
-                            "is_me": true,
+                            "handle": by.json(chat.service),
+                            "is_me": by.is_me,
                             "type": r.kind,
                             "id": r.id,
                             "custom_emoji": r.custom_emoji,

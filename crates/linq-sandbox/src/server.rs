@@ -3,23 +3,89 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response, Uri};
+use http::{Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::{Delivery, Outcome, Sandbox, WeakSandbox};
 
-/// Largest request body the server reads.
-const BODY_LIMIT: usize = 16 << 20;
 /// Delivery attempts per webhook, the first included.
 const DELIVERY_ATTEMPTS: u32 = 4;
+
+/// Limits for [`Sandbox::serve_with`]. They keep one misbehaving client
+/// (or a web page aiming at the port) from wedging the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServeOptions {
+    /// How long a client may take to send a request's headers before the
+    /// connection is closed (default 10 s).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; one more is closed on accept
+    /// (default 256).
+    pub max_connections: usize,
+    /// Largest request body read; a larger one is answered 413
+    /// (default 16 MiB).
+    pub body_limit: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            body_limit: 16 << 20,
+        }
+    }
+}
+
+impl ServeOptions {
+    /// Sets [`header_read_timeout`](Self::header_read_timeout).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_connections`](Self::max_connections).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Sets [`body_limit`](Self::body_limit).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+}
+
+/// Marks a request that came in over HTTP, with the address it reached.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Served(pub SocketAddr);
+
+/// The wait after the `n`th accept error in a row: 10 ms doubling up to 1 s,
+/// so a persistent error (out of file descriptors) does not spin a core.
+pub(crate) fn accept_backoff(failures: u32) -> Duration {
+    Duration::from_millis(10u64.saturating_mul(1 << failures.min(7)).min(1_000))
+}
+
+/// Whether a `Host` header names this machine: a loopback address or
+/// `localhost`, with any port. Anything else may be a DNS-rebinding page.
+pub(crate) fn loopback_host_header(value: Option<&http::HeaderValue>) -> bool {
+    let Some(authority) = value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<http::uri::Authority>().ok())
+    else {
+        return false;
+    };
+    linq_transport::is_loopback_host(authority.host())
+}
 
 /// Why [`Sandbox::serve`] could not start.
 #[derive(Debug, thiserror::Error)]
@@ -73,39 +139,74 @@ impl Drop for Server {
     }
 }
 
-pub(crate) async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<Server, ServeError> {
+pub(crate) async fn serve(
+    sandbox: Sandbox,
+    addr: SocketAddr,
+    options: ServeOptions,
+) -> Result<Server, ServeError> {
     if !addr.ip().is_loopback() {
         return Err(ServeError::NotLoopback(addr));
     }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     start_delivery(&sandbox);
+    let slots = Arc::new(Semaphore::new(options.max_connections));
     let task = tokio::spawn(async move {
         let mut connections = JoinSet::new();
+        let mut failures = 0u32;
         loop {
             let stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => continue,
+                    Ok((stream, _)) => {
+                        failures = 0;
+                        stream
+                    }
+                    Err(_) => {
+                        tokio::time::sleep(accept_backoff(failures)).await;
+                        failures = failures.saturating_add(1);
+                        continue;
+                    }
                 },
                 Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             };
+            // Over the limit the connection is closed at once, unread.
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                drop(stream);
+                continue;
+            };
             let sandbox = sandbox.clone();
             connections.spawn(async move {
+                let _slot = slot;
                 let service = service_fn(move |request: Request<hyper::body::Incoming>| {
                     let sandbox = sandbox.clone();
                     async move {
-                        let (parts, body) = request.into_parts();
-                        let body = match Limited::new(body, BODY_LIMIT).collect().await {
-                            Ok(collected) => collected.to_bytes(),
-                            Err(_) => {
-                                let reply = Response::builder()
-                                    .status(413)
-                                    .body(Full::new(Bytes::new()))
-                                    .expect("a valid response");
-                                return Ok(reply);
-                            }
+                        let (mut parts, body) = request.into_parts();
+                        if !loopback_host_header(parts.headers.get(http::header::HOST)) {
+                            let reply = sandbox.error(
+                                403,
+                                2005,
+                                "The Host header must name a loopback address or localhost",
+                            );
+                            return Ok(reply.map(Full::new));
+                        }
+                        let declared = parts
+                            .headers
+                            .get(http::header::CONTENT_LENGTH)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.parse::<u64>().ok());
+                        let too_large = || {
+                            let message =
+                                format!("Request body is larger than {} bytes", options.body_limit);
+                            Ok(sandbox.error(413, 5005, &message).map(Full::new))
                         };
+                        if declared.is_some_and(|n| n > options.body_limit as u64) {
+                            return too_large();
+                        }
+                        let body = match Limited::new(body, options.body_limit).collect().await {
+                            Ok(collected) => collected.to_bytes(),
+                            Err(_) => return too_large(),
+                        };
+                        parts.extensions.insert(Served(addr));
                         match sandbox.process(Request::from_parts(parts, body)).await {
                             Outcome::Reply(response) => Ok(response.map(Full::new)),
                             Outcome::Drop => Err(io::Error::new(
@@ -116,6 +217,8 @@ pub(crate) async fn serve(sandbox: Sandbox, addr: SocketAddr) -> Result<Server, 
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(options.header_read_timeout)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
@@ -253,5 +356,27 @@ mod tests {
         assert!(loopback_target("http://example.com/hook").is_err());
         assert!(loopback_target("https://127.0.0.1/hook").is_err());
         assert!(loopback_target("http://127.0.0.1.example.com/hook").is_err());
+    }
+
+    #[test]
+    fn host_headers_must_be_loopback() {
+        let ok = |h: &str| loopback_host_header(Some(&http::HeaderValue::from_str(h).unwrap()));
+        assert!(ok("127.0.0.1:8080"));
+        assert!(ok("localhost"));
+        assert!(ok("LOCALHOST:1"));
+        assert!(ok("[::1]:9"));
+        assert!(!ok("evil.example:8080"));
+        assert!(!ok("127.0.0.1.evil.example"));
+        assert!(!ok("10.0.0.1"));
+        assert!(!loopback_host_header(None));
+    }
+
+    #[test]
+    fn accept_errors_back_off_up_to_a_second() {
+        assert_eq!(accept_backoff(0), Duration::from_millis(10));
+        assert_eq!(accept_backoff(1), Duration::from_millis(20));
+        assert_eq!(accept_backoff(6), Duration::from_millis(640));
+        assert_eq!(accept_backoff(7), Duration::from_secs(1));
+        assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
     }
 }

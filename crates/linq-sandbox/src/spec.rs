@@ -2,14 +2,17 @@
 //! a sample generator that fills any schema with plausible values, and a
 //! small conformance checker for replies.
 //!
-//! The description is `spec/linq-api-v3.json`, compiled into the crate.
+//! The description is a copy of the workspace's `spec/linq-api-v3.json`
+//! kept inside the crate (so the published crate builds), compiled in; a
+//! test checks the two are identical.
 
 use std::sync::OnceLock;
 
 use http::Method;
 use serde_json::{Map, Value};
 
-const SPEC_TEXT: &str = include_str!("../../../spec/linq-api-v3.json");
+/// The API description's text, as compiled in.
+pub const SPEC_TEXT: &str = include_str!("../spec/linq-api-v3.json");
 
 /// One operation of the API, as the description lists it.
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub struct Operation {
     pub response: Option<Value>,
     /// Query parameters: name, whether required, schema.
     pub query: Vec<(String, bool, Value)>,
+    /// Path parameters: name and schema.
+    pub path_schemas: Vec<(String, Value)>,
     segments: Vec<Segment>,
 }
 
@@ -113,6 +118,18 @@ pub fn operations() -> &'static [Operation] {
                         )
                     })
                     .collect();
+                let path_schemas = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| {
+                        (
+                            p["name"].as_str().unwrap_or_default().to_owned(),
+                            p["schema"].clone(),
+                        )
+                    })
+                    .collect();
                 let segments = path
                     .trim_matches('/')
                     .split('/')
@@ -131,6 +148,7 @@ pub fn operations() -> &'static [Operation] {
                     request,
                     response,
                     query,
+                    path_schemas,
                     segments,
                 });
             }
@@ -415,4 +433,286 @@ fn looks_like_date_time(s: &str) -> bool {
         && (b[10] == b'T' || b[10] == b't')
         && b[13] == b':'
         && (s.ends_with('Z') || s[19..].contains(['+', '-']))
+}
+
+/// The schema of an event type's `data`, from the description's
+/// `UnwrapWebhookEvent` mapping; `None` for types it does not map.
+pub fn event_data_schema(event_type: &str) -> Option<Value> {
+    let reference =
+        schema("UnwrapWebhookEvent")["discriminator"]["mapping"][event_type].as_str()?;
+    let name = reference.rsplit('/').next()?;
+    let data = &self::schema(name)["properties"]["data"];
+    (!data.is_null()).then(|| data.clone())
+}
+
+/// Why a request value does not fit its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Where, as a field path such as `message.parts[0].type`; empty for
+    /// the whole value.
+    pub path: String,
+    /// What is wrong.
+    pub reason: String,
+    /// A required field is missing (the API's code 1001, not 1005).
+    pub missing: bool,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "{}: {}", self.path, self.reason)
+        }
+    }
+}
+
+/// Checks a request value against `schema` the way a server would: types,
+/// required properties, enums, consts, formats (uuid, date-time, uri),
+/// `additionalProperties`, and `anyOf`/`oneOf` (an object's discriminator
+/// picks which alternative's mismatch is reported). `at` is the path of
+/// `value` itself (empty for a body).
+pub fn validate(value: &Value, schema: &Value, at: &str) -> Result<(), Invalid> {
+    let schema = resolve(schema);
+    let invalid = |reason: String| Invalid {
+        path: at.to_owned(),
+        reason,
+        missing: false,
+    };
+    if let Some(c) = schema.get("const") {
+        if value != c {
+            return Err(invalid(format!("must be {c}")));
+        }
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        if !options.contains(value) {
+            let names: Vec<String> = options.iter().map(Value::to_string).collect();
+            return Err(invalid(format!(
+                "{value} is not one of {}",
+                names.join(", ")
+            )));
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(alts) = schema[key].as_array() else {
+            continue;
+        };
+        let mut errors = Vec::new();
+        for alt in alts {
+            match validate(value, alt, at) {
+                Ok(()) => return Ok(()),
+                Err(e) => errors.push((alt, e)),
+            }
+        }
+        // Report the alternative the value claims to be, if it says.
+        if let Some(tag) = discriminator(schema, alts, value) {
+            if let Some((_, e)) = errors
+                .iter()
+                .find(|(alt, _)| tag_of(alt, &tag.0) == Some(tag.1))
+            {
+                return Err(e.clone());
+            }
+            return Err(Invalid {
+                path: join(at, &tag.0),
+                reason: format!("{} is not a known kind", tag.1),
+                missing: false,
+            });
+        }
+        let same_type: Vec<_> = errors
+            .iter()
+            .filter(|(alt, _)| first_type(resolve(alt)).is_none_or(|t| type_matches(t, value)))
+            .collect();
+        if let [(_, only)] = same_type.as_slice() {
+            return Err(only.clone());
+        }
+        return Err(invalid("matches none of the allowed shapes".into()));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() && !types.iter().any(|t| type_matches(t, value)) {
+        let wanted: Vec<&str> = types.iter().map(|t| article(t)).collect();
+        return Err(invalid(format!(
+            "must be {}, not {}",
+            wanted.join(" or "),
+            kind_of(value)
+        )));
+    }
+    match value {
+        Value::Object(map) => {
+            for key in schema["required"].as_array().into_iter().flatten() {
+                let key = key.as_str().unwrap_or_default();
+                if !map.contains_key(key) {
+                    return Err(Invalid {
+                        path: join(at, key),
+                        reason: "is required".into(),
+                        missing: true,
+                    });
+                }
+            }
+            let props = schema["properties"].as_object();
+            for (key, child) in map {
+                match props.and_then(|p| p.get(key)) {
+                    Some(sub) => validate(child, sub, &join(at, key))?,
+                    None => match &schema["additionalProperties"] {
+                        Value::Bool(false) => {
+                            return Err(Invalid {
+                                path: join(at, key),
+                                reason: "is not a known field".into(),
+                                missing: false,
+                            });
+                        }
+                        extra @ Value::Object(_) => validate(child, extra, &join(at, key))?,
+                        _ => {}
+                    },
+                }
+            }
+        }
+        Value::Array(items) if !schema["items"].is_null() => {
+            for (i, item) in items.iter().enumerate() {
+                validate(item, &schema["items"], &format!("{at}[{i}]"))?;
+            }
+        }
+        Value::String(s) => match schema["format"].as_str() {
+            Some("uuid") if !linq_types::is_uuid(s) => {
+                return Err(invalid(format!("{s:?} is not a UUID")));
+            }
+            Some("date-time") if !looks_like_date_time(s) => {
+                return Err(invalid(format!("{s:?} is not an RFC 3339 date-time")));
+            }
+            Some("uri") if !looks_like_uri(s) => {
+                return Err(invalid(format!("{s:?} is not an absolute URI")));
+            }
+            _ => {}
+        },
+        Value::Number(n) if types.contains(&"integer") && !types.contains(&"number") => {
+            let fits = match schema["format"].as_str() {
+                Some("int32") => n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
+                _ => n.as_i64().is_some(),
+            };
+            if !fits {
+                return Err(invalid(format!("{n} is out of range")));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The discriminating property and the value's tag, when the schema (or
+/// every alternative) has one and the value carries it.
+fn discriminator<'v>(
+    schema: &Value,
+    alts: &[Value],
+    value: &'v Value,
+) -> Option<(String, &'v str)> {
+    let name = schema["discriminator"]["propertyName"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| {
+            let first = alts.first()?;
+            let props = resolve(first)["properties"].as_object()?;
+            let name = props.keys().find(|k| tag_of(first, k).is_some())?;
+            alts.iter()
+                .all(|a| tag_of(a, name).is_some())
+                .then(|| name.clone())
+        })?;
+    let tag = value.get(&name)?.as_str()?;
+    Some((name, tag))
+}
+
+/// The const (or single enum) value an alternative fixes `field` to.
+fn tag_of<'s>(alt: &'s Value, field: &str) -> Option<&'s str> {
+    let prop = resolve(&resolve(alt)["properties"][field]);
+    prop.get("const").and_then(Value::as_str).or_else(|| {
+        match prop["enum"].as_array().map(Vec::as_slice) {
+            Some([one]) => one.as_str(),
+            _ => None,
+        }
+    })
+}
+
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+fn article(kind: &str) -> &'static str {
+    match kind {
+        "object" => "an object",
+        "array" => "an array",
+        "string" => "a string",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "boolean" => "true or false",
+        "null" => "null",
+        _ => "a value",
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Object(_) => "an object",
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(n) if n.is_f64() => "a fraction",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    }
+}
+
+fn looks_like_uri(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, rest)) => {
+            !scheme.is_empty()
+                && !rest.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// A query or path parameter's text as the JSON value its schema wants:
+/// numbers and booleans parsed, arrays from repeats or commas. Text that
+/// does not parse stays a string, so validation reports it.
+pub fn coerce(texts: &[&str], schema: &Value) -> Value {
+    let schema = resolve(schema);
+    let one = |text: &str, schema: &Value| -> Value {
+        match first_type(resolve(schema)) {
+            Some("integer") => text
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(text.to_owned())),
+            Some("number") => text
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                .unwrap_or_else(|| Value::String(text.to_owned())),
+            Some("boolean") => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::String(text.to_owned()),
+            },
+            _ => Value::String(text.to_owned()),
+        }
+    };
+    if first_type(schema) == Some("array") {
+        let items = &schema["items"];
+        let parts: Vec<Value> = if texts.len() == 1 {
+            texts[0].split(',').map(|t| one(t, items)).collect()
+        } else {
+            texts.iter().map(|t| one(t, items)).collect()
+        };
+        return Value::Array(parts);
+    }
+    one(texts.last().copied().unwrap_or_default(), schema)
 }

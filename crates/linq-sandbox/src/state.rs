@@ -78,6 +78,9 @@ pub(crate) struct Call<'a> {
     pub query: Vec<(String, String)>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// Scheme and authority the sandbox's own URLs (uploads, downloads)
+    /// start with: `http://127.0.0.1:PORT` when served.
+    pub origin: &'a str,
 }
 
 impl Call<'_> {
@@ -139,6 +142,104 @@ fn check_handle(text: &str) -> Result<String, Fail> {
     }
 }
 
+/// The people in a materialised mock chat (all reach iMessage).
+const MOCK_PEOPLE: [&str; 3] = ["+12025550142", "+12025550144", "+12025550146"];
+
+/// Checks the path parameters, query and body against the operation's
+/// schemas: 400 with the field path, code 1001 for a missing field, 1003
+/// for a body that is not JSON, 1005 for any other mismatch.
+fn validate_call(call: &Call<'_>) -> Result<(), Fail> {
+    let refuse = |e: spec::Invalid| {
+        if e.missing {
+            bad(1001, format!("Missing required field: {}", e.path))
+        } else {
+            bad(1005, format!("Invalid value for {e}"))
+        }
+    };
+    for (name, schema) in &call.op.path_schemas {
+        let value = Value::String(call.param(name).to_owned());
+        spec::validate(&value, schema, name).map_err(refuse)?;
+    }
+    for (name, required_param, schema) in &call.op.query {
+        let texts: Vec<&str> = call
+            .query
+            .iter()
+            .filter(|(n, _)| n == name || n.strip_suffix("[]") == Some(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if texts.is_empty() {
+            if *required_param {
+                return Err(bad(
+                    1001,
+                    format!("Missing required query parameter: {name}"),
+                ));
+            }
+            continue;
+        }
+        spec::validate(&spec::coerce(&texts, schema), schema, name).map_err(refuse)?;
+    }
+    if let Some(schema) = &call.op.request {
+        let body = Value::Object(call.object()?);
+        spec::validate(&body, schema, "").map_err(refuse)?;
+    }
+    Ok(())
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Copies what the request set into a sampled reply, wherever the reply's
+/// schema has a field of the same name that the value fits.
+fn echo(reply: &mut Value, request: &Value, schema: &Value, depth: usize) {
+    let schema = spec::resolve(schema);
+    let (Some(out), Some(input)) = (reply.as_object_mut(), request.as_object()) else {
+        return;
+    };
+    if depth > 6 {
+        return;
+    }
+    let props = &schema["properties"];
+    for (key, value) in input {
+        let Some(sub) = props.get(key) else { continue };
+        match out.get_mut(key) {
+            Some(existing) if existing.is_object() && value.is_object() => {
+                echo(existing, value, sub, depth + 1);
+            }
+            _ => {
+                if spec::check(value, sub).is_ok() {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Where an idempotency key applies: one operation, and one chat for
+/// sends into a chat.
+fn idempotency_scope(call: &Call<'_>, key: &str) -> (String, String, String) {
+    (
+        call.op.id.clone(),
+        call.param("chatId").to_owned(),
+        key.to_owned(),
+    )
+}
+
+/// The request as compared between a keyed send and its repeats: the JSON
+/// body (key order and spacing do not matter).
+fn request_value(call: &Call<'_>) -> Value {
+    serde_json::from_slice(call.body).unwrap_or(Value::Null)
+}
+
 fn contains_url(text: &str) -> bool {
     text.contains("http://") || text.contains("https://") || text.contains("www.")
 }
@@ -162,9 +263,11 @@ pub(crate) struct Event {
     pub envelope: Value,
 }
 
+/// The first reply to a keyed send, and the request that got it.
 #[derive(Debug, Clone)]
 struct Remembered {
     message_id: String,
+    request: Value,
     status: u16,
     body: Value,
 }
@@ -177,12 +280,14 @@ pub(crate) struct Settings {
     pub clock: Clock,
     pub tick: Duration,
     pub lines: Vec<String>,
+    pub mock: bool,
 }
 
 /// Everything the sandbox knows, behind one mutex.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct State {
     pub api_key: String,
+    pub mock: bool,
     partner_id: String,
     pub ids: Ids,
     pub time: Time,
@@ -192,11 +297,53 @@ pub(crate) struct State {
     chats: Vec<Chat>,
     messages: Vec<Message>,
     pub subs: Vec<Subscription>,
-    remembered: HashMap<String, Remembered>,
+    /// Keyed by (operation id, chat id or empty, idempotency key).
+    remembered: HashMap<(String, String, String), Remembered>,
     pending: VecDeque<Pending>,
     pub outbox: Vec<Event>,
     pub emitted: Vec<Value>,
+    attachments: Vec<Attachment>,
     seq: u64,
+}
+
+/// Most bytes one attachment may declare.
+pub(crate) const MAX_ATTACHMENT_BYTES: i64 = 100 << 20;
+
+/// A reserved upload and, once PUT, its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Attachment {
+    pub id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub created_at: String,
+    pub download_url: String,
+    pub data: Option<bytes::Bytes>,
+}
+
+impl Attachment {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "content_type": self.content_type,
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "size_bytes": self.size_bytes,
+            "status": if self.data.is_some() { "complete" } else { "pending" },
+            "download_url": self.data.as_ref().map(|_| self.download_url.clone()),
+        })
+    }
+
+    fn part_json(&self) -> Value {
+        json!({
+            "type": "media",
+            "id": self.id,
+            "filename": self.filename,
+            "mime_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "url": self.download_url,
+        })
+    }
 }
 
 struct StateFiller<'a> {
@@ -230,6 +377,7 @@ impl State {
             .collect();
         Self {
             api_key: settings.api_key,
+            mock: settings.mock,
             partner_id: format!("partner_sandbox_{:08x}", settings.seed),
             ids,
             time: Time::new(settings.clock),
@@ -243,6 +391,7 @@ impl State {
             pending: VecDeque::new(),
             outbox: Vec::new(),
             emitted: Vec::new(),
+            attachments: Vec::new(),
             seq: 0,
         }
     }
@@ -254,6 +403,22 @@ impl State {
 
     pub fn lines(&self) -> Vec<String> {
         self.lines.iter().map(|l| l.number.clone()).collect()
+    }
+
+    /// Adds a line to the account; an existing one is left as it is.
+    pub fn add_line(&mut self, number: &str) -> Result<(), Fail> {
+        match linq_types::Handle::parse(number) {
+            Ok(h) if h.is_phone() => {}
+            _ => return Err(bad(1002, "Phone number must be in E.164 format")),
+        }
+        if !self.is_line(number) {
+            let id = self.ids.uuid();
+            self.lines.push(Line {
+                id,
+                number: number.to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn is_line(&self, number: &str) -> bool {
@@ -367,6 +532,9 @@ impl State {
     }
 
     fn settled(m: &Message) -> bool {
+        if m.status == Status::Failed {
+            return true;
+        }
         match m.service {
             Service::Sms => m.status >= Status::Delivered,
             _ => m.status >= Status::Read,
@@ -404,7 +572,7 @@ impl State {
                     m.is_read = true;
                     (Status::Read, "message.read")
                 }
-                Status::Read | Status::Received => continue,
+                Status::Read | Status::Received | Status::Failed => continue,
             };
             m.status = next;
             m.updated_at = now.clone();
@@ -417,6 +585,15 @@ impl State {
             self.emit(event, Some(line), data);
         }
         self.emitted.len() - before
+    }
+
+    /// `steps` advances with nothing to change: only the clock moves.
+    pub fn idle(&mut self, steps: u64) {
+        let by = self
+            .tick
+            .checked_mul(u32::try_from(steps).unwrap_or(u32::MAX))
+            .unwrap_or(Duration::MAX);
+        self.time.advance(by);
     }
 
     fn apply(&mut self, change: Pending) {
@@ -525,12 +702,22 @@ impl State {
     /// A message from `from` arrives in a chat.
     pub fn receive(&mut self, chat_id: &str, from: &str, text: &str) -> Result<String, Fail> {
         let i = self.chat_index(chat_id)?;
-        if self.chats[i].active_member(from).is_none() || self.chats[i].me().handle == from {
+        self.check_sender(i, from)?;
+        self.receive_parts(i, from, vec![json!({"type": "text", "value": text})])
+    }
+
+    fn check_sender(&self, chat: usize, from: &str) -> Result<(), Fail> {
+        let c = &self.chats[chat];
+        if c.active_member(from).is_none() || c.me().handle == from {
             return Err(bad(
                 1005,
                 "the sender is not another active member of the chat",
             ));
         }
+        Ok(())
+    }
+
+    fn receive_parts(&mut self, i: usize, from: &str, parts: Vec<Value>) -> Result<String, Fail> {
         let now = self.time.rfc3339();
         let seq = self.next_seq();
         let chat = &self.chats[i];
@@ -538,7 +725,7 @@ impl State {
             seq,
             id: self.ids.uuid(),
             chat_id: chat.id.clone(),
-            parts: vec![json!({"type": "text", "value": text})],
+            parts,
             status: Status::Received,
             is_from_me: false,
             from: from.to_owned(),
@@ -565,9 +752,422 @@ impl State {
         Ok(id)
     }
 
+    // ---- simulation (the control API) -------------------------------------
+
+    /// Someone writes, reacts or types: `from` (required) in `chat_id`, or,
+    /// without one, in their direct chat with line `to` (default the first
+    /// line), which is started if there is none (a stranger texting first).
+    pub fn inbound(&mut self, body: &Map<String, Value>) -> Result<Value, Fail> {
+        const FIELDS: [&str; 9] = [
+            "kind",
+            "from",
+            "chat_id",
+            "to",
+            "text",
+            "media_url",
+            "message_id",
+            "reaction",
+            "part_index",
+        ];
+        if let Some(k) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(bad(1005, format!("unknown field {k:?}")));
+        }
+        let from = check_handle(required_str(body, "from")?)?;
+        if self.is_line(&from) {
+            return Err(bad(
+                1005,
+                "from must be someone else, not one of your lines",
+            ));
+        }
+        let kind = optional_str(body, "kind")?.unwrap_or("message");
+        let i =
+            match optional_str(body, "chat_id")? {
+                Some(id) => {
+                    let i = self.chat_index(id)?;
+                    self.check_sender(i, &from)?;
+                    i
+                }
+                None => {
+                    let line = match optional_str(body, "to")? {
+                        Some(to) if self.is_line(to) => to.to_owned(),
+                        Some(_) => return Err(bad(1005, "to must be one of your lines")),
+                        None => self
+                            .lines
+                            .first()
+                            .map(|l| l.number.clone())
+                            .unwrap_or_default(),
+                    };
+                    let recipients = vec![from.clone()];
+                    match self.chats.iter().position(|c| {
+                        c.line == line && c.me_active() && c.recipients() == recipients
+                    }) {
+                        Some(i) => i,
+                        None => {
+                            let service = self.pick_service(&recipients, None)?;
+                            self.new_chat(&line, &recipients, service)
+                        }
+                    }
+                }
+            };
+        let chat_id = self.chats[i].id.clone();
+        match kind {
+            "message" => {
+                let mut parts = Vec::new();
+                if let Some(text) = optional_str(body, "text")? {
+                    parts.push(json!({"type": "text", "value": text}));
+                }
+                if let Some(url) = optional_str(body, "media_url")? {
+                    let filename = url
+                        .rsplit('/')
+                        .next()
+                        .filter(|f| !f.is_empty())
+                        .unwrap_or("attachment");
+                    parts.push(json!({
+                        "type": "media",
+                        "id": self.ids.uuid(),
+                        "filename": filename,
+                        "mime_type": "application/octet-stream",
+                        "size_bytes": 0,
+                        "url": url,
+                    }));
+                }
+                if parts.is_empty() {
+                    return Err(bad(1004, "an inbound message needs text or media_url"));
+                }
+                let id = self.receive_parts(i, &from, parts)?;
+                Ok(json!({"chat_id": chat_id, "message_id": id}))
+            }
+            "reaction" => {
+                let m = self.message_index(required_str(body, "message_id")?)?;
+                if self.messages[m].chat_id != chat_id {
+                    return Err(bad(1005, "message_id is not in this chat"));
+                }
+                let kind = optional_str(body, "reaction")?.unwrap_or("love").to_owned();
+                let known = spec::schema("ReactionType")["enum"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|v| v == kind.as_str()));
+                if !known || kind == "custom" || kind == "sticker" {
+                    return Err(bad(
+                        1005,
+                        format!("reaction {kind:?} is not a plain reaction type"),
+                    ));
+                }
+                let part_index =
+                    body.get("part_index").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let id = self.ids.uuid();
+                self.messages[m].reactions.push(Reaction {
+                    id: id.clone(),
+                    part_index,
+                    kind: kind.clone(),
+                    custom_emoji: None,
+                    from: from.clone(),
+                });
+                let chat = &self.chats[i];
+                let member = chat.active_member(&from).map(|m| m.json(chat.service));
+                let data = json!({
+                    "is_from_me": false,
+                    "reaction_type": kind,
+                    "chat_id": chat.id,
+                    "custom_emoji": null,
+                    "from": from,
+                    "from_handle": member,
+                    "message_id": self.messages[m].id,
+                    "part_index": part_index,
+                    "reacted_at": self.time.rfc3339(),
+                    "reaction_id": id,
+                    "service": chat.service.as_str(),
+                });
+                let line = chat.line.clone();
+                self.emit("reaction.added", Some(line), data);
+                Ok(json!({"chat_id": chat_id, "reaction_id": id}))
+            }
+            "typing_started" | "typing_stopped" => {
+                let chat = &self.chats[i];
+                let member = chat.active_member(&from).map(|m| m.json(chat.service));
+                let data = json!({"chat_id": chat.id, "actor_handle": member});
+                let line = chat.line.clone();
+                let event = if kind == "typing_started" {
+                    "chat.typing_indicator.started"
+                } else {
+                    "chat.typing_indicator.stopped"
+                };
+                self.emit(event, Some(line), data);
+                Ok(json!({"chat_id": chat_id}))
+            }
+            other => Err(bad(
+                1005,
+                format!(
+                    "kind must be message, reaction, typing_started or typing_stopped, not {other:?}"
+                ),
+            )),
+        }
+    }
+
+    /// A message you sent fails to deliver: its status becomes `failed`
+    /// and `message.failed` is emitted.
+    pub fn fail_message(&mut self, id: &str, code: u32, reason: &str) -> Result<(), Fail> {
+        let i = self.message_index(id)?;
+        let m = &self.messages[i];
+        if !m.is_from_me {
+            return Err(bad(1005, "only messages you sent can fail"));
+        }
+        if matches!(m.status, Status::Read | Status::Failed) {
+            return Err(fail(
+                409,
+                1005,
+                format!("the message is already {}", m.status.as_str()),
+            ));
+        }
+        let now = self.time.rfc3339();
+        let m = &mut self.messages[i];
+        m.status = Status::Failed;
+        m.updated_at = now.clone();
+        let m = &self.messages[i];
+        let chat = self.chat_of(m);
+        let data = json!({
+            "code": code,
+            "failed_at": now,
+            "chat_id": chat.id,
+            "detail_code": null,
+            "message_id": m.id,
+            "preferred_service": m.preferred_service,
+            "reason": reason,
+            "service": m.service.as_str(),
+        });
+        let line = chat.line.clone();
+        self.emit("message.failed", Some(line), data);
+        Ok(())
+    }
+
+    /// Emits any event type of the catalogue: its `data` is a sample of the
+    /// type's schema with `data` (if given) laid over it, checked against
+    /// the schema. Returns the envelope.
+    pub fn emit_any(&mut self, event_type: &str, data: Option<&Value>) -> Result<Value, Fail> {
+        let known = spec::schema("WebhookEventType")["enum"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|v| v == event_type));
+        if !known {
+            return Err(bad(
+                1005,
+                format!("{event_type:?} is not in the event catalogue"),
+            ));
+        }
+        let schema = spec::event_data_schema(event_type);
+        let mut payload = match &schema {
+            Some(schema) => self.sample(schema),
+            None => json!({}),
+        };
+        if let Some(overlay) = data {
+            let (Some(out), Some(given)) = (payload.as_object_mut(), overlay.as_object()) else {
+                return Err(bad(1005, "data must be an object"));
+            };
+            for (k, v) in given {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(schema) = &schema {
+            spec::validate(&payload, schema, "data")
+                .map_err(|e| bad(1005, format!("Invalid value for {e}")))?;
+        }
+        let line = self.lines.first().map(|l| l.number.clone());
+        self.emit(event_type, line, payload);
+        Ok(self.emitted.last().cloned().unwrap_or(Value::Null))
+    }
+
+    /// Everything the account holds, as JSON.
+    pub fn dump(&self) -> Value {
+        json!({
+            "now": self.time.rfc3339(),
+            "mock": self.mock,
+            "lines": self.lines(),
+            "capabilities": self.caps.iter().map(|(h, c)| (h.clone(), json!({"imessage": c.imessage, "rcs": c.rcs, "sms": c.sms}))).collect::<Map<_, _>>(),
+            "chats": self.chats.iter().map(Chat::json).collect::<Vec<_>>(),
+            "messages": self.messages.iter().map(|m| m.json(self.chat_of(m))).collect::<Vec<_>>(),
+            "subscriptions": self.subs.iter().map(|s| {
+                let mut v = s.json();
+                v["signing_secret"] = Value::String(s.secret.clone());
+                v
+            }).collect::<Vec<_>>(),
+            "attachments": self.attachments.iter().map(Attachment::json).collect::<Vec<_>>(),
+            "pending": self.pending_count(),
+        })
+    }
+
+    // ---- mock mode -------------------------------------------------------
+
+    /// Makes what the request names exist: chats, messages, subscriptions
+    /// and attachments in the path or the body, and a `from` line.
+    fn materialize(&mut self, call: &Call<'_>) -> Result<(), Fail> {
+        for (name, value) in &call.params {
+            match name.as_str() {
+                "chatId" => {
+                    self.mock_chat(value);
+                }
+                "messageId" => self.mock_message(value),
+                "subscriptionId" => self.mock_subscription(value),
+                "attachmentId" => self.mock_attachment(value),
+                _ => {}
+            }
+        }
+        let Ok(body) = call.object() else {
+            return Ok(());
+        };
+        if let Some(from) = body.get("from").and_then(Value::as_str) {
+            if linq_types::Handle::parse(from).is_ok_and(|h| h.is_phone()) {
+                self.add_line(from)?;
+            }
+        }
+        let message = body.get("message").and_then(Value::as_object);
+        if let Some(id) = message
+            .and_then(|m| m.get("reply_to"))
+            .and_then(|r| r.get("message_id"))
+            .and_then(Value::as_str)
+        {
+            self.mock_message(id);
+        }
+        let parts = message
+            .and_then(|m| m.get("parts"))
+            .and_then(Value::as_array);
+        for part in parts.into_iter().flatten() {
+            if let Some(id) = part.get("attachment_id").and_then(Value::as_str) {
+                self.mock_attachment(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// A group on iMessage from the first line with two people, so that
+    /// every chat operation has something to act on.
+    fn mock_chat(&mut self, id: &str) -> usize {
+        if let Some(i) = self.chats.iter().position(|c| c.id == id) {
+            return i;
+        }
+        let line = self
+            .lines
+            .first()
+            .map(|l| l.number.clone())
+            .unwrap_or_else(|| crate::DEFAULT_LINES[0].to_owned());
+        let now = self.time.rfc3339();
+        let mut members = Vec::new();
+        for (handle, is_me) in [
+            (line.as_str(), true),
+            (MOCK_PEOPLE[0], false),
+            (MOCK_PEOPLE[1], false),
+            (MOCK_PEOPLE[2], false),
+        ] {
+            members.push(Member {
+                id: self.ids.uuid(),
+                handle: handle.to_owned(),
+                joined_at: now.clone(),
+                left_at: None,
+                status: "active",
+                is_me,
+            });
+        }
+        let seq = self.next_seq();
+        self.chats.push(Chat {
+            seq,
+            id: id.to_owned(),
+            line,
+            members,
+            service: Service::IMessage,
+            is_group: true,
+            display_name: None,
+            icon: None,
+            created_at: now.clone(),
+            updated_at: now,
+            typing: false,
+        });
+        self.chats.len() - 1
+    }
+
+    /// A delivered text of yours, in a chat of its own.
+    fn mock_message(&mut self, id: &str) {
+        if self.messages.iter().any(|m| m.id == id) {
+            return;
+        }
+        let chat_id = self.ids.uuid();
+        let i = self.mock_chat(&chat_id);
+        let now = self.time.rfc3339();
+        let seq = self.next_seq();
+        let c = &self.chats[i];
+        self.messages.push(Message {
+            seq,
+            id: id.to_owned(),
+            chat_id,
+            parts: vec![json!({"type": "text", "value": "hello"})],
+            status: Status::Delivered,
+            is_from_me: true,
+            from: c.line.clone(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            sent_at: Some(now.clone()),
+            delivered_at: Some(now),
+            read_at: None,
+            is_read: false,
+            service: c.service,
+            preferred_service: None,
+            reply_to: None,
+            effect: None,
+            idempotency_key: None,
+            reactions: Vec::new(),
+        });
+    }
+
+    fn mock_subscription(&mut self, id: &str) {
+        if self.subs.iter().any(|s| s.id == id) {
+            return;
+        }
+        let now = self.time.rfc3339();
+        let secret = self.ids.secret();
+        self.subs.push(Subscription {
+            id: id.to_owned(),
+            secret,
+            target_url: format!("https://example.com/mock/{id}"),
+            events: vec!["message.received".to_owned()],
+            phone_numbers: Vec::new(),
+            is_active: true,
+            routing_id_header: None,
+            routing_key_header: None,
+            created_at: now.clone(),
+            updated_at: now,
+        });
+    }
+
+    /// An uploaded (empty) JPEG.
+    fn mock_attachment(&mut self, id: &str) {
+        if self.attachments.iter().any(|a| a.id == id) {
+            return;
+        }
+        self.attachments.push(Attachment {
+            id: id.to_owned(),
+            content_type: "image/jpeg".to_owned(),
+            filename: "attachment.jpg".to_owned(),
+            size_bytes: 0,
+            created_at: self.time.rfc3339(),
+            download_url: format!("https://sandbox.linq.invalid/__files/{id}"),
+            data: Some(bytes::Bytes::new()),
+        });
+    }
+
     // ---- dispatch --------------------------------------------------------
 
     pub fn handle(&mut self, call: &Call<'_>) -> Handled {
+        validate_call(call)?;
+        if !self.mock {
+            return self.dispatch(call);
+        }
+        self.materialize(call)?;
+        match self.dispatch(call) {
+            Ok(reply) => Ok(reply),
+            // A schema-valid request the account's rules refuse: answered
+            // as if it had worked, from the reply schema and the request.
+            Err(f) if (400..500).contains(&f.status) => self.sampled(call),
+            Err(f) => Err(f),
+        }
+    }
+
+    fn dispatch(&mut self, call: &Call<'_>) -> Handled {
         // Ids in the path must name something that exists.
         for (name, value) in &call.params {
             match name.as_str() {
@@ -634,41 +1234,46 @@ impl State {
                 self.subs.remove(i);
                 Ok(Reply::empty(204))
             }
+            "attachments.create" => self.create_attachment(call),
+            "attachments.retrieve" => {
+                let i = self.attachment_index(call.param("attachmentId"))?;
+                Ok(Reply::json(200, self.attachments[i].json()))
+            }
+            "attachments.delete" => {
+                let i = self.attachment_index(call.param("attachmentId"))?;
+                self.attachments.remove(i);
+                Ok(Reply::empty(204))
+            }
             "capability.check_i_message" => self.check(call, Service::IMessage),
             "capability.check_RCS" => self.check(call, Service::Rcs),
             _ => self.sampled(call),
         }
     }
 
-    /// An operation without state: the body's required fields are checked
-    /// and the reply is a sample of the success schema.
+    /// An operation without state (the request was validated already):
+    /// the reply is a sample of the success schema, carrying what the
+    /// request set wherever the reply has a field of that name and type.
     fn sampled(&mut self, call: &Call<'_>) -> Handled {
-        if let Some(schema) = &call.op.request {
-            let body = call.object()?;
-            for key in spec::resolve(schema)["required"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                required(&body, key)?;
-            }
-        }
-        for (name, required_param, _) in &call.op.query {
-            if *required_param && call.query(name).is_none() {
-                return Err(bad(
-                    1001,
-                    format!("Missing required query parameter: {name}"),
-                ));
-            }
-        }
         match &call.op.response {
             Some(schema) => {
                 let mut body = self.sample(schema);
+                if let Ok(request) = call.object() {
+                    echo(&mut body, &Value::Object(request), schema, 0);
+                }
                 // Echo the path id where the reply names the same thing.
                 if let (Some(obj), Some((_, last))) = (body.as_object_mut(), call.params.last()) {
                     if obj.get("id").is_some_and(Value::is_string) && !last.contains('+') {
                         obj.insert("id".into(), Value::String(last.clone()));
+                    }
+                }
+                // And each path id where the reply has its snake_case name
+                // (`chatId` as `chat_id`).
+                if let Some(obj) = body.as_object_mut() {
+                    for (name, value) in &call.params {
+                        let key = snake_case(name);
+                        if obj.get(&key).is_some_and(Value::is_string) {
+                            obj.insert(key, Value::String(value.clone()));
+                        }
                     }
                 }
                 Ok(Reply::json(call.op.status, body))
@@ -768,8 +1373,15 @@ impl State {
 
     /// The idempotency key of a send: the header for `POST /v3/messages`,
     /// otherwise `message.idempotency_key` in the body.
-    fn replay(&self, key: Option<&str>) -> Option<Handled> {
-        let remembered = self.remembered.get(key?)?;
+    fn replay(&self, call: &Call<'_>, key: Option<&str>) -> Option<Handled> {
+        let remembered = self.remembered.get(&idempotency_scope(call, key?))?;
+        if remembered.request != request_value(call) {
+            return Some(Err(fail(
+                422,
+                1005,
+                "This idempotency key was used with a different request; use a new key for a new request",
+            )));
+        }
         if self.messages.iter().any(|m| m.id == remembered.message_id) {
             Some(Ok(Reply::json(remembered.status, remembered.body.clone())))
         } else {
@@ -781,12 +1393,13 @@ impl State {
         }
     }
 
-    fn remember(&mut self, key: Option<String>, message_id: &str, reply: &Reply) {
+    fn remember(&mut self, call: &Call<'_>, key: Option<String>, message_id: &str, reply: &Reply) {
         if let (Some(key), Some(body)) = (key, &reply.body) {
             self.remembered.insert(
-                key,
+                idempotency_scope(call, &key),
                 Remembered {
                     message_id: message_id.to_owned(),
+                    request: request_value(call),
                     status: reply.status,
                     body: body.clone(),
                 },
@@ -800,7 +1413,7 @@ impl State {
             .as_object()
             .ok_or_else(|| bad(1004, "message must be an object"))?;
         let key = optional_str(message, "idempotency_key")?.map(str::to_owned);
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         let from = required_str(&body, "from")?;
@@ -848,7 +1461,7 @@ impl State {
             }),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
@@ -1042,6 +1655,7 @@ impl State {
     // ---- lists -----------------------------------------------------------
 
     fn page(
+        &self,
         call: &Call<'_>,
         mut items: Vec<(u64, Value)>,
         ascending: bool,
@@ -1059,16 +1673,19 @@ impl State {
             items.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
         }
         if let Some(cursor) = call.query("cursor").filter(|c| !c.is_empty()) {
-            let after: u64 = cursor
-                .parse()
-                .map_err(|_| bad(1005, "cursor is not one this server returned"))?;
-            items.retain(|(seq, _)| {
-                if ascending {
-                    *seq > after
-                } else {
-                    *seq < after
-                }
-            });
+            // In mock mode a cursor this server never gave out is the
+            // first page: SDK suites send made-up ones.
+            match cursor.parse::<u64>() {
+                Ok(after) => items.retain(|(seq, _)| {
+                    if ascending {
+                        *seq > after
+                    } else {
+                        *seq < after
+                    }
+                }),
+                Err(_) if self.mock => {}
+                Err(_) => return Err(bad(1005, "cursor is not one this server returned")),
+            }
         }
         let more = items.len() > limit;
         items.truncate(limit);
@@ -1090,7 +1707,7 @@ impl State {
             .filter(|c| to.is_none_or(|t| c.active_member(t).is_some()))
             .map(|c| (c.seq, c.json()))
             .collect();
-        let (chats, next) = Self::page(call, items, false)?;
+        let (chats, next) = self.page(call, items, false)?;
         Ok(Reply::json(
             200,
             json!({"chats": chats, "next_cursor": next}),
@@ -1106,7 +1723,7 @@ impl State {
             .filter(|m| m.chat_id == chat.id)
             .map(|m| (m.seq, m.json(chat)))
             .collect();
-        let (messages, next) = Self::page(call, items, false)?;
+        let (messages, next) = self.page(call, items, false)?;
         Ok(Reply::json(
             200,
             json!({"messages": messages, "next_cursor": next}),
@@ -1144,7 +1761,7 @@ impl State {
             .filter(|m| m.id == root || self.root_of(&m.id) == root)
             .map(|m| (m.seq, m.json(self.chat_of(m))))
             .collect();
-        let (messages, next) = Self::page(call, items, ascending)?;
+        let (messages, next) = self.page(call, items, ascending)?;
         Ok(Reply::json(
             200,
             json!({"messages": messages, "next_cursor": next}),
@@ -1183,9 +1800,11 @@ impl State {
                     if url.is_none() && attachment.is_none() {
                         return Err(bad(1004, "a media part needs url or attachment_id"));
                     }
-                    let id = attachment
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| self.ids.uuid());
+                    if let Some(id) = attachment {
+                        out.push(self.attached(id)?);
+                        continue;
+                    }
+                    let id = self.ids.uuid();
                     let filename = url
                         .and_then(|u| u.rsplit('/').next())
                         .filter(|f| !f.is_empty())
@@ -1196,7 +1815,7 @@ impl State {
                         "filename": filename,
                         "mime_type": "application/octet-stream",
                         "size_bytes": 0,
-                        "url": url.map(str::to_owned).unwrap_or_else(|| format!("https://sandbox.linq.invalid/attachments/{id}")),
+                        "url": url,
                     })
                 }
                 "imessage_app" | "app_clip" => part.clone(),
@@ -1205,6 +1824,109 @@ impl State {
             out.push(converted);
         }
         Ok(out)
+    }
+
+    /// The reply form of a media part naming an uploaded attachment.
+    fn attached(&self, id: &str) -> Result<Value, Fail> {
+        let a = self
+            .attachments
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| fail(404, 2003, "Attachment not found"))?;
+        if a.data.is_none() {
+            return Err(bad(
+                2007,
+                "The attachment's bytes have not been uploaded yet",
+            ));
+        }
+        Ok(a.part_json())
+    }
+
+    // ---- attachments -----------------------------------------------------
+
+    fn create_attachment(&mut self, call: &Call<'_>) -> Handled {
+        let body = call.object()?;
+        let content_type = required_str(&body, "content_type")?.to_owned();
+        let filename = required_str(&body, "filename")?.to_owned();
+        let size = required(&body, "size_bytes")?
+            .as_i64()
+            .ok_or_else(|| bad(1005, "size_bytes must be a whole number"))?;
+        if !(1..=MAX_ATTACHMENT_BYTES).contains(&size) {
+            return Err(bad(
+                5005,
+                format!("size_bytes must be from 1 to {MAX_ATTACHMENT_BYTES}"),
+            ));
+        }
+        let id = self.ids.uuid();
+        let now = self.time.rfc3339();
+        let expires = crate::clock::rfc3339(self.time.now() + Duration::from_secs(900));
+        let url = format!("{}/__files/{id}", call.origin);
+        self.attachments.push(Attachment {
+            id: id.clone(),
+            content_type: content_type.clone(),
+            filename,
+            size_bytes: size,
+            created_at: now,
+            download_url: url.clone(),
+            data: None,
+        });
+        Ok(Reply::json(
+            200,
+            json!({
+                "attachment_id": id,
+                "upload_url": url,
+                "download_url": url,
+                "expires_at": expires,
+                "http_method": "PUT",
+                "required_headers": {"content-type": content_type},
+            }),
+        ))
+    }
+
+    fn attachment_index(&self, id: &str) -> Result<usize, Fail> {
+        self.attachments
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| fail(404, 2003, "Attachment not found"))
+    }
+
+    /// `PUT` to an upload URL: the bytes must match the reservation.
+    pub fn upload(
+        &mut self,
+        id: &str,
+        content_type: Option<&str>,
+        data: &[u8],
+    ) -> Result<(), Fail> {
+        let i = self.attachment_index(id)?;
+        let a = &mut self.attachments[i];
+        if content_type.is_some_and(|t| !t.eq_ignore_ascii_case(&a.content_type)) {
+            return Err(bad(
+                5006,
+                format!("content-type must be {}, as reserved", a.content_type),
+            ));
+        }
+        if data.len() as i64 != a.size_bytes {
+            return Err(bad(
+                1005,
+                format!(
+                    "expected {} bytes, as reserved, got {}",
+                    a.size_bytes,
+                    data.len()
+                ),
+            ));
+        }
+        a.data = Some(bytes::Bytes::copy_from_slice(data));
+        Ok(())
+    }
+
+    /// `GET` on a download URL: content type and bytes, once uploaded.
+    pub fn download(&self, id: &str) -> Result<(String, bytes::Bytes), Fail> {
+        let a = &self.attachments[self.attachment_index(id)?];
+        let data = a
+            .data
+            .clone()
+            .ok_or_else(|| bad(2007, "The attachment's bytes have not been uploaded yet"))?;
+        Ok((a.content_type.clone(), data))
     }
 
     fn push_message(
@@ -1267,7 +1989,7 @@ impl State {
             .as_object()
             .ok_or_else(|| bad(1004, "message must be an object"))?;
         let key = optional_str(message, "idempotency_key")?.map(str::to_owned);
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         self.require_me(i)?;
@@ -1280,7 +2002,7 @@ impl State {
             json!({"chat_id": chat.id, "message": msg.sent_json(chat)}),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
@@ -1295,7 +2017,7 @@ impl State {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .or(optional_str(message, "idempotency_key")?.map(str::to_owned));
-        if let Some(replayed) = self.replay(key.as_deref()) {
+        if let Some(replayed) = self.replay(call, key.as_deref()) {
             return replayed;
         }
         let recipients = self.recipients(&body)?;
@@ -1358,7 +2080,7 @@ impl State {
             }),
         );
         let id = msg.id.clone();
-        self.remember(key, &id, &reply);
+        self.remember(call, key, &id, &reply);
         Ok(reply)
     }
 
@@ -1424,7 +2146,9 @@ impl State {
         let event = match operation {
             "add" => {
                 let id = self.ids.uuid();
+                let from = self.chats[chat_idx].line.clone();
                 self.messages[i].reactions.push(Reaction {
+                    from,
                     id: id.clone(),
                     part_index,
                     kind: kind.clone(),
@@ -1583,10 +2307,11 @@ impl State {
         if ok.is_none() {
             return Err(bad(1005, "target_url must be an absolute http(s) URL"));
         }
-        if self
-            .subs
-            .iter()
-            .any(|s| s.target_url == url && Some(s.id.as_str()) != except)
+        if !self.mock
+            && self
+                .subs
+                .iter()
+                .any(|s| s.target_url == url && Some(s.id.as_str()) != except)
         {
             return Err(fail(
                 409,

@@ -711,15 +711,16 @@ async fn reactions_typing_and_read() {
 }
 
 #[tokio::test]
-async fn unknown_paths_are_404_2001() {
+async fn unknown_paths_are_404_with_the_generic_code() {
+    // Not 2001, which SDKs name "chat not found".
     let sb = Sandbox::new();
-    assert_error(&call(&sb, "GET", "/v3/nothing-here", None).await, 404, 2001);
-    assert_error(&call(&sb, "PATCH", "/v3/chats", None).await, 404, 2001);
-    assert_error(&call(&sb, "GET", "/nothing", None).await, 404, 2001);
+    assert_error(&call(&sb, "GET", "/v3/nothing-here", None).await, 404, 404);
+    assert_error(&call(&sb, "PATCH", "/v3/chats", None).await, 404, 404);
+    assert_error(&call(&sb, "GET", "/nothing", None).await, 404, 404);
     // The exact bytes of the envelope.
     let (_, body) = call(&sb, "GET", "/v3/nothing-here", None).await;
     let text = body.to_string();
-    assert!(text.starts_with(r#"{"error":{"code":2001,"message":"Resource not found","status":404},"success":false,"trace_id":"#), "{text}");
+    assert!(text.starts_with(r#"{"error":{"code":404,"message":"Resource not found","status":404},"success":false,"trace_id":"#), "{text}");
     // No prefix at all.
     let req = http::Request::get("/v3/chats")
         .header("authorization", format!("Bearer {}", sb.api_key()))

@@ -22,16 +22,24 @@ impl spec::Filler for Fill {
     }
 }
 
-/// An account with a five-member iMessage group, a message in it and a
-/// webhook subscription, so that operations on existing things have
+/// An account with a five-member iMessage group, a message in it, a
+/// webhook subscription and a reserved attachment, so that operations on existing things have
 /// something to act on.
-async fn fixture() -> (Sandbox, String, String, String) {
+async fn fixture() -> (Sandbox, String, String, String, String) {
     let sb = Sandbox::new();
+    let (_, reserved) = call(
+        &sb,
+        "POST",
+        "/v3/attachments",
+        Some(json!({"content_type": "text/plain", "filename": "a.txt", "size_bytes": 1})),
+    )
+    .await;
+    let attachment = reserved["attachment_id"].as_str().unwrap().to_owned();
     let chat = sb.create_chat(&IMESSAGE, "hello").unwrap();
     let (_, list) = call(&sb, "GET", &format!("/v3/chats/{chat}/messages"), None).await;
     let message = list["messages"][0]["id"].as_str().unwrap().to_owned();
     let (sub, _) = subscribe(&sb, "https://example.com/fixture", &["message.sent"]).await;
-    (sb, chat, message, sub)
+    (sb, chat, message, sub, attachment)
 }
 
 fn body_for(op: &spec::Operation, sb: &Sandbox) -> Option<Value> {
@@ -61,13 +69,14 @@ async fn every_operation_answers_2xx_with_a_schema_valid_body() {
     let mut failures = Vec::new();
     for op in ops {
         // A fresh account per operation, so deletes do not disturb the rest.
-        let (sb, chat, message, sub) = fixture().await;
+        let (sb, chat, message, sub, attachment) = fixture().await;
         let mut path = op.path.clone();
         for name in op.path_params() {
             let value = match name {
                 "chatId" => chat.clone(),
                 "messageId" => message.clone(),
                 "subscriptionId" => sub.clone(),
+                "attachmentId" => attachment.clone(),
                 "phoneNumber" | "handle" => "%2B12025550100".to_owned(),
                 "provider" => "stripe".to_owned(),
                 "experience" => "sample".to_owned(),
@@ -118,4 +127,16 @@ fn samples_match_their_own_schemas() {
         let value = spec::sample(schema, &mut Fill(0));
         spec::check(&value, schema).unwrap_or_else(|e| panic!("{name}: {e}\n{value:#}"));
     }
+}
+
+#[test]
+fn the_crate_copy_of_the_spec_is_the_workspace_spec() {
+    let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/linq-api-v3.json");
+    let text = std::fs::read_to_string(workspace)
+        .expect("the workspace spec at spec/linq-api-v3.json (run from the repository)");
+    assert!(
+        text == spec::SPEC_TEXT,
+        "crates/linq-sandbox/spec/linq-api-v3.json differs from spec/linq-api-v3.json: \
+         copy the workspace spec over it"
+    );
 }

@@ -379,3 +379,97 @@ fn the_binary_prints_its_address_and_key_then_serves() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Starts the binary with `args`; returns it with its base URL and key.
+fn start(args: &[&str]) -> (std::process::Child, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linq-sandbox"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut value = |name: &str| {
+        let line = lines.next().unwrap().unwrap();
+        line.strip_prefix(name).unwrap().to_owned()
+    };
+    let base = value("LINQ_API_V3_BASE_URL=");
+    let key = value("LINQ_API_V3_API_KEY=");
+    (child, base, key)
+}
+
+#[test]
+fn the_binary_explains_itself() {
+    let exe = env!("CARGO_BIN_EXE_linq-sandbox");
+    let help = Command::new(exe).arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8(help.stdout).unwrap();
+    for needle in [
+        "--mock",
+        "--api-key",
+        "--line",
+        "--capabilities",
+        "--fixture",
+        "--clock",
+        "/__sandbox/openapi.json",
+        "/__sandbox/faults",
+    ] {
+        assert!(
+            text.contains(needle),
+            "--help does not mention {needle}:\n{text}"
+        );
+    }
+    let bad = Command::new(exe).arg("--tick-ms=soon").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--tick-ms"));
+}
+
+#[test]
+fn strict_mode_prints_a_random_key_and_mock_mode_takes_any() {
+    let (mut a, base, key_a) = start(&["--tick-ms", "0"]);
+    let (mut b, _, key_b) = start(&["--tick-ms", "0"]);
+    let _ = b.kill();
+    let _ = b.wait();
+    assert!(
+        key_a.starts_with("sk_sandbox_") && key_a.len() >= 40,
+        "{key_a}"
+    );
+    assert_ne!(key_a, key_b);
+    assert_ne!(key_a, "sk_sandbox_00000001");
+    let (mut m, mock_base, _) = start(&["--mock", "--tick-ms", "0", "--line", "+12025550199"]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let get = |base: &str, key: &str, path: &str| {
+        let request = http::Request::get(format!("{base}{path}"))
+            .header("authorization", format!("Bearer {key}"))
+            .body(Bytes::new())
+            .unwrap();
+        runtime.block_on(async {
+            let r = HyperTransport::new()
+                .send(request, SendOptions::default())
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                serde_json::from_slice::<Value>(r.body()).unwrap_or(Value::Null),
+            )
+        })
+    };
+    let strict_wrong = get(&base, "My API Key", "/v3/chats").0;
+    let strict_right = get(&base, &key_a, "/v3/chats").0;
+    let mock_any = get(&mock_base, "My API Key", "/v3/chats").0;
+    let numbers = get(&mock_base, "anything", "/v3/phone_numbers");
+    for child in [&mut a, &mut m] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!((strict_wrong, strict_right, mock_any), (401, 200, 200));
+    assert_eq!(
+        numbers.1["phone_numbers"][0]["phone_number"], "+12025550199",
+        "{}",
+        numbers.1
+    );
+}
