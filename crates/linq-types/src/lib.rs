@@ -12,6 +12,7 @@ pub mod models;
 pub mod operation;
 pub mod ops;
 mod pagination;
+mod timestamp;
 mod validate;
 pub mod webhooks;
 
@@ -23,5 +24,6 @@ pub use id::{
 };
 pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
+pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{IntoValid, InvalidValue};
 pub use webhooks::WebhookEvent;
