@@ -10,6 +10,7 @@ use http::Method;
 use linq_client::types::operation::PathBuilder;
 use linq_client::types::{Effect, Operation, Timestamp};
 use linq_client::{Client, Error, InMemoryTransport, RequestOptions, RetryPolicy, TransportError};
+use linq_tests::fault::{Fault, FaultServer};
 use linq_tests::*;
 use linq_transport::{BoxFuture, SendOptions, Transport};
 
@@ -75,10 +76,9 @@ async fn a_refused_connection_names_the_server_and_the_cause_once() {
         panic!("{err:?}")
     };
     assert_eq!(server, &format!("127.0.0.1:{port}"));
-    assert!(
-        std::error::Error::source(&err).is_some_and(|s| s.is::<TransportError>()),
-        "the transport error stays reachable as the source"
-    );
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(source.is::<TransportError>(), "{source:?}");
+    assert_eq!(source.to_string(), "connection failed");
 }
 
 /// Never answers.
@@ -310,4 +310,34 @@ async fn the_attempt_of_a_retried_decode_failure_is_counted() {
         panic!("{err:?}")
     };
     assert_eq!(decode.path(), "data");
+}
+
+#[tokio::test]
+async fn a_reset_names_the_server_and_each_cause_appears_once_in_the_chain() {
+    let server = FaultServer::start(vec![], Fault::ResetBeforeRead).await;
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(server.base_url())
+        .retry_policy(fast(1))
+        .build()
+        .unwrap();
+    let err = add(&client).await;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "chats.participants.add: connection to {} failed: connection reset by peer (after 2 attempts)",
+            server.addr
+        )
+    );
+    assert_eq!(err.attempts(), 2);
+    let mut chain = Vec::new();
+    let mut cur = std::error::Error::source(&err);
+    while let Some(e) = cur {
+        chain.push(e.to_string());
+        cur = e.source();
+    }
+    assert_eq!(chain.first().map(String::as_str), Some("I/O error"));
+    for pair in chain.windows(2) {
+        assert!(!pair[0].contains(&pair[1]), "a cause repeats: {chain:?}");
+    }
 }
