@@ -63,7 +63,7 @@ fn client_for(server: &FaultServer) -> Client {
         .api_key(TEST_KEY)
         .base_url(server.base_url())
         .retry_policy(fast_policy())
-        .timeout(Some(Duration::from_millis(400)))
+        .timeout(Duration::from_millis(400))
         .build()
         .unwrap()
 }
@@ -231,7 +231,8 @@ async fn a_stall_past_the_timeout_is_a_retryable_timeout() {
         err,
         Error::Transport {
             attempts: 2,
-            source: TransportError::Timeout
+            source: TransportError::Timeout,
+            ..
         }
     ));
     assert_eq!(server.requests().len(), 2);
@@ -347,7 +348,10 @@ async fn a_content_length_that_lies_is_a_body_error() {
     )
     .await;
     let err = add(&client_for(&server)).await.unwrap_err();
-    let Error::Transport { source, attempts } = &err else {
+    let Error::Transport {
+        source, attempts, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert!(
@@ -374,7 +378,8 @@ async fn a_body_over_the_cap_is_refused_without_retry() {
             err,
             Error::Transport {
                 source: TransportError::BodyTooLarge { limit: 1024 },
-                attempts: 1
+                attempts: 1,
+                ..
             }
         ),
         "{err:?}"

@@ -91,6 +91,14 @@ async fn a_storage_failure_is_retried_then_reported() {
     assert_eq!(err.status().unwrap().as_u16(), 503);
     assert!(err.as_api().unwrap().body_excerpt().contains("SlowDown"));
     assert_eq!(storage.log.len(), 3, "1 + 2 retries");
+    assert_eq!(
+        (err.attempts(), err.operation()),
+        (3, Some("attachments.upload"))
+    );
+    assert_eq!(
+        err.to_string(),
+        "attachments.upload: HTTP 503 Service Unavailable: <Error><Code>SlowDown</Code></Error> (after 3 attempts)"
+    );
     assert_eq!(api.log.len(), 1, "the reservation is not repeated");
 }
 
@@ -108,12 +116,75 @@ async fn an_insecure_upload_url_is_refused() {
     assert!(
         matches!(
             err,
-            Error::InvalidInput {
-                field: "upload_url",
+            Error::UnusableUploadUrl {
+                reason: "the upload URL is plain http to a remote host",
                 ..
             }
         ),
         "{err:?}"
     );
+    assert_eq!(
+        err.to_string(),
+        "attachments.upload: the API returned an unusable upload target (the upload URL is plain http to a remote host); the attachment was reserved but no bytes were sent"
+    );
+    assert!(!err.is_invalid_input() && !err.is_retryable());
+    assert_eq!(
+        (err.operation(), err.attempts()),
+        (Some("attachments.upload"), 0)
+    );
     assert_eq!(rig.log.len(), 1, "only the reservation was sent");
+}
+
+#[tokio::test]
+async fn each_unusable_upload_target_is_its_own_error() {
+    let cases = [
+        ("not a url", "PUT", r#"{}"#, "the upload URL does not parse"),
+        (
+            "/relative/path",
+            "PUT",
+            r#"{}"#,
+            "the upload URL has no host",
+        ),
+        (
+            "ftp://storage.example/a",
+            "PUT",
+            r#"{}"#,
+            "the upload URL is not https",
+        ),
+        (
+            "https://storage.example/a",
+            "P UT",
+            r#"{}"#,
+            "the upload method is not an HTTP method",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"bad header":"x"}"#,
+            "a required header name is not valid",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"x-ok":"line\nbreak"}"#,
+            "a required header value is not valid",
+        ),
+    ];
+    for (url, method, headers, reason) in cases {
+        let body = format!(
+            r#"{{"attachment_id":"{ATTACHMENT}","download_url":"https://cdn.example/a.jpg","expires_at":"2026-01-01T00:15:00Z","http_method":"{method}","required_headers":{headers},"upload_url":"{url}"}}"#
+        );
+        let rig = Rig::new(Over::InMemory, Arc::new(move |_| json_reply(200, &body))).await;
+        let err = rig
+            .client
+            .attachments()
+            .upload(SupportedContentType::ImagePng, "a.png", &b"x"[..])
+            .await
+            .unwrap_err();
+        let Error::UnusableUploadUrl { reason: got, .. } = &err else {
+            panic!("{url}: {err:?}")
+        };
+        assert_eq!(*got, reason, "{url} {method} {headers}");
+        assert_eq!(rig.log.len(), 1, "{url}: only the reservation was sent");
+    }
 }

@@ -44,6 +44,26 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 /// println!("{:?}", reply.status);
 /// # Ok(()) }
 /// ```
+///
+/// # Tracing
+///
+/// The client reports through [`tracing`](https://docs.rs/tracing), with
+/// targets inside `linq_client` (so `RUST_LOG=linq_client=debug` shows them
+/// all). Nothing is recorded unless a subscriber is installed, and no span
+/// or event ever carries the API key or a request body.
+///
+/// | kind | name / message | level | fields |
+/// |---|---|---|---|
+/// | span | `linq.call` | DEBUG | `operation`: the operation id (`chats.create`; `attachments.upload` for the upload's PUT to storage) |
+/// | event | `linq attempt succeeded` | DEBUG | `attempt` (1 for the first), `status` (HTTP status as a number), `elapsed` (that attempt's time, `Debug` of a `Duration`) |
+/// | event | `linq attempt failed` (the server answered) | DEBUG | `attempt`, `status`, `code` (Linq error code, when the body was the error envelope), `trace_id` (when sent), `elapsed` |
+/// | event | `linq attempt failed` (no answer) | DEBUG | `attempt`, `error` (the [`Error`] text: operation, `host:port`, root cause), `elapsed` |
+/// | event | `linq retrying` | INFO | `operation`, `attempt` (the one that failed), `wait` (the pause before the next one), `error` (the [`Error`] text of the failure) |
+///
+/// The events are emitted inside the `linq.call` span, so a subscriber that
+/// shows spans ties them to their operation; `linq retrying` also names the
+/// operation itself, since at INFO the DEBUG span may be filtered out. A call
+/// that fails for good emits no event of its own: its error is returned.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -105,18 +125,38 @@ pub enum BuildError {
     MissingTransport,
 }
 
+/// Time allowed for each attempt unless the builder says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Settings for a [`Client`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     base_url: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     retry: Option<RetryPolicy>,
-    timeout: Option<Option<Duration>>,
+    /// Per-attempt limit; `None` for no limit.
+    timeout: Option<Duration>,
     deadline: Option<Duration>,
     body_limit: Option<usize>,
     allow_insecure_http: bool,
     default_headers: HeaderMap,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: None,
+            transport: None,
+            retry: None,
+            timeout: Some(DEFAULT_TIMEOUT),
+            deadline: None,
+            body_limit: None,
+            allow_insecure_http: false,
+            default_headers: HeaderMap::new(),
+        }
+    }
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -171,9 +211,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for each attempt (default 60 s; `None` for no limit).
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+    /// Time allowed for each attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// No time limit for an attempt (a [`deadline`](Self::deadline) or a
+    /// per-call timeout still applies).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
         self
     }
 
@@ -243,7 +290,7 @@ impl ClientBuilder {
                 headers_plain,
                 headers_json,
                 retry: self.retry.unwrap_or_default(),
-                timeout: self.timeout.unwrap_or(Some(Duration::from_secs(60))),
+                timeout: self.timeout,
                 deadline: self.deadline,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 allow_insecure_http: self.allow_insecure_http,
@@ -304,7 +351,7 @@ impl BaseUrl {
         })
     }
 
-    fn uri(&self, path: &str, query: &str) -> Result<Uri, Error> {
+    fn uri(&self, operation: &'static str, path: &str, query: &str) -> Result<Uri, Error> {
         let mut pq = String::with_capacity(self.prefix.len() + path.len() + query.len() + 1);
         pq.push_str(&self.prefix);
         pq.push_str(path);
@@ -320,8 +367,19 @@ impl BaseUrl {
             .map_err(|e| Error::Transport {
                 source: TransportError::InvalidRequest(e.to_string()),
                 attempts: 0,
+                operation,
+                server: server_of(self.scheme.as_str(), &self.authority),
             })
     }
+}
+
+/// `host:port` of an authority, with the scheme's default port when none is
+/// written.
+fn server_of(scheme: &str, authority: &http::uri::Authority) -> String {
+    let port = authority
+        .port_u16()
+        .unwrap_or(if scheme == "http" { 80 } else { 443 });
+    format!("{}:{port}", authority.host())
 }
 
 /// Why requests may not go to a URL.
@@ -448,7 +506,7 @@ impl Client {
             let prepared = prepared?;
             let span = tracing::debug_span!("linq.call", operation = prepared.id);
             let (response, attempts) = client.send(&prepared, limits).instrument(span).await?;
-            decode(response, attempts).map(finish)
+            decode(prepared.id, response, attempts).map(finish)
         }
     }
 
@@ -516,7 +574,7 @@ impl Client {
         Ok(Prepared {
             id: O::ID,
             method: O::METHOD,
-            uri: self.inner.base.uri(path.as_str(), query.as_str())?,
+            uri: self.inner.base.uri(O::ID, path.as_str(), query.as_str())?,
             headers,
             body: Bytes::from(body),
             effect: O::EFFECT,
@@ -560,7 +618,8 @@ impl Client {
                 }
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
-                    let api = ApiError::from_response(parts.status, parts.headers, body);
+                    let api =
+                        ApiError::from_response(req.id, attempt, parts.status, parts.headers, body);
                     tracing::debug!(
                         attempt,
                         status = api.status.as_u16(),
@@ -579,15 +638,18 @@ impl Client {
                     (Error::Api(Box::new(api)), verdict)
                 }
                 Err(source) => {
-                    tracing::debug!(attempt, error = %source, ?elapsed, "linq attempt failed");
                     let verdict = retry::classify_transport(&source, req.effect, req.has_key);
-                    (
-                        Error::Transport {
-                            source,
-                            attempts: attempt,
+                    let error = Error::Transport {
+                        source,
+                        attempts: attempt,
+                        operation: req.id,
+                        server: match req.uri.authority() {
+                            Some(a) => server_of(req.uri.scheme_str().unwrap_or("https"), a),
+                            None => String::from("?"),
                         },
-                        verdict,
-                    )
+                    };
+                    tracing::debug!(attempt, error = %error, ?elapsed, "linq attempt failed");
+                    (error, verdict)
                 }
             };
 
@@ -605,7 +667,13 @@ impl Client {
             if deadline.is_some_and(|d| Instant::now() + wait >= d) {
                 return Err(error);
             }
-            tracing::debug!(operation = req.id, attempt, ?wait, "linq retrying");
+            tracing::info!(
+                operation = req.id,
+                attempt,
+                ?wait,
+                error = %error,
+                "linq retrying"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -639,6 +707,7 @@ impl Client {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
     response: http::Response<Bytes>,
     attempts: u32,
 ) -> Result<ApiResponse<T>, Error> {
@@ -658,9 +727,12 @@ fn decode<T: serde::de::DeserializeOwned>(
             attempts,
             body,
         }),
-        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::locate::<T>(
+            operation,
+            attempts,
             parts.status,
             &body,
+            json,
             e,
         )))),
     }

@@ -1,3 +1,4 @@
+use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
@@ -22,12 +23,25 @@ pub enum Error {
         source: InvalidValue,
     },
     /// No response: connect, TLS, I/O or timeout.
-    #[error("{source} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    ///
+    /// Its text names the operation, the server and the root cause, e.g.
+    /// `chats.create: connect to api.example:443 failed: connection refused
+    /// (after 3 attempts)`.
+    #[error(
+        "{operation}: {} (after {attempts} attempt{s})",
+        TransportText::new(.source, .server),
+        s = plural(*.attempts)
+    )]
+    #[non_exhaustive]
     Transport {
         /// The last failure.
         source: TransportError,
         /// How many attempts were made.
         attempts: u32,
+        /// The operation id, such as `chats.create`.
+        operation: &'static str,
+        /// The server tried, as `host:port`.
+        server: String,
     },
     /// The server answered with a non-2xx status.
     #[error(transparent)]
@@ -35,6 +49,103 @@ pub enum Error {
     /// The server answered 2xx, but the body is not what the operation returns.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The API reserved an upload but returned an upload URL, method or
+    /// header that cannot be used. The reservation exists; the bytes were
+    /// not sent.
+    #[error(
+        "attachments.upload: the API returned an unusable upload target ({reason}); the attachment was reserved but no bytes were sent"
+    )]
+    #[non_exhaustive]
+    UnusableUploadUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A transport failure in words: what was tried with which server, then the
+/// root cause once.
+struct TransportText<'a> {
+    source: &'a TransportError,
+    server: &'a str,
+}
+
+impl<'a> TransportText<'a> {
+    fn new(source: &'a TransportError, server: &'a str) -> Self {
+        Self { source, server }
+    }
+}
+
+impl fmt::Display for TransportText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let server = self.server;
+        match self.source {
+            TransportError::Connect(e) => {
+                write!(f, "connect to {server} failed: {}", RootCause(e.as_ref()))
+            }
+            TransportError::Tls(e) => write!(
+                f,
+                "TLS handshake with {server} failed: {}",
+                RootCause(e.as_ref())
+            ),
+            TransportError::Timeout => write!(f, "request to {server} timed out"),
+            TransportError::Io(e) => write!(
+                f,
+                "connection to {server} failed: {}",
+                RootCause(e.as_ref())
+            ),
+            TransportError::Body(e) => write!(
+                f,
+                "reading the response body from {server} failed: {}",
+                RootCause(e.as_ref())
+            ),
+            TransportError::BodyTooLarge { limit } => write!(
+                f,
+                "the response from {server} is larger than the limit of {limit} bytes"
+            ),
+            TransportError::InvalidRequest(why) => {
+                write!(f, "the request to {server} could not be built: {why}")
+            }
+            other => write!(f, "request to {server} failed: {}", RootCause(other)),
+        }
+    }
+}
+
+/// The innermost error of a chain, without the `(os error N)` suffix and
+/// starting in lower case (`Connection refused (os error 111)` becomes
+/// `connection refused`).
+struct RootCause<'a>(&'a (dyn StdError + 'static));
+
+impl fmt::Display for RootCause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut root = self.0;
+        loop {
+            // io::Error's `source()` skips the error it wraps; step into it.
+            let next = match root.downcast_ref::<std::io::Error>() {
+                Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+                None => root.source(),
+            };
+            match next {
+                Some(next) => root = next,
+                None => break,
+            }
+        }
+        let text = root.to_string();
+        let text = match text.rfind(" (os error ") {
+            Some(at) if text.ends_with(')') => &text[..at],
+            _ => &text,
+        };
+        let mut chars = text.chars();
+        match (chars.next(), chars.clone().next()) {
+            (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+                write!(f, "{}{}", first.to_lowercase(), chars.as_str())
+            }
+            _ => f.write_str(text),
+        }
+    }
 }
 
 impl Error {
@@ -67,7 +178,33 @@ impl Error {
                 TransportError::BodyTooLarge { .. } | TransportError::InvalidRequest(_)
             ),
             Self::Api(api) => api.is_retryable(),
-            Self::InvalidInput { .. } | Self::Decode(_) => false,
+            Self::InvalidInput { .. } | Self::Decode(_) | Self::UnusableUploadUrl { .. } => false,
+        }
+    }
+
+    /// How many requests were sent for the call: 0 when it was refused
+    /// before sending, else the attempt that produced this error (retries
+    /// included).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Transport { attempts, .. } => *attempts,
+            Self::Api(api) => api.attempts,
+            Self::Decode(d) => d.attempts,
+            Self::InvalidInput { .. } | Self::UnusableUploadUrl { .. } => 0,
+        }
+    }
+
+    /// The id of the operation that failed, such as `chats.create`
+    /// (`attachments.upload` for the upload of
+    /// [`Attachments::upload`](crate::resources::Attachments::upload)); `None`
+    /// for input refused before an operation was built.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Transport { operation, .. } => Some(operation),
+            Self::Api(api) => Some(api.operation),
+            Self::Decode(d) => Some(d.operation),
+            Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
+            Self::InvalidInput { .. } => None,
         }
     }
 
@@ -138,6 +275,10 @@ impl From<linq_types::IdError> for Error {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
+    /// The id of the operation, such as `chats.create`.
+    pub operation: &'static str,
+    /// Which attempt this reply answered (1 for the first; retries count).
+    pub attempts: u32,
     /// HTTP status.
     pub status: StatusCode,
     /// Linq's error code, if the body was the error envelope.
@@ -159,7 +300,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn from_response(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+    pub(crate) fn from_response(
+        operation: &'static str,
+        attempts: u32,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
         let envelope = serde_json::from_slice::<ErrorResponse>(&body).ok();
         let retry_after = crate::retry::retry_after(&headers, std::time::SystemTime::now());
         let should_retry = match headers.get("x-should-retry").map(|v| v.as_bytes()) {
@@ -177,6 +324,8 @@ impl ApiError {
             None => (None, None, None, None),
         };
         Self {
+            operation,
+            attempts,
             status,
             code,
             message,
@@ -205,22 +354,30 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
+        write!(f, "{}: HTTP {}", self.operation, self.status)?;
         match (&self.code, &self.message) {
             (Some(code), Some(message)) => write!(f, ": Linq error {code}: {message}")?,
             _ if self.body.is_empty() => f.write_str(" with an empty body")?,
             _ => write!(f, ": {}", self.body_excerpt())?,
         }
+        f.write_str(" (")?;
         if let Some(trace) = &self.trace_id {
-            write!(f, " (trace id {trace})")?;
+            write!(f, "trace id {trace}, ")?;
         }
-        Ok(())
+        write!(
+            f,
+            "after {} attempt{})",
+            self.attempts,
+            plural(self.attempts)
+        )
     }
 }
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("attempts", &self.attempts)
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
@@ -234,10 +391,22 @@ impl fmt::Debug for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A 2xx reply whose body did not decode as the operation's response.
+///
+/// Its text names the operation and the JSON path that failed, e.g.
+/// `messages.get: HTTP 200 OK: the response body does not decode at
+/// data.parts[1].filename: invalid type: …`.
 #[derive(Debug, thiserror::Error)]
-#[error("HTTP {status}: could not decode the response body ({source}): {excerpt}")]
+#[error(
+    "{operation}: HTTP {status}: the response body does not decode{}: {source} (after {attempts} attempt{s}); body: {excerpt}",
+    PathText(.path),
+    s = plural(*.attempts)
+)]
 #[non_exhaustive]
 pub struct DecodeError {
+    /// The id of the operation, such as `chats.create`.
+    pub operation: &'static str,
+    /// Which attempt this reply answered (1 for the first; retries count).
+    pub attempts: u32,
     /// HTTP status.
     pub status: StatusCode,
     /// The start of the body, as text.
@@ -245,14 +414,54 @@ pub struct DecodeError {
     /// What serde said.
     #[source]
     pub source: serde_json::Error,
+    path: String,
 }
 
 impl DecodeError {
-    pub(crate) fn new(status: StatusCode, body: &[u8], source: serde_json::Error) -> Self {
+    /// Decodes `json` as `T` again, this time tracking the path, to say
+    /// where `first` (the error of the fast decode) happened. Only failed
+    /// decodes pay for the tracking.
+    pub(crate) fn locate<T: serde::de::DeserializeOwned>(
+        operation: &'static str,
+        attempts: u32,
+        status: StatusCode,
+        body: &[u8],
+        json: &[u8],
+        first: serde_json::Error,
+    ) -> Self {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let (path, source) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => (e.path().to_string(), e.into_inner()),
+            // The value itself decoded: what failed comes after it.
+            Ok(_) => (".".to_owned(), first),
+        };
         Self {
+            operation,
+            attempts,
             status,
             excerpt: excerpt(body),
             source,
+            path,
+        }
+    }
+
+    /// Where in the body decoding failed, as a path of fields and indexes
+    /// such as `data.parts[1].filename`; `.` for the top level (the body is
+    /// not JSON, or not the right kind of value at all).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// ` at <path>`, or nothing for the top level.
+struct PathText<'a>(&'a str);
+
+impl fmt::Display for PathText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == "." {
+            Ok(())
+        } else {
+            write!(f, " at {}", self.0)
         }
     }
 }

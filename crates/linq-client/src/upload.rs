@@ -5,9 +5,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use linq_types::models::attachments::{AttachmentCreateResponse, SupportedContentType};
 use linq_types::{Effect, InvalidValue};
+use tracing::Instrument;
 
 use crate::Error;
-use crate::client::{Headers, Limits, Prepared, check_scheme};
+use crate::client::{Headers, Limits, Prepared, UnsafeUrl, check_scheme};
 use crate::resources::Attachments;
 
 impl Attachments<'_> {
@@ -46,20 +47,27 @@ impl Attachments<'_> {
         let uri: Uri = reservation
             .upload_url
             .parse()
-            .map_err(|_| bad_url("not a URL"))?;
-        let host = uri.host().unwrap_or_default();
-        check_scheme(uri.scheme_str(), host, client.allows_insecure_http())
-            .map_err(|_| bad_url("not https"))?;
+            .map_err(|_| unusable("the upload URL does not parse"))?;
+        let Some(host) = uri.host() else {
+            return Err(unusable("the upload URL has no host"));
+        };
+        check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(
+            |e| match e {
+                UnsafeUrl::Insecure => unusable("the upload URL is plain http to a remote host"),
+                UnsafeUrl::BadScheme => unusable("the upload URL is not https"),
+            },
+        )?;
         let method = Method::from_bytes(reservation.http_method.as_bytes())
-            .map_err(|_| bad_url("unknown upload method"))?;
+            .map_err(|_| unusable("the upload method is not an HTTP method"))?;
         let mut headers = HeaderMap::new();
         for (name, value) in &reservation.required_headers {
-            let name =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad_url("bad header"))?;
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| unusable("a required header name is not valid"))?;
             if name == http::header::AUTHORIZATION {
                 continue;
             }
-            let value = HeaderValue::from_str(value).map_err(|_| bad_url("bad header"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| unusable("a required header value is not valid"))?;
             headers.insert(name, value);
         }
         let upload = Prepared {
@@ -71,14 +79,15 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        client.send(&upload, Limits::default()).await?;
+        let span = tracing::debug_span!("linq.call", operation = upload.id);
+        client
+            .send(&upload, Limits::default())
+            .instrument(span)
+            .await?;
         Ok(reservation)
     }
 }
 
-fn bad_url(why: &str) -> Error {
-    Error::invalid(
-        "upload_url",
-        InvalidValue::Other(format!("the API returned an unusable upload URL: {why}")),
-    )
+fn unusable(reason: &'static str) -> Error {
+    Error::UnusableUploadUrl { reason }
 }

@@ -5,26 +5,30 @@ use std::io;
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Why a request did not produce a response.
+///
+/// The text names the failure only; the underlying error is its
+/// [`source`](std::error::Error::source), so that a report walking the chain
+/// prints each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
     /// No connection could be made (DNS, refused, unreachable, connect
     /// timeout). The request was not sent.
-    #[error("connection failed: {0}")]
+    #[error("connection failed")]
     Connect(#[source] BoxError),
     /// The TLS handshake failed (certificate, protocol). The request was not
     /// sent.
-    #[error("TLS handshake failed: {0}")]
+    #[error("TLS handshake failed")]
     Tls(#[source] BoxError),
     /// No response within the allotted time.
     #[error("timed out")]
     Timeout,
     /// The connection failed after it was made (reset, closed early). The
     /// server may or may not have acted on the request.
-    #[error("I/O error: {0}")]
+    #[error("I/O error")]
     Io(#[source] BoxError),
     /// The response body could not be read to its end.
-    #[error("failed to read the response body: {0}")]
+    #[error("failed to read the response body")]
     Body(#[source] BoxError),
     /// The response body was larger than [`SendOptions::body_limit`](crate::SendOptions).
     #[error("response body is larger than the limit of {limit} bytes")]
