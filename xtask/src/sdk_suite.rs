@@ -112,7 +112,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Tests that fail or pass inside the SDK without a request: empty path
 /// parameters, and webhook signature checks.
 fn never_reaches(case: &Case) -> bool {
-    case.name.starts_with("test_path_params") || case.class.ends_with("test_webhooks.TestWebhooks")
+    case.name.starts_with("test_path_params") || case.class.contains(".test_webhooks.")
 }
 
 /// Downloads and unpacks the sdist once; returns its directory.

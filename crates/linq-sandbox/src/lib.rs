@@ -73,7 +73,9 @@
 //!   `/v3/messages/{id}/thread`) page with `limit` and `cursor`, newest
 //!   first except threads (oldest first unless `order=desc`).
 //! - Webhook payloads are the current version (`webhook_version`
-//!   [`WEBHOOK_VERSION`]), signed at the sandbox's time: with the default
+//!   [`WEBHOOK_VERSION`]) unless the target URL asks for
+//!   `?version=2025-01-01`, which gets the message events in that older
+//!   shape. They are signed at the sandbox's time: with the default
 //!   manual clock, verify with `Webhook::verify_at(body, headers,
 //!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
 //! - Attachments: `POST /v3/attachments` reserves one and returns an
@@ -870,14 +872,31 @@ impl Sandbox {
         let events = std::mem::take(&mut state.outbox);
         let mut out = Vec::new();
         for event in events {
-            let body = Bytes::from(event.envelope.to_string());
+            let current = Bytes::from(event.envelope.to_string());
+            let v1 = event.v1_data.as_ref().map(|data| {
+                let mut envelope = event.envelope.clone();
+                envelope["data"] = data.clone();
+                envelope["webhook_version"] = Value::from("2025-01-01");
+                Bytes::from(envelope.to_string())
+            });
             let subs: Vec<_> = state
                 .subs
                 .iter()
                 .filter(|s| s.wants(&event.event_type, event.line.as_deref()))
-                .map(|s| (s.id.clone(), s.secret.clone(), s.target_url.clone()))
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.secret.clone(),
+                        s.target_url.clone(),
+                        s.wants_v1(),
+                    )
+                })
                 .collect();
-            for (id, secret, target) in subs {
+            for (id, secret, target, wants_v1) in subs {
+                let body = match (&v1, wants_v1) {
+                    (Some(v1), true) => v1.clone(),
+                    _ => current.clone(),
+                };
                 let webhook_id = state.ids.webhook_id();
                 let timestamp = state.time.unix_secs();
                 let Ok(secret) = linq_webhooks::Secret::parse(&secret) else {
@@ -905,7 +924,7 @@ impl Sandbox {
                     target_url: target,
                     event_type: event.event_type.clone(),
                     headers,
-                    body: body.clone(),
+                    body,
                 });
             }
         }

@@ -170,6 +170,10 @@ fn main() -> ExitCode {
             }
         },
     };
+    if args.start.is_some() && args.clock != "manual" {
+        eprintln!("linq-sandbox: --start needs --clock manual");
+        return ExitCode::from(2);
+    }
     let clock = match (args.clock.as_str(), args.start) {
         ("manual", Some(secs)) => Clock::Manual(UNIX_EPOCH + Duration::from_secs(secs)),
         ("manual", None) => Clock::default(),

@@ -419,6 +419,50 @@ impl Message {
         })
     }
 
+    /// The `data` of the message events in payload version 2025-01-01
+    /// (`MessageEvent` in the older reference): chat and sender at the top,
+    /// the message nested.
+    pub fn event_json_v1(&self, chat: &Chat) -> Value {
+        let sender = chat
+            .members
+            .iter()
+            .find(|m| m.handle == self.from)
+            .map(|m| m.json(chat.service))
+            .unwrap_or(Value::Null);
+        let mut message = json!({
+            "id": self.id,
+            "parts": self.parts,
+            "is_delivered": matches!(self.status, Status::Delivered | Status::Read | Status::Received),
+            "is_read": self.is_read,
+            "sent_at": self.sent_at,
+            "delivered_at": self.delivered_at,
+            "read_at": self.read_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        });
+        if let Some(effect) = &self.effect {
+            message["effect"] = effect.clone();
+        }
+        if let Some(reply_to) = &self.reply_to {
+            message["reply_to"] = reply_to.clone();
+        }
+        let inbound = !self.is_from_me;
+        json!({
+            "chat_id": self.chat_id,
+            "is_group": chat.is_group,
+            "idempotency_key": self.idempotency_key,
+            "from": self.from,
+            "from_handle": sender,
+            "message": message,
+            "recipient_phone": if inbound { json!(chat.line) } else { Value::Null },
+            "recipient_handle": if inbound { chat.me().json(chat.service) } else { Value::Null },
+            "is_from_me": self.is_from_me,
+            "received_at": if inbound { json!(self.created_at) } else { Value::Null },
+            "service": self.service.as_str(),
+            "preferred_service": self.preferred_service,
+        })
+    }
+
     /// `MessageEventV2`, the `data` of the message.* events.
     pub fn event_json(&self, chat: &Chat) -> Value {
         let sender = chat
@@ -444,6 +488,20 @@ impl Message {
             "zero_retention": false,
         })
     }
+}
+
+/// The webhook payload versions a target URL may ask for.
+pub(crate) const PAYLOAD_VERSIONS: [&str; 2] = ["2025-01-01", crate::WEBHOOK_VERSION];
+
+/// The `version` a target URL asks for in its query, if any.
+pub(crate) fn payload_version(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "version")
+        .map(|(_, v)| v.to_owned())
 }
 
 #[derive(Debug, Clone)]
@@ -474,6 +532,11 @@ impl Subscription {
             "routing_id_header": self.routing_id_header,
             "routing_key_header": self.routing_key_header,
         })
+    }
+
+    /// Whether the target asked for the 2025-01-01 payloads.
+    pub fn wants_v1(&self) -> bool {
+        payload_version(&self.target_url).as_deref() == Some("2025-01-01")
     }
 
     pub fn wants(&self, event_type: &str, line: Option<&str>) -> bool {

@@ -261,6 +261,9 @@ pub(crate) struct Event {
     /// The account line it concerns, for `phone_numbers` filters.
     pub line: Option<String>,
     pub envelope: Value,
+    /// The `data` in the 2025-01-01 payload version, for the message events
+    /// whose shape differs there.
+    pub v1_data: Option<Value>,
 }
 
 /// The first reply to a keyed send, and the request that got it.
@@ -468,6 +471,16 @@ impl State {
     }
 
     fn emit(&mut self, event_type: &str, line: Option<String>, data: Value) {
+        self.emit_versioned(event_type, line, data, None);
+    }
+
+    fn emit_versioned(
+        &mut self,
+        event_type: &str,
+        line: Option<String>,
+        data: Value,
+        v1_data: Option<Value>,
+    ) {
         let envelope = json!({
             "api_version": API_VERSION,
             "webhook_version": WEBHOOK_VERSION,
@@ -483,6 +496,7 @@ impl State {
             event_type: event_type.to_owned(),
             line,
             envelope,
+            v1_data,
         });
     }
 
@@ -581,8 +595,8 @@ impl State {
         for (i, event) in steps {
             let m = &self.messages[i];
             let chat = self.chat_of(m);
-            let (data, line) = (m.event_json(chat), chat.line.clone());
-            self.emit(event, Some(line), data);
+            let (data, v1, line) = (m.event_json(chat), m.event_json_v1(chat), chat.line.clone());
+            self.emit_versioned(event, Some(line), data, Some(v1));
         }
         self.emitted.len() - before
     }
@@ -742,13 +756,14 @@ impl State {
             idempotency_key: None,
             reactions: Vec::new(),
         };
-        let (data, line, id) = (
+        let (data, v1, line, id) = (
             message.event_json(chat),
+            message.event_json_v1(chat),
             chat.line.clone(),
             message.id.clone(),
         );
         self.messages.push(message);
-        self.emit("message.received", Some(line), data);
+        self.emit_versioned("message.received", Some(line), data, Some(v1));
         Ok(id)
     }
 
@@ -2306,6 +2321,16 @@ impl State {
             .filter(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some());
         if ok.is_none() {
             return Err(bad(1005, "target_url must be an absolute http(s) URL"));
+        }
+        if let Some(v) = crate::model::payload_version(url) {
+            if !crate::model::PAYLOAD_VERSIONS.contains(&v.as_str()) {
+                return Err(bad(
+                    1005,
+                    format!(
+                        "?version={v} is not a webhook payload version (2025-01-01 or {WEBHOOK_VERSION})"
+                    ),
+                ));
+            }
         }
         if !self.mock
             && self

@@ -391,3 +391,63 @@ async fn every_catalogue_event_can_be_emitted_schema_valid() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_target_asking_for_2025_01_01_gets_that_payload_version() {
+    let sb = Sandbox::new();
+    let events = ["message.sent", "message.received", "chat.created"];
+    let (old, old_secret) =
+        subscribe(&sb, "https://example.com/hook?version=2025-01-01", &events).await;
+    let (new, _) = subscribe(&sb, "https://example.com/hook?version=2026-02-03", &events).await;
+    let (plain, _) = subscribe(&sb, "https://example.com/plain", &events).await;
+    let reply = call(
+        &sb,
+        "POST",
+        "/v3/webhook-subscriptions",
+        Some(json!({"target_url": "https://example.com/x?version=1999-01-01", "subscribed_events": events})),
+    )
+    .await;
+    assert_error(&reply, 400, 1005);
+
+    let chat = sb.create_chat(&IMESSAGE[..1], "hello").unwrap();
+    sb.advance();
+    sb.receive(&chat, IMESSAGE[0], "hi back").unwrap();
+    let of = |sub: &str, kind: &str| -> Value {
+        sb.deliveries()
+            .into_iter()
+            .find(|d| d.subscription_id == sub && d.event_type == kind)
+            .unwrap_or_else(|| panic!("no {kind} for {sub}"))
+            .json()
+    };
+    let sent = of(&old, "message.sent");
+    assert_eq!(sent["webhook_version"], "2025-01-01");
+    assert_eq!(sent["data"]["is_from_me"], true);
+    assert_eq!(sent["data"]["chat_id"], chat.as_str());
+    assert_eq!(sent["data"]["message"]["parts"][0]["value"], "hello");
+    assert_eq!(sent["data"]["from"], sb.lines()[0]);
+    assert!(sent["data"]["direction"].is_null());
+    let received = of(&old, "message.received");
+    assert_eq!(received["data"]["is_from_me"], false);
+    assert_eq!(received["data"]["from_handle"]["handle"], IMESSAGE[0]);
+    assert_eq!(received["data"]["recipient_phone"], sb.lines()[0]);
+    // Other events have one format in both versions.
+    assert_eq!(
+        of(&old, "chat.created")["data"],
+        of(&plain, "chat.created")["data"]
+    );
+    for sub in [&new, &plain] {
+        let sent = of(sub, "message.sent");
+        assert_eq!(sent["webhook_version"], linq_sandbox::WEBHOOK_VERSION);
+        assert_eq!(sent["data"]["direction"], "outbound");
+    }
+    // The old-version body is what was signed for that subscription.
+    let delivery = sb
+        .deliveries()
+        .into_iter()
+        .find(|d| d.subscription_id == old && d.event_type == "message.sent")
+        .unwrap();
+    let webhook = linq_webhooks::Webhook::new(linq_webhooks::Secret::parse(&old_secret).unwrap());
+    webhook
+        .verify_at(&delivery.body, &delivery.headers, sb.now())
+        .unwrap();
+}

@@ -473,3 +473,71 @@ fn strict_mode_prints_a_random_key_and_mock_mode_takes_any() {
         numbers.1
     );
 }
+
+#[test]
+fn the_binary_takes_a_fixture_capabilities_and_a_manual_clock() {
+    let fixture = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-fixture.json");
+    std::fs::write(
+        &fixture,
+        json!({"lines": ["+12025550177"], "chats": [{"from": "+12025550177", "to": ["+12025550143"], "text": "from the fixture"}]}).to_string(),
+    )
+    .unwrap();
+    let fixture = fixture.to_str().unwrap();
+    let (mut child, base, key) = start(&[
+        "--tick-ms",
+        "0",
+        "--clock",
+        "manual",
+        "--start",
+        "1893456000",
+        "--capabilities",
+        "+12025550143=imessage,sms",
+        "--fixture",
+        fixture,
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ask = |method: &str, path: &str| {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("{base}{path}"))
+            .header("authorization", format!("Bearer {key}"))
+            .body(Bytes::new())
+            .unwrap();
+        runtime.block_on(async {
+            let r = HyperTransport::new()
+                .send(request, SendOptions::default())
+                .await
+                .unwrap();
+            serde_json::from_slice::<Value>(r.body()).unwrap_or(Value::Null)
+        })
+    };
+    let clock = ask("GET", "/__sandbox/clock");
+    let before = ask("GET", "/__sandbox/state");
+    ask("POST", "/__sandbox/advance");
+    ask("POST", "/__sandbox/reset");
+    let after = ask("GET", "/__sandbox/state");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        clock,
+        json!({"now": "2030-01-01T00:00:00.000Z", "clock": "manual"})
+    );
+    assert_eq!(before["chats"][0]["service"], "iMessage", "{before}");
+    assert_eq!(
+        before["messages"][0]["parts"][0]["value"],
+        "from the fixture"
+    );
+    // Reset goes back to the state the flags and fixture made.
+    assert_eq!(after["chats"], before["chats"]);
+    assert_eq!(after["messages"], before["messages"]);
+    assert_eq!(after["now"], "2030-01-01T00:00:00.000Z");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_linq-sandbox"))
+        .args(["--start", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}
