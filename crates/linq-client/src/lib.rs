@@ -57,7 +57,7 @@ mod generated;
 mod paginate;
 pub mod prelude;
 mod retry;
-mod upload;
+mod attachments_ext;
 
 /// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
