@@ -6,7 +6,7 @@
 //! its arguments (path parameters, query, JSON body) and the request
 //! linq-python sent for it, recorded by `cargo xtask record-conformance`
 //! against a loopback server. Here each call goes through linq-client — built from the recording's arguments by
-//! the generated dispatch in `conformance_calls.rs` — over an in-memory
+//! the generated dispatch in `generated/conformance_calls.rs` — over an in-memory
 //! transport, and the two requests are compared: method, path, query string,
 //! JSON body, and the Content-Type, Accept and Idempotency-Key headers.
 //!
@@ -22,6 +22,7 @@ use linq_transport::RecordedRequest;
 use linq_types::IdempotencyKey;
 use serde_json::Value;
 
+#[path = "generated/conformance_calls.rs"]
 mod conformance_calls;
 
 const FIXTURE: &str = include_str!("fixtures/conformance/python.json");

@@ -1,4 +1,4 @@
-//! `tests/conformance_calls.rs`: one dispatch arm per operation, so the
+//! `tests/generated/conformance_calls.rs`: one dispatch arm per operation, so the
 //! conformance test (`tests/conformance.rs`) can replay a recording of the
 //! official Python SDK through linq-client's resource methods and setters. A new
 //! operation in the spec gets its arm here, and the staleness test
@@ -12,7 +12,7 @@ use super::names::snake;
 use super::ops::{HEADER, op_type};
 use super::spec::Api;
 
-pub const PATH: &str = "tests/conformance_calls.rs";
+pub const PATH: &str = "tests/generated/conformance_calls.rs";
 
 pub fn generate(api: &Api) -> String {
     let mut out = String::from(HEADER);

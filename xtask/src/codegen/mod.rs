@@ -95,7 +95,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     files.push((webhooks::PATH.to_owned(), webhooks::generate(&api)));
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
-    files.push(("crates/linq-types/tests/samples.rs".to_owned(), test));
+    files.push(("crates/linq-types/tests/generated/samples.rs".to_owned(), test));
     files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
     let mut files: Vec<(String, String)> = files
         .into_iter()
@@ -106,7 +106,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         })
         .collect::<Result<_, _>>()?;
     files.push((
-        "crates/linq-types/tests/fixtures/samples.json".to_owned(),
+        "crates/linq-types/tests/generated/samples.json".to_owned(),
         fixtures,
     ));
     Ok(files)

@@ -173,7 +173,7 @@ pub fn generate(api: &Api) -> (String, String) {
     src += "    more.insert(key.to_owned(), extra.clone());\n";
     src += "    let with: T = serde_json::from_value(Value::Object(more)).unwrap_or_else(|e| panic!(\"unknown field {key:?} broke decoding: {e}\"));\n";
     src += "    if plain != with {\n        assert_eq!(serde_json::to_value(&with).unwrap()[key], *extra, \"unknown field {key:?} changed the value\");\n    }\n}\n\n";
-    src += "static FIXTURES: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| serde_json::from_str(include_str!(\"fixtures/samples.json\")).unwrap());\n\n";
+    src += "static FIXTURES: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| serde_json::from_str(include_str!(\"samples.json\")).unwrap());\n\n";
     src += "type Check = fn(&str, &serde_json::Value);\n";
     src += "type Probe = fn(&[u8], &Value, &str, &Value);\n\n";
     src += "const CHECKS: &[(&str, Check, Probe)] = &[\n";
@@ -186,7 +186,7 @@ pub fn generate(api: &Api) -> (String, String) {
     }
     src += "];\n\n";
     src += "#[test]\nfn every_type_decodes_its_samples() {\n";
-    src += "    let fixtures: serde_json::Value = serde_json::from_str(include_str!(\"fixtures/samples.json\")).unwrap();\n";
+    src += "    let fixtures: serde_json::Value = serde_json::from_str(include_str!(\"samples.json\")).unwrap();\n";
     src += "    let fixtures = fixtures.as_object().unwrap();\n";
     src += "    assert_eq!(fixtures.len(), CHECKS.len());\n";
     src += "    for (name, check, _) in CHECKS {\n";

@@ -52,9 +52,8 @@ fn probe<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(
     }
 }
 
-static FIXTURES: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
-    serde_json::from_str(include_str!("fixtures/samples.json")).unwrap()
-});
+static FIXTURES: std::sync::LazyLock<Value> =
+    std::sync::LazyLock::new(|| serde_json::from_str(include_str!("samples.json")).unwrap());
 
 type Check = fn(&str, &serde_json::Value);
 type Probe = fn(&[u8], &Value, &str, &Value);
@@ -1569,8 +1568,7 @@ const CHECKS: &[(&str, Check, Probe)] = &[
 
 #[test]
 fn every_type_decodes_its_samples() {
-    let fixtures: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/samples.json")).unwrap();
+    let fixtures: serde_json::Value = serde_json::from_str(include_str!("samples.json")).unwrap();
     let fixtures = fixtures.as_object().unwrap();
     assert_eq!(fixtures.len(), CHECKS.len());
     for (name, check, _) in CHECKS {
