@@ -35,4 +35,4 @@ pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{IntoValid, InvalidValue};
-pub use webhooks::WebhookEvent;
+pub use webhooks::{Event, EventData, WebhookEvent};

@@ -95,7 +95,10 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     files.push((webhooks::PATH.to_owned(), webhooks::generate(&api)));
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
-    files.push(("crates/linq-types/tests/generated/samples.rs".to_owned(), test));
+    files.push((
+        "crates/linq-types/tests/generated/samples.rs".to_owned(),
+        test,
+    ));
     files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
     let mut files: Vec<(String, String)> = files
         .into_iter()

@@ -238,11 +238,6 @@ fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> V
         .or_else(|| overlay::field_doc(&f.wire))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{}.", sentence(&f.wire)));
-    if f.format.as_deref() == Some("date-time") && !d.contains("RFC 3339") {
-        // after the first clause: "When it expires (RFC 3339); absent if never."
-        let at = d.find(';').unwrap_or(d.trim_end_matches('.').len());
-        d.insert_str(at, " (RFC 3339)");
-    }
     if let Some(k) = &f.konst {
         d += &format!(" Always `{k}`.");
     }
@@ -609,7 +604,7 @@ fn emit_enum(out: &mut String, rust: &str, values: &[String], tdoc: &str, aliase
 }
 
 /// A variant's doc from `docs.json` (`Enum.value`); codegen refuses a missing one.
-fn variant_doc(rust: &str, value: &str) -> &'static str {
+pub fn variant_doc(rust: &str, value: &str) -> &'static str {
     written()
         .get(&format!("{rust}.{value}"))
         .map(String::as_str)

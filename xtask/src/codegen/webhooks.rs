@@ -94,6 +94,50 @@ pub fn generate(api: &Api) -> String {
         let _ = writeln!(out, "            \"{et}\" => Self::{var}(parse(raw)?),");
     }
     out += "            _ => Self::Unknown { event_type, raw },\n        })\n    }\n}\n";
+    // EventData: the `data` of each event type, for `Event`.
+    out +=
+        "\n/// The `data` of an [`Event`](crate::webhooks::Event), one variant per event type.\n";
+    out += "///\n/// Event types the API description gives no model for keep their data as\n";
+    out += "/// JSON; a type this version does not know is [`EventData::Unknown`].\n";
+    out += "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum EventData {\n";
+    let mut data_arms = Vec::new();
+    for ev in &api.events {
+        let var = variant_ident(&ev.event_type);
+        let ty = match &ev.payload {
+            Some(p) => match &api.schemas[p].def {
+                Def::Envelope { data } if data == "MessageEventV2" => {
+                    "crate::webhooks::MessageEventData".to_owned()
+                }
+                Def::Envelope { data } => api.model_path(&type_name(api, data)),
+                _ => "serde_json::Value".to_owned(),
+            },
+            None => "serde_json::Value".to_owned(),
+        };
+        let doc = super::models::variant_doc("WebhookEventType", &ev.event_type);
+        let _ = writeln!(out, "    /// {doc}");
+        let _ = writeln!(out, "    {var}({ty}),");
+        data_arms.push((ev.event_type.clone(), var));
+    }
+    out += "    /// An event type this version does not know: its data as sent.\n";
+    out += "    Unknown(serde_json::Value),\n}\n\n";
+    out += "impl EventData {\n";
+    out += "    /// Decodes `data` for `event_type`; an error names the path inside `data`.\n";
+    out += "    pub(crate) fn decode(event_type: &str, data: serde_json::Value) -> Result<Self, serde_path_to_error::Error<serde_json::Error>> {\n";
+    out += "        fn parse<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {\n            serde_path_to_error::deserialize(data)\n        }\n";
+    out += "        Ok(match event_type {\n";
+    for (et, var) in &data_arms {
+        let _ = writeln!(out, "            \"{et}\" => Self::{var}(parse(data)?),");
+    }
+    out += "            _ => Self::Unknown(data),\n        })\n    }\n\n";
+    out += "    /// The data as JSON again.\n";
+    out += "    pub(crate) fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {\n        match self {\n";
+    for (_, var) in &data_arms {
+        let _ = writeln!(
+            out,
+            "            Self::{var}(d) => serde_json::to_value(d),"
+        );
+    }
+    out += "            Self::Unknown(d) => Ok(d.clone()),\n        }\n    }\n}\n";
     let _ = Def::EventUnion;
     out
 }

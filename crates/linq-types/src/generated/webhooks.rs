@@ -580,3 +580,348 @@ impl<'de> Deserialize<'de> for WebhookEvent {
         })
     }
 }
+
+/// The `data` of an [`Event`](crate::webhooks::Event), one variant per event type.
+///
+/// Event types the API description gives no model for keep their data as
+/// JSON; a type this version does not know is [`EventData::Unknown`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventData {
+    /// A message left one of your lines.
+    MessageSent(crate::webhooks::MessageEventData),
+    /// A message arrived on one of your lines.
+    MessageReceived(crate::webhooks::MessageEventData),
+    /// The recipient opened a message you sent.
+    MessageRead(crate::webhooks::MessageEventData),
+    /// A message you sent reached the recipient's device.
+    MessageDelivered(crate::webhooks::MessageEventData),
+    /// A message could not be delivered; the event carries the error.
+    MessageFailed(models::events::MessageFailedWebhookEventData),
+    /// The text of a message was changed after it was sent.
+    MessageEdited(models::events::MessageEditedWebhookEventData),
+    /// Someone put a tapback or sticker on a message.
+    ReactionAdded(models::events::ReactionEventBase),
+    /// A tapback or sticker was taken off a message.
+    ReactionRemoved(models::events::ReactionEventBase),
+    /// Someone else's poll arrived on your line.
+    PollReceived(models::events::PollReceivedWebhookEventData),
+    /// A poll you sent, or an action on one, failed to go out.
+    PollFailed(models::events::PollFailedWebhookEventData),
+    /// A poll left your line.
+    PollSent(models::events::PollEventData),
+    /// A poll you sent reached the recipient's device.
+    PollDelivered(models::events::PollEventData),
+    /// The recipient opened a poll you sent.
+    PollRead(models::events::PollEventData),
+    /// New options were added to a poll.
+    PollUpdated(models::events::PollUpdatedWebhookEventData),
+    /// Someone voted for a poll option.
+    PollVoteAdded(models::events::PollVoteEventData),
+    /// Someone withdrew their vote for a poll option.
+    PollVoteRemoved(models::events::PollVoteEventData),
+    /// Someone reacted to a poll.
+    PollReactionAdded(models::events::ReactionEventBase),
+    /// Someone new was brought into a chat.
+    ParticipantAdded(models::events::ParticipantAddedWebhookEventData),
+    /// Someone left a chat or was taken out of it.
+    ParticipantRemoved(models::events::ParticipantRemovedWebhookEventData),
+    /// A new chat was started.
+    ChatCreated(models::events::ChatCreatedWebhookEventData),
+    /// A group chat got a new name.
+    ChatGroupNameUpdated(models::events::ChatGroupUpdatedEventData),
+    /// A group chat got a new picture.
+    ChatGroupIconUpdated(models::events::ChatGroupUpdatedEventData),
+    /// An attempt to rename a group chat did not succeed.
+    ChatGroupNameUpdateFailed(models::events::ChatUpdateFailedEventData),
+    /// An attempt to change a group chat's picture did not succeed.
+    ChatGroupIconUpdateFailed(models::events::ChatUpdateFailedEventData),
+    /// A chat's transcript background was changed.
+    ChatBackgroundUpdated(models::events::ChatBackgroundEventData),
+    /// An attempt to set a chat's background did not succeed.
+    ChatBackgroundUpdateFailed(models::events::ChatUpdateFailedEventData),
+    /// Someone in a chat began typing.
+    ChatTypingIndicatorStarted(models::events::TypingIndicatorEventData),
+    /// Someone in a chat stopped typing.
+    ChatTypingIndicatorStopped(models::events::TypingIndicatorEventData),
+    /// A line's service status changed, for example it became flagged.
+    PhoneNumberStatusUpdated(models::events::PhoneNumberStatusEventData),
+    /// A phone line was added to your account.
+    PhoneNumberAssigned(models::events::PhoneNumberEventData),
+    /// A phone line was taken off your account.
+    PhoneNumberReleased(models::events::PhoneNumberEventData),
+    /// Someone shared their contact details with your line, or changed them.
+    ContactCardReceived(models::events::ContactCardReceivedWebhookEventData),
+    /// A phone call was started.
+    CallInitiated(serde_json::Value),
+    /// A phone call is ringing.
+    CallRinging(serde_json::Value),
+    /// A phone call was picked up.
+    CallAnswered(serde_json::Value),
+    /// A phone call finished.
+    CallEnded(serde_json::Value),
+    /// A phone call could not be connected.
+    CallFailed(serde_json::Value),
+    /// The person called rejected the call.
+    CallDeclined(serde_json::Value),
+    /// A phone call rang out without being picked up.
+    CallNoAnswer(serde_json::Value),
+    /// A contact began sharing their location with you.
+    LocationSharingStarted(models::events::LocationSharingStartedWebhookEventData),
+    /// A contact is no longer sharing their location with you.
+    LocationSharingStopped(models::events::LocationSharingStoppedWebhookEventData),
+    /// A payment request was paid.
+    PaymentSucceeded(models::events::PaymentEventData),
+    /// A payment request was called off.
+    PaymentCanceled(models::events::PaymentEventData),
+    /// A payment request ran out of time unpaid.
+    PaymentExpired(models::events::PaymentEventData),
+    /// The payment attempt on a request was refused.
+    PaymentDeclined(models::events::PaymentEventData),
+    /// The payment on a request was approved but has not settled yet.
+    PaymentAuthorized(models::events::PaymentEventData),
+    /// A payment connection was established.
+    ConnectionCreated(models::events::PaymentEventData),
+    /// A payment connection was withdrawn.
+    ConnectionRevoked(models::events::PaymentEventData),
+    /// The zero-day message retention setting was switched on or off.
+    ZeroDayRetentionUpdated(models::events::AccountEventData),
+    /// A line's call-forwarding number was set, changed or cleared.
+    PhoneNumberForwardingUpdated(models::events::AccountEventData),
+    /// A line was moved from one environment to another.
+    EnvironmentLineMoved(models::events::AccountEventData),
+    /// A contact card was set up for one of your lines.
+    ContactCardCreated(models::events::AccountEventData),
+    /// The name or photo on a line's contact card changed.
+    ContactCardUpdated(models::events::AccountEventData),
+    /// A line's contact card was removed.
+    ContactCardDeleted(models::events::AccountEventData),
+    /// A new API token was issued.
+    ApiTokenCreated(models::events::AccountEventData),
+    /// An API token was given a new name.
+    ApiTokenRenamed(models::events::AccountEventData),
+    /// An expiry time was set or changed on an API token.
+    ApiTokenExpiryScheduled(models::events::AccountEventData),
+    /// An API token reached its expiry time and stopped working.
+    ApiTokenExpired(models::events::AccountEventData),
+    /// An API token became usable.
+    ApiTokenActivated(models::events::AccountEventData),
+    /// An API token was removed and can no longer be used.
+    ApiTokenDeleted(models::events::AccountEventData),
+    /// A new environment was added to your account.
+    EnvironmentCreated(models::events::AccountEventData),
+    /// An environment was given a new name.
+    EnvironmentRenamed(models::events::AccountEventData),
+    /// An environment was removed; its lines move to Production.
+    EnvironmentDeleted(models::events::AccountEventData),
+    /// A new webhook subscription was set up.
+    WebhookSubscriptionCreated(models::events::AccountEventData),
+    /// A webhook subscription was removed.
+    WebhookSubscriptionDeleted(models::events::AccountEventData),
+    /// A webhook subscription now delivers to a different URL.
+    WebhookSubscriptionTargetUrlChanged(models::events::AccountEventData),
+    /// A webhook subscription resumed delivering events.
+    WebhookSubscriptionEnabled(models::events::AccountEventData),
+    /// A webhook subscription stopped delivering events.
+    WebhookSubscriptionDisabled(models::events::AccountEventData),
+    /// The event types a webhook subscription receives were changed.
+    WebhookSubscriptionEventsUpdated(models::events::AccountEventData),
+    /// The lines a webhook subscription covers were changed.
+    WebhookSubscriptionPhoneNumbersUpdated(models::events::AccountEventData),
+    /// Custom routing headers were configured on a webhook subscription.
+    WebhookSubscriptionRoutingHeadersSet(models::events::AccountEventData),
+    /// A webhook subscription's custom routing headers were removed.
+    WebhookSubscriptionRoutingHeadersCleared(models::events::AccountEventData),
+    /// Someone joined your team.
+    TeamMemberAdded(models::events::AccountEventData),
+    /// A team member logged in.
+    TeamMemberSignedIn(models::events::AccountEventData),
+    /// A team member logged out.
+    TeamMemberSignedOut(models::events::AccountEventData),
+    /// An event type this version does not know: its data as sent.
+    Unknown(serde_json::Value),
+}
+
+impl EventData {
+    /// Decodes `data` for `event_type`; an error names the path inside `data`.
+    pub(crate) fn decode(
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Result<Self, serde_path_to_error::Error<serde_json::Error>> {
+        fn parse<T: serde::de::DeserializeOwned>(
+            data: serde_json::Value,
+        ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+            serde_path_to_error::deserialize(data)
+        }
+        Ok(match event_type {
+            "message.sent" => Self::MessageSent(parse(data)?),
+            "message.received" => Self::MessageReceived(parse(data)?),
+            "message.read" => Self::MessageRead(parse(data)?),
+            "message.delivered" => Self::MessageDelivered(parse(data)?),
+            "message.failed" => Self::MessageFailed(parse(data)?),
+            "message.edited" => Self::MessageEdited(parse(data)?),
+            "reaction.added" => Self::ReactionAdded(parse(data)?),
+            "reaction.removed" => Self::ReactionRemoved(parse(data)?),
+            "poll.received" => Self::PollReceived(parse(data)?),
+            "poll.failed" => Self::PollFailed(parse(data)?),
+            "poll.sent" => Self::PollSent(parse(data)?),
+            "poll.delivered" => Self::PollDelivered(parse(data)?),
+            "poll.read" => Self::PollRead(parse(data)?),
+            "poll.updated" => Self::PollUpdated(parse(data)?),
+            "poll.vote.added" => Self::PollVoteAdded(parse(data)?),
+            "poll.vote.removed" => Self::PollVoteRemoved(parse(data)?),
+            "poll.reaction.added" => Self::PollReactionAdded(parse(data)?),
+            "participant.added" => Self::ParticipantAdded(parse(data)?),
+            "participant.removed" => Self::ParticipantRemoved(parse(data)?),
+            "chat.created" => Self::ChatCreated(parse(data)?),
+            "chat.group_name_updated" => Self::ChatGroupNameUpdated(parse(data)?),
+            "chat.group_icon_updated" => Self::ChatGroupIconUpdated(parse(data)?),
+            "chat.group_name_update_failed" => Self::ChatGroupNameUpdateFailed(parse(data)?),
+            "chat.group_icon_update_failed" => Self::ChatGroupIconUpdateFailed(parse(data)?),
+            "chat.background_updated" => Self::ChatBackgroundUpdated(parse(data)?),
+            "chat.background_update_failed" => Self::ChatBackgroundUpdateFailed(parse(data)?),
+            "chat.typing_indicator.started" => Self::ChatTypingIndicatorStarted(parse(data)?),
+            "chat.typing_indicator.stopped" => Self::ChatTypingIndicatorStopped(parse(data)?),
+            "phone_number.status_updated" => Self::PhoneNumberStatusUpdated(parse(data)?),
+            "phone_number.assigned" => Self::PhoneNumberAssigned(parse(data)?),
+            "phone_number.released" => Self::PhoneNumberReleased(parse(data)?),
+            "contact_card.received" => Self::ContactCardReceived(parse(data)?),
+            "call.initiated" => Self::CallInitiated(parse(data)?),
+            "call.ringing" => Self::CallRinging(parse(data)?),
+            "call.answered" => Self::CallAnswered(parse(data)?),
+            "call.ended" => Self::CallEnded(parse(data)?),
+            "call.failed" => Self::CallFailed(parse(data)?),
+            "call.declined" => Self::CallDeclined(parse(data)?),
+            "call.no_answer" => Self::CallNoAnswer(parse(data)?),
+            "location.sharing.started" => Self::LocationSharingStarted(parse(data)?),
+            "location.sharing.stopped" => Self::LocationSharingStopped(parse(data)?),
+            "payment.succeeded" => Self::PaymentSucceeded(parse(data)?),
+            "payment.canceled" => Self::PaymentCanceled(parse(data)?),
+            "payment.expired" => Self::PaymentExpired(parse(data)?),
+            "payment.declined" => Self::PaymentDeclined(parse(data)?),
+            "payment.authorized" => Self::PaymentAuthorized(parse(data)?),
+            "connection.created" => Self::ConnectionCreated(parse(data)?),
+            "connection.revoked" => Self::ConnectionRevoked(parse(data)?),
+            "zero_day_retention.updated" => Self::ZeroDayRetentionUpdated(parse(data)?),
+            "phone_number.forwarding_updated" => Self::PhoneNumberForwardingUpdated(parse(data)?),
+            "environment.line_moved" => Self::EnvironmentLineMoved(parse(data)?),
+            "contact_card.created" => Self::ContactCardCreated(parse(data)?),
+            "contact_card.updated" => Self::ContactCardUpdated(parse(data)?),
+            "contact_card.deleted" => Self::ContactCardDeleted(parse(data)?),
+            "api_token.created" => Self::ApiTokenCreated(parse(data)?),
+            "api_token.renamed" => Self::ApiTokenRenamed(parse(data)?),
+            "api_token.expiry_scheduled" => Self::ApiTokenExpiryScheduled(parse(data)?),
+            "api_token.expired" => Self::ApiTokenExpired(parse(data)?),
+            "api_token.activated" => Self::ApiTokenActivated(parse(data)?),
+            "api_token.deleted" => Self::ApiTokenDeleted(parse(data)?),
+            "environment.created" => Self::EnvironmentCreated(parse(data)?),
+            "environment.renamed" => Self::EnvironmentRenamed(parse(data)?),
+            "environment.deleted" => Self::EnvironmentDeleted(parse(data)?),
+            "webhook_subscription.created" => Self::WebhookSubscriptionCreated(parse(data)?),
+            "webhook_subscription.deleted" => Self::WebhookSubscriptionDeleted(parse(data)?),
+            "webhook_subscription.target_url_changed" => {
+                Self::WebhookSubscriptionTargetUrlChanged(parse(data)?)
+            }
+            "webhook_subscription.enabled" => Self::WebhookSubscriptionEnabled(parse(data)?),
+            "webhook_subscription.disabled" => Self::WebhookSubscriptionDisabled(parse(data)?),
+            "webhook_subscription.events.updated" => {
+                Self::WebhookSubscriptionEventsUpdated(parse(data)?)
+            }
+            "webhook_subscription.phone_numbers.updated" => {
+                Self::WebhookSubscriptionPhoneNumbersUpdated(parse(data)?)
+            }
+            "webhook_subscription.routing_headers_set" => {
+                Self::WebhookSubscriptionRoutingHeadersSet(parse(data)?)
+            }
+            "webhook_subscription.routing_headers_cleared" => {
+                Self::WebhookSubscriptionRoutingHeadersCleared(parse(data)?)
+            }
+            "team_member.added" => Self::TeamMemberAdded(parse(data)?),
+            "team_member.signed_in" => Self::TeamMemberSignedIn(parse(data)?),
+            "team_member.signed_out" => Self::TeamMemberSignedOut(parse(data)?),
+            _ => Self::Unknown(data),
+        })
+    }
+
+    /// The data as JSON again.
+    pub(crate) fn encode(&self) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Self::MessageSent(d) => serde_json::to_value(d),
+            Self::MessageReceived(d) => serde_json::to_value(d),
+            Self::MessageRead(d) => serde_json::to_value(d),
+            Self::MessageDelivered(d) => serde_json::to_value(d),
+            Self::MessageFailed(d) => serde_json::to_value(d),
+            Self::MessageEdited(d) => serde_json::to_value(d),
+            Self::ReactionAdded(d) => serde_json::to_value(d),
+            Self::ReactionRemoved(d) => serde_json::to_value(d),
+            Self::PollReceived(d) => serde_json::to_value(d),
+            Self::PollFailed(d) => serde_json::to_value(d),
+            Self::PollSent(d) => serde_json::to_value(d),
+            Self::PollDelivered(d) => serde_json::to_value(d),
+            Self::PollRead(d) => serde_json::to_value(d),
+            Self::PollUpdated(d) => serde_json::to_value(d),
+            Self::PollVoteAdded(d) => serde_json::to_value(d),
+            Self::PollVoteRemoved(d) => serde_json::to_value(d),
+            Self::PollReactionAdded(d) => serde_json::to_value(d),
+            Self::ParticipantAdded(d) => serde_json::to_value(d),
+            Self::ParticipantRemoved(d) => serde_json::to_value(d),
+            Self::ChatCreated(d) => serde_json::to_value(d),
+            Self::ChatGroupNameUpdated(d) => serde_json::to_value(d),
+            Self::ChatGroupIconUpdated(d) => serde_json::to_value(d),
+            Self::ChatGroupNameUpdateFailed(d) => serde_json::to_value(d),
+            Self::ChatGroupIconUpdateFailed(d) => serde_json::to_value(d),
+            Self::ChatBackgroundUpdated(d) => serde_json::to_value(d),
+            Self::ChatBackgroundUpdateFailed(d) => serde_json::to_value(d),
+            Self::ChatTypingIndicatorStarted(d) => serde_json::to_value(d),
+            Self::ChatTypingIndicatorStopped(d) => serde_json::to_value(d),
+            Self::PhoneNumberStatusUpdated(d) => serde_json::to_value(d),
+            Self::PhoneNumberAssigned(d) => serde_json::to_value(d),
+            Self::PhoneNumberReleased(d) => serde_json::to_value(d),
+            Self::ContactCardReceived(d) => serde_json::to_value(d),
+            Self::CallInitiated(d) => serde_json::to_value(d),
+            Self::CallRinging(d) => serde_json::to_value(d),
+            Self::CallAnswered(d) => serde_json::to_value(d),
+            Self::CallEnded(d) => serde_json::to_value(d),
+            Self::CallFailed(d) => serde_json::to_value(d),
+            Self::CallDeclined(d) => serde_json::to_value(d),
+            Self::CallNoAnswer(d) => serde_json::to_value(d),
+            Self::LocationSharingStarted(d) => serde_json::to_value(d),
+            Self::LocationSharingStopped(d) => serde_json::to_value(d),
+            Self::PaymentSucceeded(d) => serde_json::to_value(d),
+            Self::PaymentCanceled(d) => serde_json::to_value(d),
+            Self::PaymentExpired(d) => serde_json::to_value(d),
+            Self::PaymentDeclined(d) => serde_json::to_value(d),
+            Self::PaymentAuthorized(d) => serde_json::to_value(d),
+            Self::ConnectionCreated(d) => serde_json::to_value(d),
+            Self::ConnectionRevoked(d) => serde_json::to_value(d),
+            Self::ZeroDayRetentionUpdated(d) => serde_json::to_value(d),
+            Self::PhoneNumberForwardingUpdated(d) => serde_json::to_value(d),
+            Self::EnvironmentLineMoved(d) => serde_json::to_value(d),
+            Self::ContactCardCreated(d) => serde_json::to_value(d),
+            Self::ContactCardUpdated(d) => serde_json::to_value(d),
+            Self::ContactCardDeleted(d) => serde_json::to_value(d),
+            Self::ApiTokenCreated(d) => serde_json::to_value(d),
+            Self::ApiTokenRenamed(d) => serde_json::to_value(d),
+            Self::ApiTokenExpiryScheduled(d) => serde_json::to_value(d),
+            Self::ApiTokenExpired(d) => serde_json::to_value(d),
+            Self::ApiTokenActivated(d) => serde_json::to_value(d),
+            Self::ApiTokenDeleted(d) => serde_json::to_value(d),
+            Self::EnvironmentCreated(d) => serde_json::to_value(d),
+            Self::EnvironmentRenamed(d) => serde_json::to_value(d),
+            Self::EnvironmentDeleted(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionCreated(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionDeleted(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionTargetUrlChanged(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionEnabled(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionDisabled(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionEventsUpdated(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionPhoneNumbersUpdated(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionRoutingHeadersSet(d) => serde_json::to_value(d),
+            Self::WebhookSubscriptionRoutingHeadersCleared(d) => serde_json::to_value(d),
+            Self::TeamMemberAdded(d) => serde_json::to_value(d),
+            Self::TeamMemberSignedIn(d) => serde_json::to_value(d),
+            Self::TeamMemberSignedOut(d) => serde_json::to_value(d),
+            Self::Unknown(d) => Ok(d.clone()),
+        }
+    }
+}

@@ -87,21 +87,26 @@ impl Serialize for MessageEventData {
 
 impl<'de> Deserialize<'de> for MessageEventData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
         let raw = serde_json::Value::deserialize(d)?;
         let legacy = raw.get("parts").is_none()
             && raw.get("direction").is_none()
             && (raw.get("message").is_some()
                 || raw.get("is_from_me").is_some()
                 || raw.get("chat_id").is_some());
+        // Decoding through a `Value` loses serde's position, so the path
+        // inside the message goes into the error text.
+        fn at<E: serde::de::Error>(e: serde_path_to_error::Error<serde_json::Error>) -> E {
+            let path = e.path().to_string();
+            E::custom(format!("{path}: {}", e.into_inner()))
+        }
         if legacy {
-            serde_json::from_value(raw)
+            serde_path_to_error::deserialize(raw)
                 .map(|v| Self::V2025(Box::new(v)))
-                .map_err(D::Error::custom)
+                .map_err(at)
         } else {
-            serde_json::from_value(raw)
+            serde_path_to_error::deserialize(raw)
                 .map(|v| Self::V2026(Box::new(v)))
-                .map_err(D::Error::custom)
+                .map_err(at)
         }
     }
 }

@@ -15,6 +15,8 @@
 //! two-format message data are written by hand (`envelope.rs`).
 
 mod envelope;
+mod event;
 
-pub use crate::generated::webhooks::{EVENT_TYPES, WebhookEvent};
+pub use crate::generated::webhooks::{EVENT_TYPES, EventData, WebhookEvent};
 pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
+pub use event::{Event, EventAttachment};

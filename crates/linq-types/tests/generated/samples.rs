@@ -445,6 +445,11 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::events::ContactCardUpdatedEvent>,
     ),
     (
+        "Direction",
+        check::<linq_types::models::events::Direction>,
+        probe::<linq_types::models::events::Direction>,
+    ),
+    (
         "EnvironmentCreatedWebhookEvent",
         check::<linq_types::models::events::EnvironmentCreatedEvent>,
         probe::<linq_types::models::events::EnvironmentCreatedEvent>,
@@ -508,6 +513,16 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         "EventMediaPart",
         check::<linq_types::models::events::EventMediaPart>,
         probe::<linq_types::models::events::EventMediaPart>,
+    ),
+    (
+        "EventPart",
+        check::<linq_types::models::events::EventPart>,
+        probe::<linq_types::models::events::EventPart>,
+    ),
+    (
+        "EventReplyTo",
+        check::<linq_types::models::events::EventReplyTo>,
+        probe::<linq_types::models::events::EventReplyTo>,
     ),
     (
         "EventTextPart",
@@ -780,34 +795,14 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         probe::<linq_types::models::messages::MessageEffectType>,
     ),
     (
+        "MessageEventChat",
+        check::<linq_types::models::events::MessageEventChat>,
+        probe::<linq_types::models::events::MessageEventChat>,
+    ),
+    (
         "MessageEventV2",
         check::<linq_types::models::events::MessageEventV2>,
         probe::<linq_types::models::events::MessageEventV2>,
-    ),
-    (
-        "MessageEventV2Chat",
-        check::<linq_types::models::events::MessageEventV2Chat>,
-        probe::<linq_types::models::events::MessageEventV2Chat>,
-    ),
-    (
-        "MessageEventV2Direction",
-        check::<linq_types::models::events::MessageEventV2Direction>,
-        probe::<linq_types::models::events::MessageEventV2Direction>,
-    ),
-    (
-        "MessageEventV2Part",
-        check::<linq_types::models::events::MessageEventV2Part>,
-        probe::<linq_types::models::events::MessageEventV2Part>,
-    ),
-    (
-        "MessageEventV2PreferredService",
-        check::<linq_types::models::events::MessageEventV2PreferredService>,
-        probe::<linq_types::models::events::MessageEventV2PreferredService>,
-    ),
-    (
-        "MessageEventV2ReplyTo",
-        check::<linq_types::models::events::MessageEventV2ReplyTo>,
-        probe::<linq_types::models::events::MessageEventV2ReplyTo>,
     ),
     (
         "MessageFailedWebhookEvent",
@@ -1258,6 +1253,11 @@ const CHECKS: &[(&str, Check, Probe)] = &[
         "PollVoteRemovedWebhookEvent",
         check::<linq_types::models::events::PollVoteRemovedEvent>,
         probe::<linq_types::models::events::PollVoteRemovedEvent>,
+    ),
+    (
+        "PreferredService",
+        check::<linq_types::models::events::PreferredService>,
+        probe::<linq_types::models::events::PreferredService>,
     ),
     (
         "Reaction",

@@ -45,7 +45,7 @@ pub struct AttachmentCreateResponse {
     pub attachment_id: AttachmentId,
     /// Where the file can be fetched after upload; short-lived on the ephemeral tier.
     pub download_url: String,
-    /// When `upload_url` stops accepting uploads, about 15 minutes from now (RFC 3339).
+    /// When `upload_url` stops accepting uploads, about 15 minutes from now.
     pub expires_at: Timestamp,
     /// HTTP method to upload with. Always `PUT`.
     pub http_method: String,
@@ -62,7 +62,7 @@ pub struct AttachmentCreateResponse {
 pub struct AttachmentRetrieveResponse {
     /// The file's MIME type.
     pub content_type: SupportedContentType,
-    /// When the attachment was created (RFC 3339).
+    /// When the attachment was created.
     pub created_at: Timestamp,
     /// Where to download the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]

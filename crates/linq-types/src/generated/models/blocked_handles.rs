@@ -49,7 +49,7 @@ pub struct BlockedHandleBlockResponse {
 /// A blocked handle with when and why it was blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedHandleEntry {
-    /// When it was blocked (RFC 3339).
+    /// When it was blocked.
     pub blocked_at: Timestamp,
     /// The blocked handle in normalized form.
     ///

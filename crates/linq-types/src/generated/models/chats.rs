@@ -118,7 +118,7 @@ open_enum! {
 /// Reply to `chats.retrieve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
-    /// When the chat was created (RFC 3339).
+    /// When the chat was created.
     pub created_at: Timestamp,
     /// The chat's name; defaults to the participants' handles joined by commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,7 +140,7 @@ pub struct Chat {
     /// The chat's network; single messages in it may travel on another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When the chat last changed (RFC 3339).
+    /// When the chat last changed.
     pub updated_at: Timestamp,
 }
 
@@ -221,9 +221,9 @@ pub struct ChatHandle {
     /// Whether this is your own line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_me: Option<bool>,
-    /// When the participant joined (RFC 3339).
+    /// When the participant joined.
     pub joined_at: Timestamp,
-    /// When the participant left, if they have (RFC 3339).
+    /// When the participant left, if they have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_at: Option<Timestamp>,
     /// For your lines: `iMessage`, or `RCS` for a line that never sends iMessage.
@@ -247,7 +247,7 @@ pub struct ChatHealthStatus {
     pub doc_url: String,
     /// The health bucket the chat is in.
     pub status: ChatHealthStatusStatus,
-    /// When the status last changed (RFC 3339).
+    /// When the status last changed.
     pub updated_at: Timestamp,
 }
 
@@ -472,7 +472,7 @@ open_enum! {
 pub struct SentVoiceMemo {
     /// The chat it was sent into.
     pub chat: VoiceMemoChat,
-    /// When the message was created (RFC 3339).
+    /// When the message was created.
     pub created_at: Timestamp,
     /// The line that sent it.
     ///

@@ -81,7 +81,7 @@ pub struct AccountEventActor {
 #[doc(alias = "ZeroDayRetentionUpdatedWebhookEventDataAPIToken")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEventApiToken {
-    /// When the token stops working (RFC 3339); absent or `null` if it never expires.
+    /// When the token stops working; absent or `null` if it never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
     /// The token's id.
@@ -232,7 +232,7 @@ pub struct AccountEventData {
     /// How a team member signed in; only on `team_member.signed_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<SignInMethod>,
-    /// When the change took effect (RFC 3339).
+    /// When the change took effect.
     pub occurred_at: Timestamp,
     /// Where the change was made: dashboard, API or Linq.
     pub origin: AccountEventOrigin,
@@ -573,7 +573,7 @@ pub type ChatCreatedEvent = crate::webhooks::WebhookEnvelope<ChatCreatedWebhookE
 /// The `data` of `chat.created` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCreatedWebhookEventData {
-    /// When the chat was created (RFC 3339).
+    /// When the chat was created.
     pub created_at: Timestamp,
     /// The chat's name; defaults to the participants' handles joined by commas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -589,7 +589,7 @@ pub struct ChatCreatedWebhookEventData {
     /// The chat's network; single messages in it may travel on another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When the chat last changed (RFC 3339).
+    /// When the chat last changed.
     pub updated_at: Timestamp,
 }
 
@@ -625,7 +625,7 @@ pub struct ChatGroupUpdatedEventData {
     /// The previous name or icon URL; `null` when there was none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_value: Option<String>,
-    /// When the change happened (RFC 3339).
+    /// When the change happened.
     pub updated_at: Timestamp,
 }
 
@@ -649,7 +649,7 @@ pub struct ChatUpdateFailedEventData {
     pub chat_id: ChatId,
     /// Linq error code for the failure.
     pub error_code: i64,
-    /// When the failure was detected (RFC 3339).
+    /// When the failure was detected.
     pub failed_at: Timestamp,
 }
 
@@ -693,6 +693,16 @@ pub struct ContactCardReceivedWebhookEventData {
 
 /// Payload of `contact_card.updated` webhook events.
 pub type ContactCardUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
+
+open_enum! {
+/// Whether a message was sent by you (`outbound`) or to you (`inbound`).
+    pub enum Direction {
+        /// Sent by you from one of your lines.
+        Outbound = "outbound",
+        /// Sent to one of your lines by someone else.
+        Inbound = "inbound",
+    }
+}
 
 /// Payload of `environment.created` webhook events.
 pub type EnvironmentCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
@@ -802,6 +812,38 @@ pub struct EventMediaPart {
     pub url: String,
 }
 
+tagged_union! {
+/// One part of a message in a webhook event: text, media, a link, an app card or an App Clip.
+///
+/// Tagged by `type`; a kind this version does not know decodes as `Unknown`.
+    #[doc(alias = "MessageEventV2Part")]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum EventPart tag "type" {
+        /// Text content, with any styling, mentions or inline stickers.
+        Text(EventTextPart) = "text",
+        /// An attached image, video, audio clip or file.
+        Media(EventMediaPart) = "media",
+        /// A URL displayed as a preview card.
+        Link(EventLinkPart) = "link",
+        /// An interactive card drawn by an iMessage app (iMessage only).
+        IMessageApp(EventIMessageAppPart) = "imessage_app",
+        /// A card that launches a registered App Clip (iMessage only).
+        AppClip(EventAppClipPart) = "app_clip",
+    }
+}
+
+/// The message (and part) a threaded reply answers.
+#[doc(alias = "MessageEventV2ReplyTo")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EventReplyTo {
+    /// The message replied to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+    /// Which part of it was replied to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_index: Option<i32>,
+}
+
 /// A text part in a webhook message.
 #[doc(alias = "SchemasTextPartResponse")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -830,10 +872,10 @@ pub struct EventTextPart {
 /// The `message` object of a `2025-01-01` message event.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LegacyMessage {
-    /// When the message was created (RFC 3339).
+    /// When the message was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
-    /// When the message was delivered (RFC 3339).
+    /// When the message was delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
     /// The iMessage effect it was sent with, if any.
@@ -850,17 +892,17 @@ pub struct LegacyMessage {
     pub is_read: Option<bool>,
     /// The message's content, part by part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parts: Option<Vec<MessageEventV2Part>>,
-    /// When the message was read (RFC 3339).
+    pub parts: Option<Vec<EventPart>>,
+    /// When the message was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<Timestamp>,
     /// The message this one replies to, if it is a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<MessageEventV2ReplyTo>,
-    /// When the message was sent (RFC 3339).
+    pub reply_to: Option<EventReplyTo>,
+    /// When the message was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Timestamp>,
-    /// When the message last changed (RFC 3339).
+    /// When the message last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
@@ -871,7 +913,7 @@ pub struct LegacyMessageEvent {
     /// The chat the message is in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// When the message was delivered (RFC 3339).
+    /// When the message was delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
     /// The sender's handle.
@@ -899,11 +941,11 @@ pub struct LegacyMessageEvent {
     pub message_id: Option<MessageId>,
     /// The network the sender asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_service: Option<MessageEventV2PreferredService>,
-    /// When the message was read (RFC 3339).
+    pub preferred_service: Option<PreferredService>,
+    /// When the message was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<Timestamp>,
-    /// When the message was received (RFC 3339).
+    /// When the message was received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<Timestamp>,
     /// The recipient as a full participant record.
@@ -928,13 +970,13 @@ pub type LocationSharingStartedEvent =
 /// The `data` of `location.sharing.started` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationSharingStartedWebhookEventData {
-    /// When sharing began, or when it was first seen if the device gave no time (RFC 3339).
+    /// When sharing began, or when it was first seen if the device gave no time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<Timestamp>,
     /// The chat the share was first sent to; the location is per contact, not per chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// When sharing expires (RFC 3339); `null` when it has no end.
+    /// When sharing expires; `null` when it has no end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<Timestamp>,
     /// Phone number of the contact sharing their location.
@@ -952,13 +994,13 @@ pub type LocationSharingStoppedEvent =
 /// The `data` of `location.sharing.stopped` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocationSharingStoppedWebhookEventData {
-    /// When the share began, as on its started event (RFC 3339).
+    /// When the share began, as on its started event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<Timestamp>,
     /// The chat the share was first sent to, as on its started event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
-    /// When sharing was seen to stop (RFC 3339).
+    /// When sharing was seen to stop.
     pub ended_at: Timestamp,
     /// Phone number of the contact who stopped sharing.
     pub shared_by: String,
@@ -983,8 +1025,8 @@ pub struct MessageEditedWebhookEventData {
     /// The chat the message is in.
     pub chat: MessageEditedWebhookEventDataChat,
     /// Whether you sent the original message (`outbound`) or received it (`inbound`).
-    pub direction: MessageEventV2Direction,
-    /// When the edit was made (RFC 3339).
+    pub direction: Direction,
+    /// When the edit was made.
     pub edited_at: Timestamp,
     /// The edited message's id.
     pub id: String,
@@ -1019,53 +1061,10 @@ pub struct MessageEditedWebhookEventDataPart {
     pub text: String,
 }
 
-/// The `data` of a message event in the `2026-02-03` payload format.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageEventV2 {
-    /// The chat the message is in.
-    pub chat: MessageEventV2Chat,
-    /// When the message was delivered (RFC 3339); `null` until then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_at: Option<Timestamp>,
-    /// Whether you sent the message (`outbound`) or received it (`inbound`).
-    pub direction: MessageEventV2Direction,
-    /// The iMessage effect it was sent with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect: Option<MessageEffect>,
-    /// The message's id.
-    pub id: MessageId,
-    /// The idempotency key an outbound message was sent with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    /// The message's content, part by part; empty on zero-retention lines.
-    pub parts: Vec<MessageEventV2Part>,
-    /// The network the sender asked for, or `auto`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_service: Option<MessageEventV2PreferredService>,
-    /// When the message was read (RFC 3339); `null` until then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_at: Option<Timestamp>,
-    /// When the message was recovered after the fact (RFC 3339); absent for messages that arrived live.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reconciled_at: Option<Timestamp>,
-    /// The message this one replies to, if it is a threaded reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<MessageEventV2ReplyTo>,
-    /// Who sent the message.
-    pub sender_handle: ChatHandle,
-    /// When the message was sent (RFC 3339); `null` until then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sent_at: Option<Timestamp>,
-    /// The network the message travelled on.
-    pub service: ServiceType,
-    /// Set when the line keeps no content; `parts` is then always empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zero_retention: Option<bool>,
-}
-
 /// The chat a message event belongs to.
+#[doc(alias = "MessageEventV2Chat")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageEventV2Chat {
+pub struct MessageEventChat {
     /// Health of the chat (beta).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_status: Option<ChatHealthStatus>,
@@ -1079,58 +1078,48 @@ pub struct MessageEventV2Chat {
     pub owner_handle: Option<ChatHandle>,
 }
 
-open_enum! {
-/// Whether a message was sent by you (`outbound`) or to you (`inbound`).
-    pub enum MessageEventV2Direction {
-        /// Sent by you from one of your lines.
-        Outbound = "outbound",
-        /// Sent to one of your lines by someone else.
-        Inbound = "inbound",
-    }
-}
-
-tagged_union! {
-/// One part of a message in a webhook event: text, media, a link, an app card or an App Clip.
-///
-/// Tagged by `type`; a kind this version does not know decodes as `Unknown`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum MessageEventV2Part tag "type" {
-        /// Text content, with any styling, mentions or inline stickers.
-        Text(EventTextPart) = "text",
-        /// An attached image, video, audio clip or file.
-        Media(EventMediaPart) = "media",
-        /// A URL displayed as a preview card.
-        Link(EventLinkPart) = "link",
-        /// An interactive card drawn by an iMessage app (iMessage only).
-        IMessageApp(EventIMessageAppPart) = "imessage_app",
-        /// A card that launches a registered App Clip (iMessage only).
-        AppClip(EventAppClipPart) = "app_clip",
-    }
-}
-
-open_enum! {
-/// Network a sender asked for: iMessage, SMS, RCS, or `auto` to let the server choose.
-    pub enum MessageEventV2PreferredService {
-        /// The sender asked for Apple's iMessage network.
-        IMessage = "iMessage",
-        /// The sender asked for a plain carrier text message.
-        Sms = "SMS",
-        /// The sender asked for RCS rich messaging.
-        Rcs = "RCS",
-        /// The sender let Linq choose the network, with fallback.
-        Auto = "auto",
-    }
-}
-
-/// The message (and part) a threaded reply answers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct MessageEventV2ReplyTo {
-    /// The message replied to.
+/// The `data` of a message event in the `2026-02-03` payload format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEventV2 {
+    /// The chat the message is in.
+    pub chat: MessageEventChat,
+    /// When the message was delivered; `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<MessageId>,
-    /// Which part of it was replied to.
+    pub delivered_at: Option<Timestamp>,
+    /// Whether you sent the message (`outbound`) or received it (`inbound`).
+    pub direction: Direction,
+    /// The iMessage effect it was sent with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub part_index: Option<i32>,
+    pub effect: Option<MessageEffect>,
+    /// The message's id.
+    pub id: MessageId,
+    /// The idempotency key an outbound message was sent with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// The message's content, part by part; empty on zero-retention lines.
+    pub parts: Vec<EventPart>,
+    /// The network the sender asked for, or `auto`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_service: Option<PreferredService>,
+    /// When the message was read; `null` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<Timestamp>,
+    /// When the message was recovered after the fact; absent for messages that arrived live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled_at: Option<Timestamp>,
+    /// The message this one replies to, if it is a threaded reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<EventReplyTo>,
+    /// Who sent the message.
+    pub sender_handle: ChatHandle,
+    /// When the message was sent; `null` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<Timestamp>,
+    /// The network the message travelled on.
+    pub service: ServiceType,
+    /// Set when the line keeps no content; `parts` is then always empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero_retention: Option<bool>,
 }
 
 /// Payload of `message.failed` webhook events.
@@ -1149,14 +1138,14 @@ pub struct MessageFailedWebhookEventData {
     /// Opaque diagnostic code for support requests; log it, do not branch on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail_code: Option<i64>,
-    /// When the failure was detected (RFC 3339).
+    /// When the failure was detected.
     pub failed_at: Timestamp,
     /// The message that failed; rarely it is still delivered later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<MessageId>,
     /// The network the sender asked for, or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_service: Option<MessageEventV2PreferredService>,
+    pub preferred_service: Option<PreferredService>,
     /// What went wrong, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -1188,7 +1177,7 @@ pub type ParticipantAddedEvent = crate::webhooks::WebhookEnvelope<ParticipantAdd
 /// The `data` of `participant.added` events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantAddedWebhookEventData {
-    /// When they were added (RFC 3339).
+    /// When they were added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_at: Option<Timestamp>,
     /// The group chat.
@@ -1224,7 +1213,7 @@ pub struct ParticipantRemovedWebhookEventData {
     /// The removed participant as a full record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ChatHandle>,
-    /// When they were removed (RFC 3339).
+    /// When they were removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<Timestamp>,
 }
@@ -1252,7 +1241,7 @@ pub struct PaymentEventData {
     pub amount: i64,
     /// Link the recipient opens to pay.
     pub checkout_url: String,
-    /// When the payment request was created (RFC 3339).
+    /// When the payment request was created.
     pub created_at: Timestamp,
     /// Three-letter currency code.
     pub currency: String,
@@ -1295,10 +1284,10 @@ pub struct PaymentEventData {
     /// Stripe ids on your connected account, for lookups in Stripe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe: Option<PaymentEventStripe>,
-    /// For trial subscriptions: when the trial ends (RFC 3339); success then means a card was saved.
+    /// For trial subscriptions: when the trial ends; success then means a card was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<Timestamp>,
-    /// When the request last changed (RFC 3339).
+    /// When the request last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
@@ -1333,7 +1322,7 @@ pub type PhoneNumberAssignedEvent = crate::webhooks::WebhookEnvelope<PhoneNumber
 #[doc(alias = "PhoneNumberReleasedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberEventData {
-    /// When ownership changed (RFC 3339).
+    /// When ownership changed.
     pub changed_at: Timestamp,
     /// The line, E.164.
     ///
@@ -1363,7 +1352,7 @@ open_enum! {
 #[doc(alias = "PhoneNumberStatusUpdatedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneNumberStatusEventData {
-    /// When the change happened (RFC 3339).
+    /// When the change happened.
     pub changed_at: Timestamp,
     /// Reputation after the change.
     pub new_reputation: ReputationReportSeverity,
@@ -1396,29 +1385,29 @@ pub type PollDeliveredEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 pub struct PollEventData {
     /// The chat the poll is in.
     pub chat: EventChat,
-    /// When the poll was created (RFC 3339).
+    /// When the poll was created.
     pub created_at: Timestamp,
-    /// When the poll was delivered (RFC 3339); `null` until then.
+    /// When the poll was delivered; `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
     /// Whether you sent the poll or received it.
-    pub direction: MessageEventV2Direction,
+    pub direction: Direction,
     /// Id of the message that defines the poll.
     pub message_id: MessageId,
     /// The poll as it is now.
     pub poll: Poll,
-    /// When the poll was read (RFC 3339); `null` until then.
+    /// When the poll was read; `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<Timestamp>,
     /// Who sent the poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_handle: Option<ChatHandle>,
-    /// When the poll was sent (RFC 3339); `null` until then.
+    /// When the poll was sent; `null` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Timestamp>,
     /// The network the poll travelled on.
     pub service: String,
-    /// When the poll last changed (RFC 3339).
+    /// When the poll last changed.
     pub updated_at: Timestamp,
     /// Set when the line keeps no content; option text is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1436,10 +1425,10 @@ pub struct PollFailedWebhookEventData {
     /// The chat the poll was for.
     pub chat: EventChat,
     /// Whether you sent the poll or received it.
-    pub direction: MessageEventV2Direction,
+    pub direction: Direction,
     /// What went wrong.
     pub error: PollFailedWebhookEventDataError,
-    /// When the failure was detected (RFC 3339).
+    /// When the failure was detected.
     pub failed_at: Timestamp,
     /// Id of the message that defines the poll.
     pub message_id: MessageId,
@@ -1480,22 +1469,22 @@ pub type PollReceivedEvent = crate::webhooks::WebhookEnvelope<PollReceivedWebhoo
 pub struct PollReceivedWebhookEventData {
     /// The chat the poll is in.
     pub chat: EventChat,
-    /// When the poll was created (RFC 3339).
+    /// When the poll was created.
     pub created_at: Timestamp,
     /// Whether you sent the poll or received it.
-    pub direction: MessageEventV2Direction,
+    pub direction: Direction,
     /// Id of the message that defines the poll.
     pub message_id: MessageId,
     /// The poll as received, with no votes yet.
     pub poll: Poll,
-    /// When the poll arrived (RFC 3339).
+    /// When the poll arrived.
     pub received_at: Timestamp,
     /// Who created the poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_handle: Option<ChatHandle>,
     /// The network the poll travelled on.
     pub service: String,
-    /// When the poll last changed (RFC 3339).
+    /// When the poll last changed.
     pub updated_at: Timestamp,
     /// Set on zero-retention lines; here the options still carry their real text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1518,7 +1507,7 @@ pub struct PollUpdatedWebhookEventData {
     /// The chat the poll is in.
     pub chat: EventChat,
     /// Whether you sent the poll or received it.
-    pub direction: MessageEventV2Direction,
+    pub direction: Direction,
     /// Id of the message that defines the poll.
     pub message_id: MessageId,
     /// Your line that sent or received the update, not who added the options.
@@ -1543,7 +1532,7 @@ pub struct PollVoteEventData {
     /// The chat the poll is in.
     pub chat: EventChat,
     /// Whether the vote came from your line or someone else.
-    pub direction: MessageEventV2Direction,
+    pub direction: Direction,
     /// Id of the message that defines the poll.
     pub message_id: MessageId,
     /// The option voted on.
@@ -1559,6 +1548,20 @@ pub struct PollVoteEventData {
 
 /// Payload of `poll.vote.removed` webhook events.
 pub type PollVoteRemovedEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
+
+open_enum! {
+/// Network a sender asked for: iMessage, SMS, RCS, or `auto` to let the server choose.
+    pub enum PreferredService {
+        /// The sender asked for Apple's iMessage network.
+        IMessage = "iMessage",
+        /// The sender asked for a plain carrier text message.
+        Sms = "SMS",
+        /// The sender asked for RCS rich messaging.
+        Rcs = "RCS",
+        /// The sender let Linq choose the network, with fallback.
+        Auto = "auto",
+    }
+}
 
 /// Payload of `reaction.added` webhook events.
 pub type ReactionAddedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
@@ -1591,7 +1594,7 @@ pub struct ReactionEventBase {
     /// Which part of the message was reacted to, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
-    /// When the reaction was made or taken back (RFC 3339).
+    /// When the reaction was made or taken back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reacted_at: Option<Timestamp>,
     /// The reaction's id; tells stacked stickers apart and is used to move one.

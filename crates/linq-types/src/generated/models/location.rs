@@ -68,7 +68,7 @@ pub struct LocationProperties {
     /// City or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
-    /// When the location was last updated (RFC 3339).
+    /// When the location was last updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }

@@ -530,9 +530,9 @@ pub struct MediaPartResponse {
 pub struct Message {
     /// The chat the message is in.
     pub chat_id: ChatId,
-    /// When the message was created (RFC 3339).
+    /// When the message was created.
     pub created_at: Timestamp,
-    /// When the message was delivered (RFC 3339).
+    /// When the message was delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
     /// Where the message is in its delivery.
@@ -565,22 +565,22 @@ pub struct Message {
     /// The network the sender asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_service: Option<ServiceType>,
-    /// When the message was read (RFC 3339).
+    /// When the message was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<Timestamp>,
-    /// When the message was recovered after the fact (RFC 3339); absent for messages that arrived live.
+    /// When the message was recovered after the fact; absent for messages that arrived live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciled_at: Option<Timestamp>,
     /// The message this one replies to, if it is a threaded reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
-    /// When the message was sent (RFC 3339).
+    /// When the message was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Timestamp>,
     /// The network the message travelled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
-    /// When the message last changed (RFC 3339).
+    /// When the message last changed.
     pub updated_at: Timestamp,
 }
 
@@ -1329,9 +1329,9 @@ impl ReplyToParam {
 /// A message as the server reports it right after sending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentMessage {
-    /// When the message was created (RFC 3339).
+    /// When the message was created.
     pub created_at: Timestamp,
-    /// When the message was delivered (RFC 3339).
+    /// When the message was delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
     /// Where the message is in its delivery.
@@ -1355,7 +1355,7 @@ pub struct SentMessage {
     /// The message this one replies to, if it is a threaded reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
-    /// When the message went out (RFC 3339); `null` while still queued.
+    /// When the message went out; `null` while still queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<Timestamp>,
     /// The network the message went out on.

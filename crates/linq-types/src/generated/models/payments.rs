@@ -393,7 +393,7 @@ pub struct PaymentRequest {
     pub amount: i64,
     /// Link the recipient opens to pay.
     pub checkout_url: String,
-    /// When the request was created (RFC 3339).
+    /// When the request was created.
     pub created_at: Timestamp,
     /// Three-letter currency code, such as `usd`.
     pub currency: String,
@@ -403,7 +403,7 @@ pub struct PaymentRequest {
     /// For subscriptions: the discount Stripe applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<PaymentEventDiscount>,
-    /// When the request expires if still unpaid (RFC 3339).
+    /// When the request expires if still unpaid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
     /// The payment request's id.
@@ -424,7 +424,7 @@ pub struct PaymentRequest {
     pub natural: Option<PaymentEventNatural>,
     /// The kind of object, for telling payloads apart.
     pub object: String,
-    /// When it was paid (RFC 3339); absent until then.
+    /// When it was paid; absent until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<Timestamp>,
     /// For subscriptions: the recurring Stripe price subscribed to.
@@ -441,10 +441,10 @@ pub struct PaymentRequest {
     /// Stripe ids on your connected account, for lookups in Stripe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe: Option<PaymentEventStripe>,
-    /// For trial subscriptions: when the trial ends and the first charge is made (RFC 3339).
+    /// For trial subscriptions: when the trial ends and the first charge is made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<Timestamp>,
-    /// When the request last changed (RFC 3339).
+    /// When the request last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
 }
@@ -490,7 +490,7 @@ pub struct PaymentRequestCreateParams {
     /// `stripe` (the default) or `natural`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail: Option<PaymentRail>,
-    /// For subscriptions: end the free trial at this future time (RFC 3339); excludes `trial_period_days`.
+    /// For subscriptions: end the free trial at this future time; excludes `trial_period_days`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<Timestamp>,
     /// For subscriptions: days of free trial before the first charge; excludes `trial_end`.

@@ -237,7 +237,7 @@ pub struct ReputationAudit {
     /// A short reason safe to show; only when `status` is `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// When the report was made (RFC 3339); it describes the line at that moment.
+    /// When the report was made; it describes the line at that moment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<Timestamp>,
     /// The audited line, E.164.

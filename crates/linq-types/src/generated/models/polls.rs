@@ -88,7 +88,7 @@ impl PollCreateParamsPoll {
 pub struct PollEnvelope {
     /// The chat the poll is in.
     pub chat_id: ChatId,
-    /// When the poll was created (RFC 3339).
+    /// When the poll was created.
     pub created_at: Timestamp,
     /// Id of the message that defines the poll; refer to the poll by it.
     pub message_id: MessageId,
@@ -96,7 +96,7 @@ pub struct PollEnvelope {
     pub poll: Poll,
     /// Tapbacks and stickers on the poll as a whole.
     pub reactions: Vec<Reaction>,
-    /// When the poll last changed (RFC 3339).
+    /// When the poll last changed.
     pub updated_at: Timestamp,
 }
 
@@ -134,7 +134,7 @@ pub struct PollOptionVoter {
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub handle: String,
-    /// When they voted (RFC 3339).
+    /// When they voted.
     pub voted_at: Timestamp,
 }
 

@@ -179,7 +179,7 @@ open_enum! {
 /// Reply to `webhook_subscriptions.retrieve`. Reply to `webhook_subscriptions.update`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscription {
-    /// When the subscription was created (RFC 3339).
+    /// When the subscription was created.
     pub created_at: Timestamp,
     /// The subscription's id.
     pub id: SubscriptionId,
@@ -198,7 +198,7 @@ pub struct WebhookSubscription {
     pub subscribed_events: Vec<WebhookEventType>,
     /// Where events are sent.
     pub target_url: String,
-    /// When the subscription last changed (RFC 3339).
+    /// When the subscription last changed.
     pub updated_at: Timestamp,
 }
 
@@ -262,7 +262,7 @@ impl WebhookSubscriptionCreateParams {
 /// Reply to `webhook_subscriptions.create`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSubscriptionCreateResponse {
-    /// When the subscription was created (RFC 3339).
+    /// When the subscription was created.
     pub created_at: Timestamp,
     /// The subscription's id.
     pub id: SubscriptionId,
@@ -283,7 +283,7 @@ pub struct WebhookSubscriptionCreateResponse {
     pub subscribed_events: Vec<WebhookEventType>,
     /// Where events are sent.
     pub target_url: String,
-    /// When the subscription last changed (RFC 3339).
+    /// When the subscription last changed.
     pub updated_at: Timestamp,
 }
 

@@ -1,0 +1,234 @@
+//! [`Event`]: a webhook delivery as a handler reads it, the envelope once and
+//! the data by event type; and the accessors that read a message event the
+//! same way in both payload formats. Hand-written; `EventData` is generated.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::MessageEventData;
+use crate::generated::webhooks::EventData;
+use crate::models::ServiceType;
+use crate::models::events::{EventMediaPart, EventPart};
+use crate::models::subscriptions::WebhookEventType;
+use crate::{AttachmentId, ChatId, Timestamp};
+
+/// One webhook event: who sent it and when, and what happened (`data`).
+///
+/// ```
+/// use linq_types::webhooks::{Event, EventData};
+///
+/// let body = r#"{
+///   "api_version": "v3", "event_id": "evt_1", "event_type": "message.received",
+///   "created_at": "2026-02-03T04:05:06Z", "partner_id": "p_1", "trace_id": "t_1",
+///   "webhook_version": "2026-02-03",
+///   "data": {
+///     "id": "550e8400-e29b-41d4-a716-446655440001", "direction": "inbound", "service": "iMessage",
+///     "chat": {"id": "550e8400-e29b-41d4-a716-446655440000"},
+///     "sender_handle": {"handle": "+12025550147", "id": "h_1",
+///                       "joined_at": "2026-02-03T04:00:00Z", "service": "iMessage"},
+///     "parts": [{"type": "text", "value": "hi"}]
+///   }
+/// }"#;
+/// let event: Event = serde_json::from_str(body)?;
+/// if let EventData::MessageReceived(message) = &event.data {
+///     assert_eq!(message.texts().collect::<Vec<_>>(), ["hi"]);
+///     assert_eq!(message.sender(), Some("+12025550147"));
+///     assert!(message.is_inbound());
+/// }
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// The event's id (`event_id`): the same on every redelivery and on
+    /// every subscription it goes to, so it is the key to deduplicate on.
+    pub id: String,
+    /// What kind of event this is.
+    pub event_type: WebhookEventType,
+    /// When the event was created.
+    pub created_at: Timestamp,
+    /// Your partner id.
+    pub partner_id: String,
+    /// The server's trace id, for support requests.
+    pub trace_id: String,
+    /// The payload format, such as `2025-01-01` or `2026-02-03`.
+    pub webhook_version: String,
+    /// The API version of the payload, such as `v3`.
+    pub api_version: String,
+    /// What happened, typed by event type.
+    pub data: EventData,
+}
+
+impl Event {
+    /// The message of a `message.*` event, in either payload format.
+    #[must_use]
+    pub fn message(&self) -> Option<&MessageEventData> {
+        match &self.data {
+            EventData::MessageSent(m)
+            | EventData::MessageReceived(m)
+            | EventData::MessageRead(m)
+            | EventData::MessageDelivered(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    api_version: String,
+    created_at: Timestamp,
+    data: serde_json::Value,
+    event_id: String,
+    event_type: WebhookEventType,
+    partner_id: String,
+    trace_id: String,
+    webhook_version: String,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let wire = Wire::deserialize(d)?;
+        let data = EventData::decode(wire.event_type.as_str(), wire.data).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." {
+                "data".to_owned()
+            } else {
+                format!("data.{path}")
+            };
+            D::Error::custom(format!("{at}: {}", e.into_inner()))
+        })?;
+        Ok(Self {
+            id: wire.event_id,
+            event_type: wire.event_type,
+            created_at: wire.created_at,
+            partner_id: wire.partner_id,
+            trace_id: wire.trace_id,
+            webhook_version: wire.webhook_version,
+            api_version: wire.api_version,
+            data,
+        })
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        Wire {
+            api_version: self.api_version.clone(),
+            created_at: self.created_at,
+            data: self.data.encode().map_err(S::Error::custom)?,
+            event_id: self.id.clone(),
+            event_type: self.event_type.clone(),
+            partner_id: self.partner_id.clone(),
+            trace_id: self.trace_id.clone(),
+            webhook_version: self.webhook_version.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A file attached to a message event: enough to show it or fetch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventAttachment<'a> {
+    /// The attachment's id (for `client.attachments().retrieve(..)`).
+    pub id: &'a AttachmentId,
+    /// Where to download it; the URL expires.
+    pub url: &'a str,
+    /// Its MIME type, such as `image/jpeg`.
+    pub mime_type: &'a str,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// Its file name.
+    pub filename: &'a str,
+}
+
+impl<'a> From<&'a EventMediaPart> for EventAttachment<'a> {
+    fn from(p: &'a EventMediaPart) -> Self {
+        Self {
+            id: &p.id,
+            url: &p.url,
+            mime_type: &p.mime_type,
+            size_bytes: p.size_bytes,
+            filename: &p.filename,
+        }
+    }
+}
+
+/// Reading a message event without caring which payload format it came in.
+impl MessageEventData {
+    /// The chat the message is in.
+    #[must_use]
+    pub fn chat_id(&self) -> Option<&ChatId> {
+        match self {
+            Self::V2026(d) => Some(&d.chat.id),
+            Self::V2025(d) => d.chat_id.as_ref(),
+        }
+    }
+
+    /// The message's parts, in order (empty on zero-retention lines).
+    #[must_use]
+    pub fn parts(&self) -> &[EventPart] {
+        match self {
+            Self::V2026(d) => &d.parts,
+            Self::V2025(d) => d
+                .message
+                .as_ref()
+                .and_then(|m| m.parts.as_deref())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The text of each text part, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.parts().iter().filter_map(|p| match p {
+            EventPart::Text(t) => Some(t.value.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The files attached to it, in order.
+    pub fn attachments(&self) -> impl Iterator<Item = EventAttachment<'_>> {
+        self.parts().iter().filter_map(|p| match p {
+            EventPart::Media(m) => Some(EventAttachment::from(m)),
+            _ => None,
+        })
+    }
+
+    /// Who sent it: a phone number, an email address, or a short code.
+    #[must_use]
+    pub fn sender(&self) -> Option<&str> {
+        match self {
+            Self::V2026(d) => Some(d.sender_handle.handle.as_str()),
+            #[allow(deprecated)]
+            Self::V2025(d) => d
+                .from_handle
+                .as_ref()
+                .map(|h| h.handle.as_str())
+                .or(d.from.as_deref()),
+        }
+    }
+
+    /// True when someone else sent it to one of your lines. False for your
+    /// own messages, and when the payload does not say (so an echo bot
+    /// never answers itself).
+    #[must_use]
+    pub fn is_inbound(&self) -> bool {
+        match self {
+            Self::V2026(d) => d.direction == crate::models::events::Direction::Inbound,
+            Self::V2025(d) => match (d.is_from_me, d.from_handle.as_ref().and_then(|h| h.is_me)) {
+                (Some(mine), _) | (None, Some(mine)) => !mine,
+                (None, None) => false,
+            },
+        }
+    }
+
+    /// The network it travelled on.
+    #[must_use]
+    pub fn service(&self) -> Option<&ServiceType> {
+        match self {
+            Self::V2026(d) => Some(&d.service),
+            Self::V2025(d) => d.service.as_ref(),
+        }
+    }
+}
