@@ -1,10 +1,11 @@
-//! Uploading an attachment end to end: reserve it, then PUT the bytes to the
-//! presigned URL the API returns.
+//! Hand-written attachment flows beside the generated resource: uploading
+//! (reserve, then PUT the bytes to the presigned URL) and downloading
+//! (retrieve, then GET the download URL).
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use linq_types::models::attachments::{AttachmentCreateResponse, SupportedContentType};
-use linq_types::{Effect, InvalidValue};
+use linq_types::{AttachmentId, Effect, IntoValid, InvalidValue};
 use tracing::Instrument;
 
 use crate::Error;
@@ -85,6 +86,67 @@ impl Attachments<'_> {
             .instrument(span)
             .await?;
         Ok(reservation)
+    }
+}
+
+impl Attachments<'_> {
+    /// Downloads an attachment's bytes: `attachments.retrieve` for its
+    /// download URL, then a GET of that URL.
+    ///
+    /// The GET carries no API key (the URL belongs to a storage host), is
+    /// https only (loopback aside, or plain http when the client allows it),
+    /// and reads no more than the client's body limit.
+    ///
+    /// ```no_run
+    /// # async fn run(client: linq_client::Client, event: linq_client::types::Event) -> Result<(), linq_client::Error> {
+    /// if let Some(message) = event.message() {
+    ///     for file in message.attachments() {
+    ///         let bytes = client.attachments().download(file.id).await?;
+    ///         println!("{}: {} bytes", file.filename, bytes.len());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn download(
+        &self,
+        attachment_id: impl IntoValid<AttachmentId>,
+    ) -> Result<Bytes, Error> {
+        let client = self.client;
+        let meta = self.retrieve(attachment_id).await?;
+        let url = meta
+            .download_url
+            .as_deref()
+            .ok_or(Error::UnusableDownloadUrl {
+                reason: "the attachment has no download URL yet",
+            })?;
+        let bad = |reason| Error::UnusableDownloadUrl { reason };
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| bad("the download URL does not parse"))?;
+        let Some(host) = uri.host() else {
+            return Err(bad("the download URL has no host"));
+        };
+        check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(
+            |e| match e {
+                UnsafeUrl::Insecure => bad("the download URL is plain http to a remote host"),
+                UnsafeUrl::BadScheme => bad("the download URL is not https"),
+            },
+        )?;
+        let fetch = Prepared {
+            id: "attachments.download",
+            method: Method::GET,
+            uri,
+            headers: Headers::Owned(HeaderMap::new()),
+            body: Bytes::new(),
+            effect: Effect::Repeatable,
+            has_key: false,
+        };
+        let span = tracing::debug_span!("linq.call", operation = fetch.id);
+        let (response, _) = client
+            .send(&fetch, Limits::default())
+            .instrument(span)
+            .await?;
+        Ok(response.into_body())
     }
 }
 

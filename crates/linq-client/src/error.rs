@@ -60,6 +60,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The attachment's metadata arrived, but its download URL is missing
+    /// or cannot be used safely; nothing was fetched from it.
+    #[error("attachments.download: {reason}; nothing was downloaded")]
+    #[non_exhaustive]
+    UnusableDownloadUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 fn plural(n: u32) -> &'static str {
@@ -178,7 +186,10 @@ impl Error {
                 TransportError::BodyTooLarge { .. } | TransportError::InvalidRequest(_)
             ),
             Self::Api(api) => api.is_retryable(),
-            Self::InvalidInput { .. } | Self::Decode(_) | Self::UnusableUploadUrl { .. } => false,
+            Self::InvalidInput { .. }
+            | Self::Decode(_)
+            | Self::UnusableUploadUrl { .. }
+            | Self::UnusableDownloadUrl { .. } => false,
         }
     }
 
@@ -190,7 +201,9 @@ impl Error {
             Self::Transport { attempts, .. } => *attempts,
             Self::Api(api) => api.attempts,
             Self::Decode(d) => d.attempts,
-            Self::InvalidInput { .. } | Self::UnusableUploadUrl { .. } => 0,
+            Self::InvalidInput { .. }
+            | Self::UnusableUploadUrl { .. }
+            | Self::UnusableDownloadUrl { .. } => 0,
         }
     }
 
@@ -204,6 +217,7 @@ impl Error {
             Self::Api(api) => Some(api.operation),
             Self::Decode(d) => Some(d.operation),
             Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
+            Self::UnusableDownloadUrl { .. } => Some("attachments.download"),
             Self::InvalidInput { .. } => None,
         }
     }

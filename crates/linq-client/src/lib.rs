@@ -58,6 +58,7 @@ mod generated;
 mod paginate;
 pub mod prelude;
 mod retry;
+mod subscriptions_ext;
 
 /// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -72,6 +73,7 @@ pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
 pub use paginate::Items;
 pub use retry::RetryPolicy;
+pub use subscriptions_ext::{EnsuredSubscription, SigningSecret, SubscriptionChange};
 
 #[cfg(feature = "hyper")]
 pub use linq_transport::HyperTransport;
