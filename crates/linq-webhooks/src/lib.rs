@@ -4,9 +4,13 @@
 //! Linq signs each delivery with the [Standard Webhooks] scheme: headers
 //! `webhook-id`, `webhook-timestamp` and `webhook-signature`, HMAC-SHA256
 //! over `{id}.{timestamp}.{body}`, keyed with the subscription's `whsec_…`
-//! secret. Older deliveries, or ones whose standard headers a proxy removed,
-//! carry Linq's legacy `X-Webhook-Timestamp` / `X-Webhook-Signature` headers
-//! instead; [`Webhook`] checks those only when no standard header arrived.
+//! secret. Linq's older `X-Webhook-Timestamp` / `X-Webhook-Signature`
+//! scheme is refused unless [`Webhook::allow_legacy`] turns it on, because
+//! accepting it lets a replay drop the delivery id (see there).
+//!
+//! Each signature is accepted in one spelling only, the padded base64 that
+//! senders write: an unpadded copy, stray spaces or a garbage entry in front
+//! of a valid one refuse the header (see [`Webhook`]).
 //!
 //! Everything fails closed: a missing or malformed secret, header or
 //! timestamp, a timestamp outside the tolerance (five minutes by default)
