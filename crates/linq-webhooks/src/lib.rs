@@ -18,8 +18,13 @@
 //! body is only handed out as [`Verified`] after its signature checked out.
 //! The one exception says so in its name: [`parse_unverified`].
 //!
-//! The crate does no I/O; feed it the raw body bytes and the headers from
-//! whatever server you use. `examples/webhook_receiver.rs` shows a complete
+//! Deliveries arrive at least once, possibly on several replicas at the
+//! same time; the [`dedupe`] module runs a handler once per event, with
+//! [`MemoryDedupe`] in one process or `RedisDedupe` (feature `redis`)
+//! across replicas.
+//!
+//! Without features the crate does no I/O; feed it the raw body bytes and
+//! the headers from whatever server you use. `examples/webhook_receiver.rs` shows a complete
 //! receiver on hyper.
 //!
 //! # Example
@@ -71,11 +76,23 @@
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+pub mod dedupe;
 mod error;
+#[cfg(feature = "redis")]
+mod redis_dedupe;
 mod secret;
 mod verify;
 
+pub use dedupe::{
+    Claim, ClaimToken, Dedupe, DedupeError, MemoryDedupe, Once, OnceError, process_once,
+};
 pub use error::WebhookError;
+/// The `redis` crate this crate's [`RedisDedupe`] is built on, so that its
+/// connection types match.
+#[cfg(feature = "redis")]
+pub use redis;
+#[cfg(feature = "redis")]
+pub use redis_dedupe::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisDedupe};
 pub use secret::{SECRET_ENV_VAR, Secret};
 pub use verify::{
     DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,

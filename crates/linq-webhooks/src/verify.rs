@@ -341,7 +341,8 @@ impl Webhook {
 ///
 /// Linq delivers at least once: a delivery whose response was slow or not
 /// 2xx is sent again with the same content. A receiver that must not act
-/// twice remembers what it processed and skips repeats. Which key is safe depends on the scheme:
+/// twice remembers what it processed and skips repeats (see
+/// [`Dedupe`](crate::Dedupe)). Which key is safe depends on the scheme:
 ///
 /// * [`event_id`](Self::event_id), Linq's id for the event, lives in the
 ///   signed body of both payload versions, so neither scheme lets a replay

@@ -3,7 +3,7 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases of every property, e.g.
 //! `PROPTEST_CASES=1000000 cargo test --release -p linq-webhooks --test props
-//! flipping_a_signature_byte_is_refused` (about a minute; see the
+//! flipping_a_signature_byte_is_refused` (a few seconds; see the
 //! signature property below).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
