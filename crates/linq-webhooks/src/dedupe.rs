@@ -143,6 +143,32 @@ impl<D: Dedupe + ?Sized> Dedupe for std::sync::Arc<D> {
     }
 }
 
+/// A [`Dedupe`] that lets every delivery through: each claim is acquired
+/// and nothing is remembered. For handlers that are idempotent by
+/// themselves; the default of the tower layer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDedupe;
+
+impl Dedupe for NoDedupe {
+    fn claim(&self, key: &str) -> impl Future<Output = Result<Claim, DedupeError>> + Send {
+        std::future::ready(Ok(Claim::Acquired(ClaimToken::new(key, String::new()))))
+    }
+
+    fn complete(
+        &self,
+        _claim: ClaimToken,
+    ) -> impl Future<Output = Result<bool, DedupeError>> + Send {
+        std::future::ready(Ok(true))
+    }
+
+    fn release(
+        &self,
+        _claim: ClaimToken,
+    ) -> impl Future<Output = Result<bool, DedupeError>> + Send {
+        std::future::ready(Ok(true))
+    }
+}
+
 /// Why a [`Dedupe`] store could not answer. The event's fate is unknown:
 /// answer so that the sender tries again (a 5xx).
 #[derive(Debug, thiserror::Error)]

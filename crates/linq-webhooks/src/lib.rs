@@ -23,8 +23,15 @@
 //! [`MemoryDedupe`] in one process or `RedisDedupe` (feature `redis`)
 //! across replicas.
 //!
-//! Without features the crate does no I/O; feed it the raw body bytes and
-//! the headers from whatever server you use. `examples/webhook_receiver.rs` shows a complete
+//! Without features the crate does no I/O and pulls in no async runtime or
+//! HTTP stack; feed it the raw body bytes and the headers from whatever
+//! server you use. Features add the glue:
+//!
+//! * `axum`: the `axum::VerifiedEvent` extractor (401 for an unverified
+//!   delivery, 400 with the JSON path for one that does not decode).
+//! * `tower`: `tower::WebhookLayer`, which verifies, decodes and dedupes in
+//!   front of any tower service (axum, hyper through hyper-util, ...).
+//! * `redis`: `RedisDedupe`, once-only processing across replicas. `examples/webhook_receiver.rs` shows a complete
 //! receiver on hyper.
 //!
 //! # Example
@@ -76,11 +83,17 @@
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod dedupe;
 mod error;
+#[cfg(any(feature = "axum", feature = "tower"))]
+mod integration;
 #[cfg(feature = "redis")]
 mod redis_dedupe;
 mod secret;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod verify;
 
 pub use dedupe::{
