@@ -31,8 +31,9 @@
 //!   delivery, 400 with the JSON path for one that does not decode).
 //! * `tower`: `tower::WebhookLayer`, which verifies, decodes and dedupes in
 //!   front of any tower service (axum, hyper through hyper-util, ...).
-//! * `redis`: `RedisDedupe`, once-only processing across replicas. `examples/webhook_receiver.rs` shows a complete
-//! receiver on hyper.
+//! * `redis`: `RedisDedupe`, once-only processing across replicas.
+//!
+//! `examples/webhook_receiver.rs` shows a complete receiver on hyper.
 //!
 //! # Example
 //!

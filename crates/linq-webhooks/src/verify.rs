@@ -157,9 +157,9 @@ impl Webhook {
     ///
     /// Linq may send both sets of headers on one delivery. Anyone who saw
     /// such a delivery can strip its standard headers and replay the rest
-    /// within the tolerance: it verifies under the legacy scheme, which
-    /// signs neither a delivery id nor anything the replayer cannot copy.
-    /// The replay has no [`webhook_id`](Verified::webhook_id), so a receiver
+    /// within the tolerance: it verifies under the legacy scheme, whose
+    /// signature covers only the timestamp and the body, both kept. The
+    /// replay has no [`webhook_id`](Verified::webhook_id), so a receiver
     /// that dedupes on `webhook_id` processes it a second time. With the
     /// legacy scheme allowed, dedupe on [`event_id`](Verified::event_id)
     /// (inside the signed body) or [`dedupe_key`](Verified::dedupe_key),
