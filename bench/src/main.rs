@@ -17,6 +17,7 @@ use std::time::Duration;
 mod loopback;
 mod memory;
 mod pagination;
+mod webhook;
 
 /// Counts heap allocations, for the allocations-per-call figure.
 struct Counting;
@@ -105,6 +106,7 @@ fn run_all() {
     memory::report();
     println!();
     pagination::report();
+    webhook::report();
 }
 
 /// This benchmark binary as a command, pinned to `core` with `taskset`

@@ -6,8 +6,8 @@
 //!
 //! Every POST is verified. A valid delivery gets `200` and one line on
 //! stdout with its event type and ids; anything else gets `400` with the
-//! reason. Linq delivers at least once, so a real receiver would also skip
-//! ids it has already processed.
+//! reason. Linq delivers at least once, so each event is handled once:
+//! a redelivery of one already printed gets `200` without a second line.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use linq_webhooks::Webhook;
+use linq_webhooks::{MemoryDedupe, Once, OnceError, Webhook, process_once};
 use tokio::net::TcpListener;
 
 const MAX_BODY: usize = 1024 * 1024;
@@ -36,14 +36,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let webhook = Arc::new(Webhook::from_env()?);
+    let dedupe = Arc::new(MemoryDedupe::default());
     let listener = TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
 
     loop {
         let (stream, _) = listener.accept().await?;
         let webhook = Arc::clone(&webhook);
+        let dedupe = Arc::clone(&dedupe);
         tokio::spawn(async move {
-            let service = service_fn(move |request| handle(Arc::clone(&webhook), request));
+            let service = service_fn(move |request| {
+                handle(Arc::clone(&webhook), Arc::clone(&dedupe), request)
+            });
             if let Err(err) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
@@ -56,6 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn handle(
     webhook: Arc<Webhook>,
+    dedupe: Arc<MemoryDedupe>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.method() != Method::POST {
@@ -67,21 +72,35 @@ async fn handle(
         Err(err) => return Ok(reply(StatusCode::BAD_REQUEST, format!("{err}\n"))),
     };
 
-    match webhook.verify(&body, &parts.headers) {
-        Ok(delivery) => {
-            println!(
-                "{} event_id={} webhook_id={}",
-                delivery.event_type().unwrap_or("-"),
-                delivery.event_id().unwrap_or("-"),
-                delivery.webhook_id().unwrap_or("-"),
-            );
-            Ok(reply(StatusCode::OK, "ok\n".into()))
-        }
+    let delivery = match webhook.verify(&body, &parts.headers) {
+        Ok(delivery) => delivery,
         Err(err) => {
             eprintln!("rejected: {err}");
-            Ok(reply(StatusCode::BAD_REQUEST, format!("{err}\n")))
+            return Ok(reply(StatusCode::BAD_REQUEST, format!("{err}\n")));
         }
-    }
+    };
+    let Some(key) = delivery.dedupe_key() else {
+        return Ok(reply(StatusCode::BAD_REQUEST, "no event id\n".into()));
+    };
+    let handled = process_once(&*dedupe, key, || async {
+        println!(
+            "{} event_id={} webhook_id={}",
+            delivery.event_type().unwrap_or("-"),
+            delivery.event_id().unwrap_or("-"),
+            delivery.webhook_id().unwrap_or("-"),
+        );
+        Ok::<_, std::convert::Infallible>(())
+    })
+    .await;
+    Ok(match handled {
+        Ok(Once::Processed(()) | Once::ProcessedAfterClaimLost(()) | Once::AlreadyDone) => {
+            reply(StatusCode::OK, "ok\n".into())
+        }
+        // Another request for the same event is running: Linq retries later.
+        Ok(Once::InProgress) => reply(StatusCode::CONFLICT, "in progress\n".into()),
+        Err(OnceError::Handler(never)) => match never {},
+        Err(OnceError::Dedupe(err)) => reply(StatusCode::SERVICE_UNAVAILABLE, format!("{err}\n")),
+    })
 }
 
 fn reply(status: StatusCode, text: String) -> Response<Full<Bytes>> {

@@ -33,7 +33,9 @@ pub enum WebhookError {
     #[error("the webhook timestamp is too far in the future")]
     TimestampTooNew,
     /// None of the signatures in the header was made with this secret over
-    /// this id, timestamp and body.
+    /// this id, timestamp and body, or the header is not a well-formed
+    /// signature list (see [`Webhook`](crate::Webhook) for the one spelling
+    /// accepted).
     #[error("no matching webhook signature")]
     NoMatchingSignature,
     /// The signature checked out but the body is not the JSON that was asked

@@ -4,9 +4,13 @@
 //! Linq signs each delivery with the [Standard Webhooks] scheme: headers
 //! `webhook-id`, `webhook-timestamp` and `webhook-signature`, HMAC-SHA256
 //! over `{id}.{timestamp}.{body}`, keyed with the subscription's `whsec_…`
-//! secret. Older deliveries, or ones whose standard headers a proxy removed,
-//! carry Linq's legacy `X-Webhook-Timestamp` / `X-Webhook-Signature` headers
-//! instead; [`Webhook`] checks those only when no standard header arrived.
+//! secret. Linq's older `X-Webhook-Timestamp` / `X-Webhook-Signature`
+//! scheme is refused unless [`Webhook::allow_legacy`] turns it on, because
+//! accepting it lets a replay drop the delivery id (see there).
+//!
+//! Each signature is accepted in one spelling only, the padded base64 that
+//! senders write: an unpadded copy, stray spaces or a garbage entry in front
+//! of a valid one refuse the header (see [`Webhook`]).
 //!
 //! Everything fails closed: a missing or malformed secret, header or
 //! timestamp, a timestamp outside the tolerance (five minutes by default)
@@ -14,9 +18,22 @@
 //! body is only handed out as [`Verified`] after its signature checked out.
 //! The one exception says so in its name: [`parse_unverified`].
 //!
-//! The crate does no I/O; feed it the raw body bytes and the headers from
-//! whatever server you use. `examples/webhook_receiver.rs` shows a complete
-//! receiver on hyper.
+//! Deliveries arrive at least once, possibly on several replicas at the
+//! same time; the [`dedupe`] module runs a handler once per event, with
+//! [`MemoryDedupe`] in one process or `RedisDedupe` (feature `redis`)
+//! across replicas.
+//!
+//! Without features the crate does no I/O and pulls in no async runtime or
+//! HTTP stack; feed it the raw body bytes and the headers from whatever
+//! server you use. Features add the glue:
+//!
+//! * `axum`: the `axum::VerifiedEvent` extractor (401 for an unverified
+//!   delivery, 400 with the JSON path for one that does not decode).
+//! * `tower`: `tower::WebhookLayer`, which verifies, decodes and dedupes in
+//!   front of any tower service (axum, hyper through hyper-util, ...).
+//! * `redis`: `RedisDedupe`, once-only processing across replicas.
+//!
+//! `examples/webhook_receiver.rs` shows a complete receiver on hyper.
 //!
 //! # Example
 //!
@@ -67,11 +84,29 @@
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+#[cfg(feature = "axum")]
+pub mod axum;
+pub mod dedupe;
 mod error;
+#[cfg(any(feature = "axum", feature = "tower"))]
+mod integration;
+#[cfg(feature = "redis")]
+mod redis_dedupe;
 mod secret;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod verify;
 
+pub use dedupe::{
+    Claim, ClaimToken, Dedupe, DedupeError, MemoryDedupe, Once, OnceError, process_once,
+};
 pub use error::WebhookError;
+/// The `redis` crate this crate's [`RedisDedupe`] is built on, so that its
+/// connection types match.
+#[cfg(feature = "redis")]
+pub use redis;
+#[cfg(feature = "redis")]
+pub use redis_dedupe::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisDedupe};
 pub use secret::{SECRET_ENV_VAR, Secret};
 pub use verify::{
     DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,

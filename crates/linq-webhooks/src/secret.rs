@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -37,13 +38,14 @@ const SECRET_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPur
 /// schemes use those bytes as they are.
 ///
 /// `Debug` prints `Secret(***)`; there is no `Display`, no equality and no
-/// accessor for the key bytes.
+/// accessor for the key bytes. Cloning is cheap (the keys are shared), so a
+/// verifier can be handed to every request.
 #[derive(Clone)]
 pub struct Secret {
     /// HMAC key of the Standard Webhooks scheme.
-    key: Vec<u8>,
+    key: Arc<[u8]>,
     /// HMAC key of the legacy `X-Webhook-*` scheme.
-    legacy_key: Vec<u8>,
+    legacy_key: Arc<[u8]>,
 }
 
 impl Secret {
@@ -68,8 +70,8 @@ impl Secret {
             return Err(WebhookError::MissingSecret);
         }
         Ok(Self {
-            key,
-            legacy_key: text.as_bytes().to_vec(),
+            key: key.into(),
+            legacy_key: text.as_bytes().into(),
         })
     }
 
@@ -81,8 +83,9 @@ impl Secret {
         if key.is_empty() {
             return Err(WebhookError::MissingSecret);
         }
+        let key: Arc<[u8]> = key.into();
         Ok(Self {
-            legacy_key: key.clone(),
+            legacy_key: Arc::clone(&key),
             key,
         })
     }

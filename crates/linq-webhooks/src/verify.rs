@@ -11,14 +11,17 @@ use crate::{Secret, WebhookError};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Standard base64 for signatures: `=` padding optional, but the unused low
-/// bits of the last character must be zero, so that no two different
-/// header values decode to the same signature.
+/// Standard base64 for signatures, in the one form senders emit: `=`
+/// padding required and the unused low bits of the last character zero, so
+/// that no two header values decode to the same signature.
 const SIGNATURE_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
 );
+
+/// Length of a `v1` signature value: 32 MAC bytes in padded base64.
+const V1_SIGNATURE_LEN: usize = 44;
 
 /// Header carrying the delivery id (Standard Webhooks).
 pub const HEADER_ID: &str = "webhook-id";
@@ -74,7 +77,8 @@ pub enum Scheme {
     /// `webhook-signature`.
     Standard,
     /// Linq's older `X-Webhook-Timestamp` / `X-Webhook-Signature` headers,
-    /// used only when none of the standard headers arrived.
+    /// used only when [`Webhook::allow_legacy`] is on and none of the
+    /// standard headers arrived.
     Legacy,
 }
 
@@ -84,15 +88,21 @@ pub enum Scheme {
 /// content is `{webhook-id}.{webhook-timestamp}.{body}`, signed with
 /// HMAC-SHA256, and `webhook-signature` lists one or more `v1,<base64>`
 /// signatures of which any one may match (so a sender can sign with an old
-/// and a new key while a secret is rotated). Entries of other versions are
-/// skipped. The timestamp must be within the tolerance of the current time.
+/// and a new key while a secret is rotated). The timestamp must be within
+/// the tolerance of the current time.
 ///
-/// When *none* of the three standard headers is present (some proxies strip
-/// them) and the legacy scheme is enabled (the default), the delivery is
-/// checked with Linq's legacy scheme instead: a hex HMAC-SHA256 in
-/// `X-Webhook-Signature` over `{X-Webhook-Timestamp}.{body}`, keyed as
-/// described on [`Secret`]. If any standard header is present the legacy
-/// headers are never looked at.
+/// The signature header is read strictly, so that one MAC is accepted in
+/// exactly one spelling: entries are separated by single spaces, each entry
+/// is `version,value` with neither part empty, and a `v1` value must be the
+/// padded standard base64 of a 32-byte MAC, as senders write it. Entries of
+/// other versions are skipped, as the Standard Webhooks libraries do; any
+/// other shape (unpadded, extra spaces, an entry without a comma, a `v1`
+/// value that is not a MAC) refuses the whole header rather than being
+/// stepped over on the way to a valid entry.
+///
+/// Linq's legacy `X-Webhook-*` scheme is off unless
+/// [`allow_legacy`](Self::allow_legacy) turns it on; see there for what that
+/// costs.
 ///
 /// Header names are matched case-insensitively. Signatures are compared in
 /// constant time.
@@ -112,13 +122,13 @@ impl From<Secret> for Webhook {
 }
 
 impl Webhook {
-    /// A verifier for `secret` with the default tolerance and the legacy
-    /// fallback enabled.
+    /// A verifier for `secret` with the default tolerance, accepting the
+    /// Standard Webhooks scheme only.
     pub fn new(secret: Secret) -> Self {
         Self {
             secret,
             tolerance: DEFAULT_TOLERANCE,
-            legacy: true,
+            legacy: false,
         }
     }
 
@@ -135,12 +145,34 @@ impl Webhook {
         self
     }
 
-    /// Enables or disables the fallback to Linq's legacy `X-Webhook-*`
-    /// headers. When disabled, a delivery without the standard headers fails
-    /// with [`WebhookError::MissingHeader`].
-    pub fn with_legacy_scheme(mut self, enabled: bool) -> Self {
-        self.legacy = enabled;
+    /// Also accepts Linq's legacy scheme (off by default): when *none* of
+    /// the three standard headers is present, the delivery is checked
+    /// against a hex HMAC-SHA256 in `X-Webhook-Signature` over
+    /// `{X-Webhook-Timestamp}.{body}`, keyed as described on [`Secret`]. If
+    /// any standard header is present the legacy headers are never looked
+    /// at. With it off, a delivery without the standard headers fails with
+    /// [`WebhookError::MissingHeader`].
+    ///
+    /// # The downgrade this allows
+    ///
+    /// Linq may send both sets of headers on one delivery. Anyone who saw
+    /// such a delivery can strip its standard headers and replay the rest
+    /// within the tolerance: it verifies under the legacy scheme, whose
+    /// signature covers only the timestamp and the body, both kept. The
+    /// replay has no [`webhook_id`](Verified::webhook_id), so a receiver
+    /// that dedupes on `webhook_id` processes it a second time. With the
+    /// legacy scheme allowed, dedupe on [`event_id`](Verified::event_id)
+    /// (inside the signed body) or [`dedupe_key`](Verified::dedupe_key),
+    /// which the replay cannot change.
+    pub fn allow_legacy(mut self, allow: bool) -> Self {
+        self.legacy = allow;
         self
+    }
+
+    /// Whether the legacy scheme is accepted (see
+    /// [`allow_legacy`](Self::allow_legacy)).
+    pub fn legacy_allowed(&self) -> bool {
+        self.legacy
     }
 
     /// The timestamp tolerance in use.
@@ -270,18 +302,7 @@ impl Webhook {
         check_timestamp(timestamp, now, self.tolerance)?;
 
         let expected = standard_mac(self.secret.key(), id.as_bytes(), timestamp, body);
-        let matched = signatures
-            .split(|&b| b == b' ')
-            .filter_map(|entry| {
-                let comma = entry.iter().position(|&b| b == b',')?;
-                let (version, signature) = (&entry[..comma], &entry[comma + 1..]);
-                if version != b"v1" {
-                    return None;
-                }
-                SIGNATURE_BASE64.decode(signature).ok()
-            })
-            // `verify_slice` compares in constant time.
-            .any(|signature| expected.clone().verify_slice(&signature).is_ok());
+        let matched = signature_header_matches(signatures, &expected);
         if matched {
             Ok((id.to_owned(), timestamp))
         } else {
@@ -316,16 +337,25 @@ impl Webhook {
 ///
 /// The only way to get one is through [`Webhook`]'s verify methods.
 ///
-/// # Redeliveries
+/// # Redeliveries and dedupe keys
 ///
 /// Linq delivers at least once: a delivery whose response was slow or not
 /// 2xx is sent again with the same content. A receiver that must not act
-/// twice should remember the ids it has processed and skip repeats, keyed on
-/// [`webhook_id`](Self::webhook_id) (the `webhook-id` header, which Standard
-/// Webhooks keeps the same for every attempt of one message) or
-/// [`event_id`](Self::event_id) (Linq's id for the event, in the body of
-/// both payload versions, so also available for legacy deliveries, and the
-/// key Linq's own documentation suggests).
+/// twice remembers what it processed and skips repeats (see
+/// [`Dedupe`](crate::Dedupe)). Which key is safe depends on the scheme:
+///
+/// * [`event_id`](Self::event_id), Linq's id for the event, lives in the
+///   signed body of both payload versions, so neither scheme lets a replay
+///   change it. It is the key Linq's documentation suggests, and the safe
+///   one whenever the legacy scheme is allowed.
+/// * [`webhook_id`](Self::webhook_id), the `webhook-id` header, is covered
+///   by the Standard Webhooks signature and stays the same for every attempt
+///   of one message. It is safe only while the legacy scheme is off: a
+///   legacy delivery has none, and with the legacy scheme allowed a replay
+///   can drop it by stripping the standard headers (see
+///   [`Webhook::allow_legacy`]).
+///
+/// [`dedupe_key`](Self::dedupe_key) picks the safe one.
 #[derive(Debug, Clone)]
 pub struct Verified<'b> {
     body: &'b [u8],
@@ -346,6 +376,17 @@ impl<'b> Verified<'b> {
     /// `None` when the body has no such string field.
     pub fn event_id(&self) -> Option<&str> {
         self.envelope.event_id.as_deref()
+    }
+
+    /// The key to dedupe this delivery on: the body's `event_id` when it has
+    /// one, else the `webhook-id` header of a Standard Webhooks delivery.
+    /// `None` only for a legacy delivery without an `event_id`, which
+    /// cannot be told apart from its replays.
+    pub fn dedupe_key(&self) -> Option<&str> {
+        self.event_id().or(match self.scheme {
+            Scheme::Standard => self.webhook_id(),
+            Scheme::Legacy => None,
+        })
     }
 
     /// The body's `event_type` field, e.g. `message.sent`.
@@ -463,6 +504,47 @@ impl Found {
             }
         }
         found
+    }
+}
+
+/// Whether a well-formed `webhook-signature` header holds a `v1` entry equal
+/// to `expected`. A header that is not well formed (see [`Webhook`]) never
+/// matches, whatever else it holds.
+fn signature_header_matches(header: &[u8], expected: &HmacSha256) -> bool {
+    let mut matched = false;
+    for entry in header.split(|&b| b == b' ') {
+        let Some(comma) = entry.iter().position(|&b| b == b',') else {
+            return false;
+        };
+        let (version, value) = (&entry[..comma], &entry[comma + 1..]);
+        if version.is_empty() || value.is_empty() {
+            return false;
+        }
+        if version != b"v1" {
+            continue;
+        }
+        let Some(signature) = decode_v1(value) else {
+            return false;
+        };
+        // `verify_slice` compares in constant time.
+        matched |= expected.clone().verify_slice(&signature).is_ok();
+    }
+    matched
+}
+
+/// A `v1` value: exactly the padded base64 of 32 bytes, in canonical form.
+fn decode_v1(value: &[u8]) -> Option<[u8; 32]> {
+    if value.len() != V1_SIGNATURE_LEN {
+        return None;
+    }
+    let mut out = [0u8; 33];
+    match SIGNATURE_BASE64.decode_slice(value, &mut out) {
+        Ok(32) => {
+            let mut signature = [0u8; 32];
+            signature.copy_from_slice(&out[..32]);
+            Some(signature)
+        }
+        _ => None,
     }
 }
 
@@ -771,23 +853,17 @@ mod tests {
         let good = wh.sign("m", T, b"{}");
         let b64 = good.strip_prefix("v1,").unwrap();
         let other = Webhook::new(Secret::from_bytes(&b"other"[..]).unwrap()).sign("m", T, b"{}");
-        let unpadded = format!("v1,{}", b64.trim_end_matches('='));
         for (header, ok) in [
+            (good.clone(), true),
+            // Rotation: any one of several signatures may match.
             (format!("{other} {good}"), true),
             (format!("{good} {other}"), true),
+            // Entries of other versions are skipped.
             (format!("v1a,{b64} {good}"), true),
-            (format!("  {good}  "), true),
-            (format!("garbage v1,!!! {good}"), true),
-            (unpadded, true),
+            (format!("v2,AAAA {good} v2,x"), true),
             (other.clone(), false),
             (format!("v2,{b64}"), false),
             (format!("v1a,{b64}"), false),
-            (b64.to_owned(), false),
-            (format!("v1,{}", &b64[..20]), false),
-            ("v1,".to_owned(), false),
-            // Same bytes as `good` once the unused low bits are dropped.
-            (non_canonical(&good), false),
-            (",".to_owned(), false),
         ] {
             let result = wh.verify_at(b"{}", headers("m", "1700000000", &header), at(T));
             if ok {
@@ -799,6 +875,72 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_valid_mac_in_any_other_spelling_is_refused() {
+        let wh = hook();
+        let good = wh.sign("m", T, b"{}");
+        let b64 = good.strip_prefix("v1,").unwrap();
+        assert!(b64.ends_with('=') && b64.len() == V1_SIGNATURE_LEN);
+        let other = Webhook::new(Secret::from_bytes(&b"other"[..]).unwrap()).sign("m", T, b"{}");
+        for header in [
+            format!("v1,{}", b64.trim_end_matches('=')),
+            format!("v1,{}", &b64[..V1_SIGNATURE_LEN - 1]) + " ",
+            format!("v1,{b64}="),
+            format!("v1,{b64}=="),
+            format!(" {good}"),
+            format!("{good} "),
+            format!("  {good}  "),
+            format!("{other}  {good}"),
+            format!("garbage {good}"),
+            format!("garbage v1,!!! {good}"),
+            format!("v1,!!! {good}"),
+            format!("v1,AAAA {good}"),
+            format!(",{b64} {good}"),
+            format!("v2, {good}"),
+            format!("{good},"),
+            format!("v1, {b64}"),
+            format!("v1 ,{b64}"),
+            format!("v1,{b64}\t"),
+            format!("\t{good}"),
+            format!("v1,{} {good}", &b64[..20]),
+            format!("{good} v1,{}", &b64[..20]),
+            b64.to_owned(),
+            "v1,".to_owned(),
+            ",".to_owned(),
+            " ".to_owned(),
+            non_canonical(&good),
+            format!("{} {good}", non_canonical(&good)),
+        ] {
+            assert_ne!(header, good);
+            assert!(
+                matches!(
+                    wh.verify_at(b"{}", headers("m", "1700000000", &header), at(T)),
+                    Err(WebhookError::NoMatchingSignature)
+                ),
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_reported_malleable_case_is_refused() {
+        // Key [0], empty body, the last `=` turned into a space: found by
+        // the signature flip property at 100k cases before the header was
+        // read strictly.
+        let wh = Webhook::new(Secret::from_bytes(vec![0]).unwrap());
+        let good = wh.sign("msg_1", T, b"");
+        let spaced = format!("{} ", good.strip_suffix('=').unwrap());
+        let ts = T.to_string();
+        assert!(
+            wh.verify_at(b"", headers("msg_1", &ts, &good), at(T))
+                .is_ok()
+        );
+        assert!(matches!(
+            wh.verify_at(b"", headers("msg_1", &ts, &spaced), at(T)),
+            Err(WebhookError::NoMatchingSignature)
+        ));
     }
 
     /// `sig` with the unused low bits of its last base64 character set.

@@ -30,8 +30,9 @@ fn legacy_hex(key: &[u8], timestamp: &str, body: &[u8]) -> String {
         .collect()
 }
 
+/// A verifier that accepts the legacy scheme, which is off by default.
 fn webhook() -> Webhook {
-    Webhook::new(Secret::parse(SECRET).unwrap())
+    Webhook::new(Secret::parse(SECRET).unwrap()).allow_legacy(true)
 }
 
 fn legacy_headers(signature: &str) -> Vec<(&'static str, String)> {
@@ -73,7 +74,7 @@ fn valid_legacy_delivery_is_accepted() {
 #[test]
 fn raw_byte_secrets_key_the_legacy_scheme_with_those_bytes() {
     let key = b"raw legacy key";
-    let webhook = Webhook::new(Secret::from_bytes(&key[..]).unwrap());
+    let webhook = Webhook::new(Secret::from_bytes(&key[..]).unwrap()).allow_legacy(true);
     let signature = legacy_hex(key, &T.to_string(), BODY);
     assert!(
         webhook
@@ -201,10 +202,73 @@ fn standard_headers_take_precedence() {
 }
 
 #[test]
-fn legacy_fallback_can_be_disabled() {
-    let wh = webhook().with_legacy_scheme(false);
+fn legacy_scheme_is_off_by_default() {
+    let wh = Webhook::new(Secret::parse(SECRET).unwrap());
+    assert!(!wh.legacy_allowed());
+    assert!(webhook().legacy_allowed());
     assert!(matches!(
         wh.verify_at(BODY, &legacy_headers(&valid_signature()), at(T)),
         Err(WebhookError::MissingHeader("webhook-id"))
     ));
+    let off_again = webhook().allow_legacy(false);
+    assert!(matches!(
+        off_again.verify_at(BODY, &legacy_headers(&valid_signature()), at(T)),
+        Err(WebhookError::MissingHeader("webhook-id"))
+    ));
+}
+
+/// The downgrade from the review: a delivery carrying both sets of headers,
+/// replayed with its standard headers stripped.
+#[test]
+fn stripping_the_standard_headers_is_refused_by_default() {
+    let strict = Webhook::new(Secret::parse(SECRET).unwrap());
+    let mut both = legacy_headers(&valid_signature());
+    both.push(("webhook-id", "msg_both".to_owned()));
+    both.push(("webhook-timestamp", T.to_string()));
+    both.push(("webhook-signature", strict.sign("msg_both", T, BODY)));
+    let original = strict.verify_at(BODY, &both, at(T)).unwrap();
+    assert_eq!(original.scheme(), Scheme::Standard);
+    assert_eq!(original.webhook_id(), Some("msg_both"));
+
+    let stripped: Vec<_> = both
+        .iter()
+        .filter(|(name, _)| !name.starts_with("webhook-"))
+        .cloned()
+        .collect();
+    assert_eq!(stripped.len(), 4);
+    assert!(matches!(
+        strict.verify_at(BODY, &stripped, at(T + 60)),
+        Err(WebhookError::MissingHeader("webhook-id"))
+    ));
+
+    // Allowed, the replay verifies without a webhook id, and only the
+    // event id still ties it to the original.
+    let replay = webhook().verify_at(BODY, &stripped, at(T + 60)).unwrap();
+    assert_eq!(replay.scheme(), Scheme::Legacy);
+    assert_eq!(replay.webhook_id(), None);
+    assert_eq!(replay.event_id(), original.event_id());
+    assert_eq!(replay.dedupe_key(), original.dedupe_key());
+    assert_eq!(
+        original.dedupe_key(),
+        Some("2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f")
+    );
+}
+
+#[test]
+fn a_legacy_delivery_without_an_event_id_has_no_dedupe_key() {
+    let body = br#"{"event_type":"message.sent","data":{}}"#;
+    let signature = legacy_hex(SECRET.as_bytes(), &T.to_string(), body);
+    let delivery = webhook()
+        .verify_at(body, &legacy_headers(&signature), at(T))
+        .unwrap();
+    assert_eq!(delivery.dedupe_key(), None);
+
+    let standard = Webhook::new(Secret::parse(SECRET).unwrap());
+    let headers = [
+        ("webhook-id", "msg_9".to_owned()),
+        ("webhook-timestamp", T.to_string()),
+        ("webhook-signature", standard.sign("msg_9", T, body)),
+    ];
+    let delivery = standard.verify_at(body, &headers, at(T)).unwrap();
+    assert_eq!(delivery.dedupe_key(), Some("msg_9"));
 }

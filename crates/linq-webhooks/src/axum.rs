@@ -1,0 +1,78 @@
+//! An axum extractor that verifies and decodes a delivery (feature `axum`).
+//!
+//! ```no_run
+//! use axum::{Router, extract::FromRef, http::StatusCode, routing::post};
+//! use linq_webhooks::{Webhook, axum::VerifiedEvent};
+//!
+//! #[derive(Clone)]
+//! struct AppState {
+//!     webhook: Webhook,
+//!     // ... the rest of the app's state
+//! }
+//!
+//! // The extractor finds the verifier through `FromRef`.
+//! impl FromRef<AppState> for Webhook {
+//!     fn from_ref(state: &AppState) -> Webhook {
+//!         state.webhook.clone() // cheap: the secret is shared
+//!     }
+//! }
+//!
+//! async fn on_event(VerifiedEvent(event): VerifiedEvent) -> StatusCode {
+//!     println!("{} {:?}", event.event_type(), event.event_id());
+//!     StatusCode::OK
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let state = AppState { webhook: Webhook::from_env()? };
+//! let app: Router = Router::new().route("/linq", post(on_event)).with_state(state);
+//! # Ok(()) }
+//! ```
+//!
+//! The extractor answers a delivery it refuses by itself (see
+//! [`Rejection`]): 401 when it does not verify, 400 with the JSON path when
+//! it verifies but does not decode, 413 over axum's body limit. Redeliveries
+//! reach the handler again; to run it once per event, put
+//! `linq_webhooks::tower::WebhookLayer` (feature `tower`) with a
+//! [`Dedupe`](crate::Dedupe) store on the route, or call
+//! [`process_once`](crate::process_once) in the handler.
+
+use axum_core::body::Body;
+use axum_core::extract::{FromRef, FromRequest, Request};
+use axum_core::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+use crate::Webhook;
+pub use crate::integration::{Rejection, VerifiedEvent};
+
+impl<S> FromRequest<S> for VerifiedEvent
+where
+    Webhook: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Already verified by the tower layer in front of the route.
+        if let Some(event) = req.extensions_mut().remove::<VerifiedEvent>() {
+            return Ok(event);
+        }
+        let webhook = Webhook::from_ref(state);
+        let headers = std::mem::take(req.headers_mut());
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|err| Rejection::Body {
+                too_large: err.status() == http::StatusCode::PAYLOAD_TOO_LARGE,
+                message: err.body_text(),
+            })?;
+        let delivery = webhook
+            .verify(&body, &headers)
+            .map_err(Rejection::Unverified)?;
+        crate::integration::decode(&delivery)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.into_http_response::<Body>()
+    }
+}

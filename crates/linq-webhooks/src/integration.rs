@@ -1,0 +1,216 @@
+//! What the axum extractor and the tower layer share: the event they hand
+//! out and the answers they give to deliveries they refuse.
+
+use std::fmt;
+
+use http::{HeaderValue, StatusCode};
+
+use crate::{DedupeError, Verified, WebhookError};
+
+/// The typed event the integrations decode a verified body into; the one
+/// place that names it.
+pub(crate) type DecodedEvent = linq_types::WebhookEvent;
+
+/// A delivery whose signature checked out, decoded into the typed event.
+///
+/// With the `axum` feature it is an extractor; the tower layer puts one in
+/// the request extensions of every delivery it lets through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEvent(pub DecodedEvent);
+
+impl VerifiedEvent {
+    /// The event.
+    pub fn into_inner(self) -> DecodedEvent {
+        self.0
+    }
+}
+
+impl std::ops::Deref for VerifiedEvent {
+    type Target = DecodedEvent;
+
+    fn deref(&self) -> &DecodedEvent {
+        &self.0
+    }
+}
+
+/// Decodes a verified body the way [`Webhook::unwrap`](crate::Webhook::unwrap)
+/// does.
+pub(crate) fn decode(delivery: &Verified<'_>) -> Result<VerifiedEvent, Rejection> {
+    decode_as::<DecodedEvent>(delivery).map(VerifiedEvent)
+}
+
+/// Decodes as `T`; when that fails, decodes again to find where. (The
+/// second pass costs only on failure, so the path of success is exactly
+/// `Verified::parse`.)
+fn decode_as<T: serde::de::DeserializeOwned>(delivery: &Verified<'_>) -> Result<T, Rejection> {
+    delivery.parse::<T>().map_err(|err| {
+        let mut json = serde_json::Deserializer::from_slice(delivery.body());
+        let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut json) {
+            Err(located) => (located.path().to_string(), located.inner().to_string()),
+            // Decodes here but not above: trailing bytes after the JSON.
+            Ok(_) => match err {
+                WebhookError::Parse(json) => (".".to_owned(), json.to_string()),
+                other => (".".to_owned(), other.to_string()),
+            },
+        };
+        Rejection::Undecodable { path, message }
+    })
+}
+
+/// Why a delivery was refused, and the response that says so.
+///
+/// | variant | status |
+/// |---|---|
+/// | [`Unverified`](Self::Unverified) | 401 |
+/// | [`Undecodable`](Self::Undecodable) | 400 |
+/// | [`Body`](Self::Body) | 400, or 413 when too large |
+/// | [`InProgress`](Self::InProgress) | 409 |
+/// | [`Store`](Self::Store) | 503 |
+///
+/// The response body is a small JSON object, `{"error": "..."}` plus
+/// `"path"` for an undecodable body. Nothing in it comes from the secret.
+/// Every status but 2xx makes Linq deliver again later.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The signature, a header or the timestamp did not check out.
+    Unverified(WebhookError),
+    /// The signature checked out but the body does not decode as the event
+    /// type. `path` is where decoding failed (`data.chat.id`, or `.` for the
+    /// whole body).
+    Undecodable {
+        /// Where in the JSON decoding failed.
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
+    /// The body could not be read: it broke off, or it is larger than the
+    /// limit (`too_large`).
+    Body {
+        /// Whether the body was over the limit.
+        too_large: bool,
+        /// What happened.
+        message: String,
+    },
+    /// Another receiver holds a claim on this event and may be processing it
+    /// right now.
+    InProgress,
+    /// The dedupe store failed, so whether the event was processed is
+    /// unknown.
+    Store(DedupeError),
+}
+
+impl Rejection {
+    /// The HTTP status this rejection answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unverified(_) => StatusCode::UNAUTHORIZED,
+            Self::Undecodable { .. } => StatusCode::BAD_REQUEST,
+            Self::Body {
+                too_large: true, ..
+            } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Body { .. } => StatusCode::BAD_REQUEST,
+            Self::InProgress => StatusCode::CONFLICT,
+            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The JSON body of the response.
+    pub fn body(&self) -> String {
+        let error = self.to_string();
+        match self {
+            Self::Undecodable { path, .. } => {
+                serde_json::json!({ "error": error, "path": path }).to_string()
+            }
+            _ => serde_json::json!({ "error": error }).to_string(),
+        }
+    }
+
+    /// The whole response, with any body type that can be made from a
+    /// `String`.
+    pub fn into_http_response<B: From<String>>(self) -> http::Response<B> {
+        let mut response = http::Response::new(B::from(self.body()));
+        *response.status_mut() = self.status();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unverified(err) => write!(f, "webhook not verified: {err}"),
+            Self::Undecodable { path, message } => {
+                write!(
+                    f,
+                    "verified webhook body does not decode at {path}: {message}"
+                )
+            }
+            Self::Body { message, .. } => write!(f, "webhook body could not be read: {message}"),
+            Self::InProgress => f.write_str("this event is being processed by another receiver"),
+            Self::Store(err) => write!(f, "webhook not processed: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unverified(err) => Some(err),
+            Self::Store(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Secret, Webhook};
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Shape {
+        #[allow(dead_code)]
+        data: Data,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Data {
+        #[allow(dead_code)]
+        items: Vec<u32>,
+    }
+
+    fn undecodable<T: serde::de::DeserializeOwned + fmt::Debug>(body: &[u8]) -> (String, String) {
+        let webhook = Webhook::new(Secret::from_bytes(&b"k"[..]).unwrap());
+        let signature = webhook.sign("m", 1_700_000_000, body);
+        let headers = [
+            ("webhook-id", "m".to_owned()),
+            ("webhook-timestamp", "1700000000".to_owned()),
+            ("webhook-signature", signature),
+        ];
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let delivery = webhook.verify_at(body, &headers, at).unwrap();
+        match decode_as::<T>(&delivery) {
+            Err(Rejection::Undecodable { path, message }) => (path, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_path_points_at_the_bad_value() {
+        let (path, message) = undecodable::<Shape>(br#"{"data":{"items":[1,"two"]}}"#);
+        assert_eq!(path, "data.items[1]");
+        assert!(
+            message.starts_with("invalid type: string \"two\""),
+            "{message}"
+        );
+        let (path, _) = undecodable::<Shape>(br#"{"data":{}}"#);
+        assert_eq!(path, "data");
+        let (path, message) = undecodable::<Shape>(br#"{"data":{"items":[]}} x"#);
+        assert_eq!(path, ".");
+        assert!(message.starts_with("trailing characters"), "{message}");
+    }
+}

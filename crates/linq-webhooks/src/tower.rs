@@ -1,0 +1,233 @@
+//! A tower layer that verifies, decodes and dedupes deliveries in front of
+//! any tower service (feature `tower`): an axum router or route, a hyper
+//! server through `hyper_util::service::TowerToHyperService`, tonic-style
+//! stacks, ...
+//!
+//! [`WebhookService`] reads the body (up to a limit), verifies it, decodes
+//! it and, with a [`Dedupe`] store, claims the event. Only then does the
+//! inner service see the request: the same headers, the raw body as
+//! `Full<Bytes>`, and the [`VerifiedEvent`] in its extensions. The inner
+//! service's status decides the claim: 2xx completes it, anything else (or
+//! an error) releases it so that Linq's redelivery runs the service again.
+//!
+//! Refused deliveries are answered without calling the inner service, with
+//! the statuses listed on [`Rejection`]; an event already processed is
+//! answered `200` with `{"status":"already processed"}`.
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use bytes::Bytes;
+//! use http_body_util::Full;
+//! use linq_webhooks::tower::{VerifiedEvent, WebhookLayer};
+//! use linq_webhooks::{MemoryDedupe, Secret, Webhook};
+//! use tower::{ServiceBuilder, service_fn};
+//!
+//! # fn main() -> Result<(), linq_webhooks::WebhookError> {
+//! let webhook = Webhook::new(Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?);
+//! let service = ServiceBuilder::new()
+//!     .layer(WebhookLayer::new(webhook).dedupe(MemoryDedupe::default()))
+//!     .service(service_fn(|request: http::Request<Full<Bytes>>| async move {
+//!         let event = request.extensions().get::<VerifiedEvent>().unwrap();
+//!         println!("{}", event.event_type());
+//!         Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::new())))
+//!     }));
+//! # let _ = service;
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::Webhook;
+use crate::dedupe::{Claim, Dedupe, NoDedupe};
+use crate::integration::decode;
+pub use crate::integration::{Rejection, VerifiedEvent};
+
+/// Bodies larger than this are refused with 413 unless
+/// [`WebhookLayer::body_limit`] says otherwise: 1 MiB, well above any event
+/// Linq sends.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Wraps a service in a [`WebhookService`].
+#[derive(Debug)]
+pub struct WebhookLayer<D = NoDedupe> {
+    webhook: Webhook,
+    dedupe: Arc<D>,
+    body_limit: usize,
+}
+
+impl<D> Clone for WebhookLayer<D> {
+    fn clone(&self) -> Self {
+        Self {
+            webhook: self.webhook.clone(),
+            dedupe: Arc::clone(&self.dedupe),
+            body_limit: self.body_limit,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<D> {
+    webhook: Webhook,
+    dedupe: Arc<D>,
+    body_limit: usize,
+}
+
+impl WebhookLayer {
+    /// Verifies with `webhook` and lets every verified delivery through
+    /// (no dedupe; see [`dedupe`](Self::dedupe)).
+    pub fn new(webhook: Webhook) -> Self {
+        Self {
+            webhook,
+            dedupe: Arc::new(NoDedupe),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl<D> WebhookLayer<D> {
+    /// Runs the inner service once per event: claims each delivery's
+    /// [`dedupe_key`](crate::Verified::dedupe_key) in `dedupe` first. A
+    /// delivery without a key (a legacy one without `event_id`) is passed
+    /// through unclaimed rather than dropped.
+    pub fn dedupe<D2: Dedupe>(self, dedupe: D2) -> WebhookLayer<D2> {
+        WebhookLayer {
+            webhook: self.webhook,
+            dedupe: Arc::new(dedupe),
+            body_limit: self.body_limit,
+        }
+    }
+
+    /// Sets the largest body accepted, in bytes.
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+}
+
+impl<S, D> Layer<S> for WebhookLayer<D> {
+    type Service = WebhookService<S, D>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WebhookService {
+            inner,
+            shared: Arc::new(Shared {
+                webhook: self.webhook.clone(),
+                dedupe: Arc::clone(&self.dedupe),
+                body_limit: self.body_limit,
+            }),
+        }
+    }
+}
+
+/// Verifies (and dedupes) each delivery before the inner service sees it;
+/// made by [`WebhookLayer`].
+#[derive(Debug)]
+pub struct WebhookService<S, D = NoDedupe> {
+    inner: S,
+    shared: Arc<Shared<D>>,
+}
+
+impl<S: Clone, D> Clone for WebhookService<S, D> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, D, B, ResBody> Service<Request<B>> for WebhookService<S, D>
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Send,
+    D: Dedupe + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    ResBody: From<String> + Send,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The clone is not ready; the one `poll_ready` readied goes along.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            let body = match Limited::new(body, shared.body_limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(err) => {
+                    return Ok(Rejection::Body {
+                        too_large: err.is::<LengthLimitError>(),
+                        message: err.to_string(),
+                    }
+                    .into_http_response());
+                }
+            };
+            let (event, key) = match shared.webhook.verify(&body, &parts.headers) {
+                Ok(delivery) => match decode(&delivery) {
+                    Ok(event) => (event, delivery.dedupe_key().map(str::to_owned)),
+                    Err(rejection) => return Ok(rejection.into_http_response()),
+                },
+                Err(err) => return Ok(Rejection::Unverified(err).into_http_response()),
+            };
+            let claim = match &key {
+                Some(key) => match shared.dedupe.claim(key).await {
+                    Ok(Claim::Acquired(token)) => Some(token),
+                    Ok(Claim::Done) => return Ok(already_processed()),
+                    Ok(Claim::InProgress) => {
+                        return Ok(Rejection::InProgress.into_http_response());
+                    }
+                    Err(err) => return Ok(Rejection::Store(err).into_http_response()),
+                },
+                None => None,
+            };
+            parts.extensions.insert(event);
+            let result = inner
+                .call(Request::from_parts(parts, Full::new(body)))
+                .await;
+            if let Some(token) = claim {
+                let succeeded = matches!(&result, Ok(response) if response.status().is_success());
+                // A failed complete leaves the claim to expire: the event
+                // may run again, but only if Linq redelivers it, and a 2xx
+                // tells Linq not to. A failed release only delays the next
+                // attempt until then.
+                if succeeded {
+                    let _ = shared.dedupe.complete(token).await;
+                } else {
+                    let _ = shared.dedupe.release(token).await;
+                }
+            }
+            result
+        })
+    }
+}
+
+fn already_processed<B: From<String>>() -> Response<B> {
+    let mut response = Response::new(B::from(r#"{"status":"already processed"}"#.to_owned()));
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
