@@ -16,6 +16,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bench      run the benchmarks (release); --build-cost adds clean build times
+             (of the crates and of a one-call app on linq-client, async-openai
+             and octocrab); --build-cost-only runs only those
   ci         run what CI runs: fmt, clippy, tests, docs
   codegen    regenerate models and operations from spec/linq-api-v3.json
   coverage   report operations and webhook event types covered by the SDK

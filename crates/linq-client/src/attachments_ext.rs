@@ -21,6 +21,11 @@ impl Attachments<'_> {
     /// named — never the API key, since that URL belongs to a storage host.
     /// The upload is retried like any repeatable request.
     ///
+    /// A storage failure is an [`Error`] whose [`operation`](Error::operation)
+    /// is `attachments.upload`. An upload URL, method or header that the
+    /// client cannot use is [`Error::UnusableUploadUrl`]: the attachment was
+    /// reserved, nothing was uploaded.
+    ///
     /// ```no_run
     /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
     /// use linq_client::prelude::*;

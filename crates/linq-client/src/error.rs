@@ -193,9 +193,10 @@ impl Error {
         }
     }
 
-    /// How many requests were sent for the call: 0 when it was refused
-    /// before sending, else the attempt that produced this error (retries
-    /// included).
+    /// How many attempts the call made: 0 when it was refused before
+    /// sending (and for [`UnusableUploadUrl`](Self::UnusableUploadUrl),
+    /// whose upload was never tried), else the number of the attempt that
+    /// produced this error, retries included.
     pub fn attempts(&self) -> u32 {
         match self {
             Self::Transport { attempts, .. } => *attempts,
