@@ -209,10 +209,8 @@ pub(crate) struct Host {
 struct State {
     proto: Proto,
     dialing: usize,
-    /// HTTP/1.1 connections alive: busy, idle and fresh.
+    /// HTTP/1.1 connections alive: busy and idle.
     h1_open: usize,
-    /// Dialled and never used; taken first.
-    fresh: Vec<H1Idle>,
     /// Used and idle, most recent last.
     idle: Vec<H1Idle>,
     h2: Vec<H2Entry>,
@@ -389,7 +387,6 @@ impl Host {
                 proto,
                 dialing: 0,
                 h1_open: 0,
-                fresh: Vec::new(),
                 idle: Vec::new(),
                 h2: Vec::new(),
                 waiters: VecDeque::new(),
@@ -410,9 +407,6 @@ impl Host {
             let mut st = self.state();
             match st.proto {
                 Proto::Http1 => {
-                    if let Some(idle) = st.fresh.pop() {
-                        return Ok(Checkout::Http1(idle.conn));
-                    }
                     let timeout = self.shared.config.idle_timeout;
                     while let Some(idle) = st.idle.pop() {
                         if idle.since.elapsed() < timeout {
@@ -459,9 +453,7 @@ impl Host {
             Err(Grant::Http1(conn)) => conn,
             Err(_) => unreachable!("give returns what it was given"),
         };
-        if st.proto == Proto::Http1
-            && st.idle.len() + st.fresh.len() < self.shared.config.max_idle_per_host
-        {
+        if st.proto == Proto::Http1 && st.idle.len() < self.shared.config.max_idle_per_host {
             st.idle.push(H1Idle {
                 conn,
                 since: Instant::now(),
@@ -620,15 +612,10 @@ impl Host {
                     used: false,
                     host: Arc::downgrade(self),
                 };
+                // Nobody waits any more (a busy connection came free first):
+                // close it rather than keep a connection that carried nothing.
                 if let Err(Grant::Http1(conn)) = give(&mut st, Grant::Http1(conn)) {
-                    if st.proto == Proto::Http1 {
-                        st.fresh.push(H1Idle {
-                            conn,
-                            since: Instant::now(),
-                        });
-                    } else {
-                        spare = Some(conn);
-                    }
+                    spare = Some(conn);
                 }
             }
             Ok(Dialed::Http2(sender, watch, id)) => {
@@ -765,16 +752,14 @@ impl Host {
         let timeout = self.shared.config.idle_timeout;
         let mut gone = Vec::new();
         {
-            let mut guard = self.state();
-            let st = &mut *guard;
-            for list in [&mut st.idle, &mut st.fresh] {
-                let mut i = 0;
-                while i < list.len() {
-                    if list[i].since.elapsed() >= timeout || list[i].conn.sender.is_closed() {
-                        gone.push(list.remove(i));
-                    } else {
-                        i += 1;
-                    }
+            let mut st = self.state();
+            let mut i = 0;
+            while i < st.idle.len() {
+                let idle = &st.idle[i];
+                if idle.since.elapsed() >= timeout || idle.conn.sender.is_closed() {
+                    gone.push(st.idle.remove(i));
+                } else {
+                    i += 1;
                 }
             }
             st.h2.retain(|e| {
