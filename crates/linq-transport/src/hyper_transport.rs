@@ -338,7 +338,8 @@ async fn send_on(
     mut request: http::Request<Bytes>,
     limit: usize,
 ) -> Result<http::Response<Bytes>, TransportError> {
-    let uri = request.uri().clone();
+    // The absolute URI, kept when HTTP/1.1 rewrote it to origin form.
+    let mut absolute: Option<http::Uri> = None;
     let mut resends = 0;
     loop {
         match host.checkout().await? {
@@ -346,7 +347,8 @@ async fn send_on(
                 if conn.sender.ready().await.is_err() {
                     continue; // closed while idle: nothing was sent
                 }
-                to_origin_form(&mut request, host);
+                let original = to_origin_form(&mut request, host);
+                absolute.get_or_insert(original);
                 match conn
                     .sender
                     .try_send_request(request.map(ReqBody::new))
@@ -370,7 +372,9 @@ async fn send_on(
                 }
             }
             Checkout::Http2(mut stream) => {
-                *request.uri_mut() = uri.clone();
+                if let Some(uri) = absolute.take() {
+                    *request.uri_mut() = uri;
+                }
                 let copy = (resends < MAX_RESENDS).then(|| copy_request(&request));
                 match stream
                     .sender
@@ -402,8 +406,9 @@ async fn send_on(
     }
 }
 
-/// HTTP/1.1 sends the path only, and the host in a `Host` header.
-fn to_origin_form(request: &mut http::Request<Bytes>, host: &Host) {
+/// HTTP/1.1 sends the path only, and the host in a `Host` header. Returns
+/// the URI it replaced.
+fn to_origin_form(request: &mut http::Request<Bytes>, host: &Host) -> http::Uri {
     if !request.headers().contains_key(http::header::HOST) {
         request
             .headers_mut()
@@ -417,7 +422,7 @@ fn to_origin_form(request: &mut http::Request<Bytes>, host: &Host) {
         }
         _ => http::Uri::default(),
     };
-    *request.uri_mut() = path;
+    std::mem::replace(request.uri_mut(), path)
 }
 
 /// A copy to resend if the server refuses the stream unprocessed.

@@ -590,10 +590,17 @@ impl Host {
     fn spawn_dials(self: &Arc<Self>, n: usize) {
         for _ in 0..n {
             let host = self.clone();
-            tokio::spawn(async move {
-                let result = host.dial().await;
-                host.dialed(result);
-            });
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        let result = host.dial().await;
+                        host.dialed(result);
+                    });
+                }
+                Err(_) => host.dialed(Err(TransportError::Connect(
+                    "no Tokio runtime to connect on".into(),
+                ))),
+            }
         }
     }
 
@@ -603,7 +610,11 @@ impl Host {
         let mut spare = None;
         match result {
             Ok(Dialed::Http1(sender)) => {
-                if st.proto == Proto::Unknown {
+                // The host answered with HTTP/1.1: first contact, or it no
+                // longer offers h2 and no h2 connection is left.
+                if st.proto == Proto::Unknown
+                    || (st.proto == Proto::Http2 && !st.h2.iter().any(H2Entry::usable))
+                {
                     st.proto = Proto::Http1;
                 }
                 st.h1_open += 1;
