@@ -167,6 +167,7 @@ impl<T: AsyncWrite + Unpin, E: Unpin> AsyncWrite for Sniff<T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{Just, any};
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -209,6 +210,53 @@ mod tests {
         let log = Log::default();
         FrameParser::default().feed(&stream_of_frames(), &log);
         assert_eq!(*log.0.lock().unwrap(), EXPECTED);
+    }
+
+    proptest::proptest! {
+        /// Whatever frames the server sends and however the reads split
+        /// them, the parser reports one event per SETTINGS (not ACK) and
+        /// per GOAWAY, the same as for one read; stray bytes after them
+        /// never make it panic.
+        #[test]
+        fn any_frames_in_any_reads_give_the_same_events(
+            frames in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![Just(0u8), Just(1u8), Just(SETTINGS), Just(GOAWAY), any::<u8>()],
+                    any::<u8>(),
+                    proptest::collection::vec(any::<u8>(), 0..40),
+                ),
+                0..24,
+            ),
+            junk in proptest::collection::vec(any::<u8>(), 0..64),
+            cuts in proptest::collection::vec(1usize..64, 1..64),
+        ) {
+            let mut bytes = Vec::new();
+            let mut expected = 0;
+            for (kind, flags, payload) in &frames {
+                bytes.extend(frame(*kind, *flags, payload));
+                expected += usize::from(*kind == GOAWAY)
+                    + usize::from(*kind == SETTINGS && flags & ACK == 0);
+            }
+            let whole = Log::default();
+            let mut parser = FrameParser::default();
+            parser.feed(&bytes, &whole);
+            proptest::prop_assert_eq!(whole.0.lock().unwrap().len(), expected);
+            parser.feed(&junk, &whole);
+
+            let split = Log::default();
+            let mut parser = FrameParser::default();
+            let mut rest = &bytes[..];
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, tail) = rest.split_at((*cut).min(rest.len()));
+                parser.feed(piece, &split);
+                rest = tail;
+            }
+            parser.feed(&junk, &split);
+            proptest::prop_assert_eq!(&*whole.0.lock().unwrap(), &*split.0.lock().unwrap());
+        }
     }
 
     #[test]
