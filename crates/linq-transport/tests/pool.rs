@@ -551,3 +551,141 @@ async fn a_dial_failure_reaches_every_request_that_waited_for_it() {
         assert!(err.is_connect() && err.is_request_not_sent(), "{err:?}");
     }
 }
+
+/// A hand-rolled HTTP/2 server (prior knowledge, plain TCP) for GOAWAY
+/// cases hyper's server cannot produce. On its first connection it waits
+/// for two requests (streams 1 and 3), answers stream 1, sends
+/// `GOAWAY(last_stream_id = last, NO_ERROR)` and closes; later connections
+/// answer every request. Returns the address, the number of connections and
+/// the number of requests answered.
+async fn goaway_server(last: u32) -> (std::net::SocketAddr, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let len = (payload.len() as u32).to_be_bytes();
+        let mut f = vec![len[1], len[2], len[3], kind, flags];
+        f.extend_from_slice(&stream.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+    // HEADERS with END_STREAM | END_HEADERS; 0x88 is ":status: 200" (HPACK).
+    let ok = |stream: u32| frame(0x1, 0x5, stream, &[0x88]);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (conns, answered) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, a) = (conns.clone(), answered.clone());
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let first = c.fetch_add(1, SeqCst) == 0;
+            let a = a.clone();
+            tokio::spawn(async move {
+                let mut preface = [0u8; 24];
+                tcp.read_exact(&mut preface).await.unwrap();
+                tcp.write_all(&frame(0x4, 0, 0, &[])).await.unwrap();
+                let mut streams = Vec::new();
+                loop {
+                    let mut head = [0u8; 9];
+                    if tcp.read_exact(&mut head).await.is_err() {
+                        return;
+                    }
+                    let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+                    let stream =
+                        u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & !(1 << 31);
+                    let mut payload = vec![0u8; len];
+                    tcp.read_exact(&mut payload).await.unwrap();
+                    match head[3] {
+                        0x4 if head[4] & 1 == 0 => {
+                            tcp.write_all(&frame(0x4, 1, 0, &[])).await.unwrap()
+                        }
+                        0x1 => streams.push(stream),
+                        _ => continue,
+                    }
+                    if !first {
+                        if let Some(s) = streams.pop() {
+                            a.fetch_add(1, SeqCst);
+                            tcp.write_all(&ok(s)).await.unwrap();
+                        }
+                    } else if streams.len() == 2 {
+                        a.fetch_add(1, SeqCst);
+                        let mut goaway = last.to_be_bytes().to_vec();
+                        goaway.extend_from_slice(&0u32.to_be_bytes());
+                        let mut out = ok(streams[0]);
+                        out.extend(frame(0x7, 0, 0, &goaway));
+                        tcp.write_all(&out).await.unwrap();
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, conns, answered)
+}
+
+async fn two_at_once(
+    addr: std::net::SocketAddr,
+) -> Vec<Result<http::Response<Bytes>, linq_transport::TransportError>> {
+    let transport = HyperTransport::builder()
+        .no_proxy()
+        .http2_only(true)
+        .build();
+    let url = format!("http://{addr}/");
+    let calls: Vec<_> = (0..2)
+        .map(|_| {
+            let (t, req) = (transport.clone(), get(&url));
+            tokio::spawn(async move { t.send(req, SendOptions::default()).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for call in calls {
+        out.push(within(20, call).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_stream_above_the_goaway_last_id_is_sent_again_on_a_new_connection() {
+    let (addr, conns, answered) = goaway_server(1).await;
+    let results = two_at_once(addr).await;
+    for r in &results {
+        assert_eq!(r.as_ref().expect("both succeed").status(), 200);
+    }
+    assert_eq!(
+        conns.load(SeqCst),
+        2,
+        "the refused stream went to a new connection"
+    );
+    assert_eq!(answered.load(SeqCst), 2, "each request answered once");
+}
+
+#[tokio::test]
+async fn a_stream_the_goaway_counts_as_processed_is_not_sent_again() {
+    let (addr, conns, answered) = goaway_server(3).await;
+    let results = two_at_once(addr).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    let err = results.into_iter().find_map(Result::err).unwrap();
+    assert!(!err.is_request_not_sent(), "{err:?}");
+    assert_eq!(conns.load(SeqCst), 1, "nothing was resent");
+    assert_eq!(answered.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn http1_connections_are_capped_per_host_and_requests_wait_for_one() {
+    let server = start(ServerConfig::plain_http1().hold(Duration::from_millis(30))).await;
+    let transport = server.client().http1_max_connections_per_host(2).build();
+    within(20, burst(&transport, &server.url("/"), 6)).await;
+    assert_eq!(server.stats.tcp.load(SeqCst), 2);
+    let per_conn = server.stats.requests_per_conn();
+    assert_eq!(per_conn.len(), 2);
+    assert_eq!(per_conn.iter().sum::<usize>(), 6, "{per_conn:?}");
+}
+
+#[test]
+fn the_builder_debug_output_hides_proxy_credentials() {
+    let builder = HyperTransport::builder()
+        .proxy("http://user:hunter2@proxy.example:3128")
+        .unwrap();
+    let text = format!("{builder:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("proxy.example:3128"), "{text}");
+}
