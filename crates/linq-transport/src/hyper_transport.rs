@@ -222,7 +222,9 @@ impl HyperTransportBuilder {
 
     /// Streams opened on a new HTTP/2 connection before the server's
     /// SETTINGS say how many it allows (default 100, the smallest cap RFC
-    /// 9113 recommends servers allow).
+    /// 9113 recommends servers allow). If the server then allows fewer, the
+    /// excess waits on that connection for a free stream rather than moving
+    /// to another one.
     pub fn http2_initial_max_send_streams(mut self, streams: usize) -> Self {
         self.h2.initial_max_send_streams = streams.max(1);
         self

@@ -689,3 +689,30 @@ fn the_builder_debug_output_hides_proxy_credentials() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("proxy.example:3128"), "{text}");
 }
+
+#[tokio::test]
+async fn a_request_that_gives_up_waiting_leaves_the_pool_intact() {
+    let server = start(ServerConfig::plain_http1().hold(Duration::from_millis(200))).await;
+    let transport = server.client().http1_max_connections_per_host(1).build();
+    let url = server.url("/");
+    let busy = {
+        let (t, req) = (transport.clone(), get(&url));
+        tokio::spawn(async move { t.send(req, SendOptions::default()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Waits for the only connection, then gives up (as a caller's timeout would).
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(50),
+        transport.send(get(&url), SendOptions::default()),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    within(20, busy).await.unwrap().unwrap();
+    within(20, burst(&transport, &url, 2)).await;
+    assert_eq!(
+        server.stats.tcp.load(SeqCst),
+        1,
+        "the one connection, reused"
+    );
+    assert_eq!(server.stats.requests_per_conn(), [3]);
+}
