@@ -123,7 +123,9 @@ impl Default for HyperTransportBuilder {
 impl HyperTransportBuilder {
     /// How long making a connection may take: TCP connect, proxy tunnel and
     /// TLS handshake together (default 5 s; `None` for no limit). Requests
-    /// waiting for that connection wait at most this long for it.
+    /// waiting for that connection wait at most this long for it; with no
+    /// limit, a server that accepts TCP and never finishes TLS holds every
+    /// request to that host until the caller's own timeout.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
