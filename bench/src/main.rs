@@ -4,6 +4,10 @@
 //!   `POST /v3/chats/{id}/participants`; client processes drive it with (a) a
 //!   minimal hand-written hyper client and (b) linq-client over
 //!   HyperTransport, in alternating rounds so machine drift cancels.
+//! - Realistic link: a TLS server on loopback holding each request 50 ms,
+//!   with and without a cap on HTTP/2 streams and a connection set-up delay;
+//!   cold linq-client and raw hyper-util + hyper-rustls clients at 1 to 256
+//!   requests in flight, counting connections and handshakes.
 //! - In memory: one `participants().add` over InMemoryTransport against a
 //!   bare floor (the same request built with `http`, the same JSON through
 //!   serde_json), with heap allocations counted.
@@ -17,6 +21,7 @@ use std::time::Duration;
 mod loopback;
 mod memory;
 mod pagination;
+mod realistic;
 mod webhook;
 
 /// Counts heap allocations, for the allocations-per-call figure.
@@ -77,18 +82,33 @@ fn main() {
             addr,
         ),
         ["memory"] => memory::report(),
+        ["loopback"] => loopback::report(),
         ["interleaved", concurrency, requests, addr] => loopback::interleaved_process(
             concurrency.parse().expect("concurrency"),
             requests.parse().expect("requests"),
             addr,
         ),
         ["pagination"] => pagination::report(),
+        ["realistic"] => realistic::report(),
+        ["realistic-probe", scenario, mode, concurrency, runs] => realistic::probe(
+            scenario.parse().expect("scenario index"),
+            mode,
+            concurrency.parse().expect("concurrency"),
+            runs.parse().expect("runs"),
+        ),
+        ["realistic-client", mode, concurrency, requests, port, cert] => realistic::client_process(
+            mode,
+            concurrency.parse().expect("concurrency"),
+            requests.parse().expect("requests"),
+            port,
+            cert,
+        ),
         ["memory-run", path, calls] => memory::run_path(path, calls.parse().expect("call count")),
         ["stream", total] => pagination::stream_process(total.parse().expect("item count")),
         [] | ["all"] => run_all(),
         _ => {
             eprintln!(
-                "usage: linq-bench [all | memory | pagination | serve | client raw|linq N REQUESTS ADDR | stream N]"
+                "usage: linq-bench [all | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | serve | client raw|linq N REQUESTS ADDR | stream N]"
             );
             std::process::exit(2);
         }
@@ -102,6 +122,8 @@ fn run_all() {
     println!("machine: {cores} cores, {}", std::env::consts::ARCH);
     println!();
     loopback::report();
+    println!();
+    realistic::report();
     println!();
     memory::report();
     println!();

@@ -4,25 +4,31 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 
-use crate::{BoxError, BoxFuture, SendOptions, Transport, TransportError};
-
+use crate::pool::{Checkout, Host, Pool, PoolConfig, ReqBody, Shared};
 use crate::proxy::{ProxyConfig, ProxyConnector};
+use crate::{BoxFuture, SendOptions, Transport, TransportError};
 
-type HyperClient = Client<HttpsConnector<ProxyConnector>, Full<Bytes>>;
+/// How many times one `send` may move a request that certainly was not
+/// sent (stale pooled connection, refused stream, GOAWAY) to another
+/// connection.
+const MAX_RESENDS: u32 = 3;
 
-/// A pooled HTTP/1.1 and HTTP/2 client over hyper-util, with TLS by rustls.
+/// A pooled HTTP/1.1 and HTTP/2 client on hyper's connection API, with TLS
+/// by rustls.
 ///
 /// Cloning is cheap and clones share one connection pool. Building it opens
 /// no connection; the first request does. Redirects are never followed.
 /// Requests must be sent from within a Tokio runtime.
+///
+/// The pool dials one connection per host while the protocol is unknown;
+/// HTTP/2 connections carry as many streams as the server allows before
+/// another is opened; HTTP/1.1 connections are opened only for requests that
+/// wait for one. See the builder for the limits and their defaults.
 ///
 /// ```no_run
 /// use linq_transport::HyperTransport;
@@ -30,7 +36,7 @@ type HyperClient = Client<HttpsConnector<ProxyConnector>, Full<Bytes>>;
 /// ```
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: HyperClient,
+    pool: Arc<Pool>,
 }
 
 impl fmt::Debug for HyperTransport {
@@ -47,8 +53,9 @@ impl Default for HyperTransport {
 
 impl HyperTransport {
     /// A transport with the default settings: Mozilla's root certificates,
-    /// a 5 s connect timeout, idle connections kept for 90 s, and the proxy
-    /// named by `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY`, if any.
+    /// a 5 s connect timeout, idle connections kept for 50 s, HTTP/2 pings
+    /// every 30 s, and the proxy named by `HTTPS_PROXY` / `ALL_PROXY` /
+    /// `NO_PROXY`, if any. [`builder`](Self::builder) lists every default.
     pub fn new() -> Self {
         Self::builder().build()
     }
@@ -59,12 +66,28 @@ impl HyperTransport {
     }
 }
 
+/// HTTP/2 settings handed to hyper for each connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Http2Settings {
+    pub(crate) adaptive_window: bool,
+    pub(crate) initial_stream_window: u32,
+    pub(crate) initial_connection_window: u32,
+    pub(crate) initial_max_send_streams: usize,
+    pub(crate) keep_alive_interval: Option<Duration>,
+    pub(crate) keep_alive_timeout: Duration,
+}
+
 /// Builds a [`HyperTransport`].
 #[derive(Debug, Clone)]
 pub struct HyperTransportBuilder {
     connect_timeout: Option<Duration>,
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
+    http1_max_connections_per_host: usize,
+    http2_max_connections_per_host: usize,
+    dial_concurrency: usize,
+    tcp_keepalive: Option<Duration>,
+    h2: Http2Settings,
     extra_roots: Vec<CertificateDer<'static>>,
     webpki_roots: bool,
     http2_only: bool,
@@ -75,8 +98,20 @@ impl Default for HyperTransportBuilder {
     fn default() -> Self {
         Self {
             connect_timeout: Some(Duration::from_secs(5)),
-            pool_idle_timeout: Duration::from_secs(90),
-            pool_max_idle_per_host: usize::MAX,
+            pool_idle_timeout: Duration::from_secs(50),
+            pool_max_idle_per_host: 64,
+            http1_max_connections_per_host: usize::MAX,
+            http2_max_connections_per_host: 16,
+            dial_concurrency: 32,
+            tcp_keepalive: Some(Duration::from_secs(30)),
+            h2: Http2Settings {
+                adaptive_window: false,
+                initial_stream_window: 2 * 1024 * 1024,
+                initial_connection_window: 5 * 1024 * 1024,
+                initial_max_send_streams: 100,
+                keep_alive_interval: Some(Duration::from_secs(30)),
+                keep_alive_timeout: Duration::from_secs(10),
+            },
             extra_roots: Vec::new(),
             webpki_roots: true,
             http2_only: false,
@@ -86,21 +121,114 @@ impl Default for HyperTransportBuilder {
 }
 
 impl HyperTransportBuilder {
-    /// How long a TCP connect may take (default 5 s; `None` for no limit).
+    /// How long making a connection may take: TCP connect, proxy tunnel and
+    /// TLS handshake together (default 5 s; `None` for no limit). Requests
+    /// waiting for that connection wait at most this long for it; with no
+    /// limit, a server that accepts TCP and never finishes TLS holds every
+    /// request to that host until the caller's own timeout.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// How long an idle pooled connection is kept (default 90 s).
+    /// How long an idle connection is kept (default 50 s: under the 60 s
+    /// idle timeout of AWS load balancers and most proxies, so the client
+    /// closes first instead of racing the server's close with a request).
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.pool_idle_timeout = timeout;
         self
     }
 
-    /// At most this many idle connections are kept per host.
+    /// At most this many idle HTTP/1.1 connections are kept per host
+    /// (default 64: a burst's worth for a moderate bulk sender without
+    /// holding hundreds of sockets between bursts; raise it to your
+    /// concurrency if bursts are steady). Connections past it are closed as
+    /// they become idle.
     pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// At most this many HTTP/1.1 connections (busy, idle or being made)
+    /// per host; requests past it wait for one to be free (default
+    /// unlimited: the number of requests in flight bounds it already).
+    pub fn http1_max_connections_per_host(mut self, max: usize) -> Self {
+        self.http1_max_connections_per_host = max.max(1);
+        self
+    }
+
+    /// At most this many HTTP/2 connections per host (default 16). A new one
+    /// is opened only when every stream the server allows on the others is
+    /// taken, so 16 times a typical cap of 100–128 streams is about 2,000
+    /// requests in flight before requests queue.
+    pub fn http2_max_connections_per_host(mut self, max: usize) -> Self {
+        self.http2_max_connections_per_host = max.max(1);
+        self
+    }
+
+    /// At most this many connections being made to one host at once
+    /// (default 32). Bounds the handshake storm of a cold burst over
+    /// HTTP/1.1 while keeping the ramp-up short on a slow link.
+    pub fn dial_concurrency(mut self, max: usize) -> Self {
+        self.dial_concurrency = max.max(1);
+        self
+    }
+
+    /// TCP keepalive: probes start after this long without traffic, then
+    /// every 10 s, and three unanswered probes close the socket (default
+    /// 30 s; `None` turns it off). Finds connections a NAT or load balancer
+    /// dropped without a word, and keeps NAT mappings alive.
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.tcp_keepalive = idle;
+        self
+    }
+
+    /// Sends an HTTP/2 ping after this long without a frame from the
+    /// server, on busy and idle connections alike (default 30 s; `None`
+    /// turns pings off). A connection whose ping is not answered within
+    /// [`http2_keep_alive_timeout`](Self::http2_keep_alive_timeout) is
+    /// closed, so the next request goes over a fresh one.
+    pub fn http2_keep_alive_interval(mut self, interval: Option<Duration>) -> Self {
+        self.h2.keep_alive_interval = interval;
+        self
+    }
+
+    /// How long to wait for a ping's answer before the connection is taken
+    /// for dead (default 10 s, far above any real round trip).
+    pub fn http2_keep_alive_timeout(mut self, timeout: Duration) -> Self {
+        self.h2.keep_alive_timeout = timeout;
+        self
+    }
+
+    /// Lets hyper size the HTTP/2 receive windows from measured bandwidth
+    /// and delay, overriding the initial window sizes (default off: API
+    /// replies are small, so the fixed windows never throttle them).
+    pub fn http2_adaptive_window(mut self, enabled: bool) -> Self {
+        self.h2.adaptive_window = enabled;
+        self
+    }
+
+    /// The HTTP/2 receive window per stream (default 2 MiB, hyper's: a whole
+    /// large reply fits without a window update).
+    pub fn http2_initial_stream_window_size(mut self, bytes: u32) -> Self {
+        self.h2.initial_stream_window = bytes;
+        self
+    }
+
+    /// The HTTP/2 receive window per connection (default 5 MiB, hyper's:
+    /// a few large replies at once without stalling the others).
+    pub fn http2_initial_connection_window_size(mut self, bytes: u32) -> Self {
+        self.h2.initial_connection_window = bytes;
+        self
+    }
+
+    /// Streams opened on a new HTTP/2 connection before the server's
+    /// SETTINGS say how many it allows (default 100, the smallest cap RFC
+    /// 9113 recommends servers allow). If the server then allows fewer, the
+    /// excess waits on that connection for a free stream rather than moving
+    /// to another one.
+    pub fn http2_initial_max_send_streams(mut self, streams: usize) -> Self {
+        self.h2.initial_max_send_streams = streams.max(1);
         self
     }
 
@@ -152,32 +280,47 @@ impl HyperTransportBuilder {
             let _ = roots.add(der);
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("ring supports the default protocol versions")
             .with_root_certificates(roots)
             .with_no_client_auth();
+        tls.alpn_protocols = if self.http2_only {
+            vec![b"h2".to_vec()]
+        } else {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        };
 
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(self.connect_timeout);
+        if let Some(idle) = self.tcp_keepalive {
+            http.set_keepalive(Some(idle));
+            http.set_keepalive_interval(Some(Duration::from_secs(10)));
+            http.set_keepalive_retries(Some(3));
+        }
 
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(ProxyConnector::new(http, &self.proxy));
-
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .pool_max_idle_per_host(self.pool_max_idle_per_host)
-            .http2_only(self.http2_only)
-            .build(https);
-        HyperTransport { client }
+        let (h1, h2) = crate::pool::builders(&self.h2);
+        let shared = Shared {
+            config: PoolConfig {
+                connect_timeout: self.connect_timeout,
+                idle_timeout: self.pool_idle_timeout,
+                max_idle_per_host: self.pool_max_idle_per_host,
+                max_http1_per_host: self.http1_max_connections_per_host,
+                max_http2_per_host: self.http2_max_connections_per_host,
+                dial_concurrency: self.dial_concurrency,
+                http2_only: self.http2_only,
+                http2_initial_max_send_streams: self.h2.initial_max_send_streams,
+            },
+            connector: ProxyConnector::new(http, &self.proxy),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+            h1,
+            h2,
+        };
+        HyperTransport {
+            pool: Arc::new(Pool::new(shared)),
+        }
     }
 }
 
@@ -188,22 +331,126 @@ impl Transport for HyperTransport {
         options: SendOptions,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         Box::pin(async move {
-            let limit = options.body_limit;
-            let response = self
-                .client
-                .request(request.map(Full::new))
-                .await
-                .map_err(map_client_error)?;
-            let (parts, body) = response.into_parts();
-            if let Some(len) = content_length(&parts.headers) {
-                if len > limit as u64 {
-                    return Err(TransportError::BodyTooLarge { limit });
-                }
-            }
-            let bytes = read_body(body, limit).await?;
-            Ok(http::Response::from_parts(parts, bytes))
+            let host = self.pool.host(request.uri())?;
+            send_on(&host, request, options.body_limit).await
         })
     }
+}
+
+async fn send_on(
+    host: &Arc<Host>,
+    mut request: http::Request<Bytes>,
+    limit: usize,
+) -> Result<http::Response<Bytes>, TransportError> {
+    // The absolute URI, kept when HTTP/1.1 rewrote it to origin form.
+    let mut absolute: Option<http::Uri> = None;
+    let mut resends = 0;
+    loop {
+        match host.checkout().await? {
+            Checkout::Http1(mut conn) => {
+                if conn.sender.ready().await.is_err() {
+                    continue; // closed while idle: nothing was sent
+                }
+                let original = to_origin_form(&mut request, host);
+                absolute.get_or_insert(original);
+                match conn
+                    .sender
+                    .try_send_request(request.map(ReqBody::new))
+                    .await
+                {
+                    Ok(response) => {
+                        let response = read_response(response, limit).await?;
+                        host.release_h1(conn);
+                        return Ok(response);
+                    }
+                    Err(mut err) => {
+                        let unsent = err.take_message();
+                        match unsent {
+                            Some(back) if conn.used && resends < MAX_RESENDS => {
+                                resends += 1;
+                                request = back.map(ReqBody::into_bytes);
+                            }
+                            _ => return Err(map_hyper_error(err.into_error())),
+                        }
+                    }
+                }
+            }
+            Checkout::Http2(mut stream) => {
+                if let Some(uri) = absolute.take() {
+                    *request.uri_mut() = uri;
+                }
+                let copy = (resends < MAX_RESENDS).then(|| copy_request(&request));
+                match stream
+                    .sender
+                    .try_send_request(request.map(ReqBody::new))
+                    .await
+                {
+                    Ok(response) => {
+                        let response = read_response(response, limit).await;
+                        drop(stream);
+                        return response;
+                    }
+                    Err(mut err) => {
+                        drop(stream);
+                        if resends >= MAX_RESENDS {
+                            return Err(map_hyper_error(err.into_error()));
+                        }
+                        resends += 1;
+                        request = match (err.take_message(), copy) {
+                            (Some(back), _) => back.map(ReqBody::into_bytes),
+                            (None, Some(copy)) if crate::pool::h2_not_processed(err.error()) => {
+                                copy
+                            }
+                            _ => return Err(map_hyper_error(err.into_error())),
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// HTTP/1.1 sends the path only, and the host in a `Host` header. Returns
+/// the URI it replaced.
+fn to_origin_form(request: &mut http::Request<Bytes>, host: &Host) -> http::Uri {
+    if !request.headers().contains_key(http::header::HOST) {
+        request
+            .headers_mut()
+            .insert(http::header::HOST, host.host_header.clone());
+    }
+    let path = match request.uri().path_and_query() {
+        Some(path) if path.as_str() != "/" => {
+            let mut parts = http::uri::Parts::default();
+            parts.path_and_query = Some(path.clone());
+            http::Uri::from_parts(parts).unwrap_or_default()
+        }
+        _ => http::Uri::default(),
+    };
+    std::mem::replace(request.uri_mut(), path)
+}
+
+/// A copy to resend if the server refuses the stream unprocessed.
+fn copy_request(request: &http::Request<Bytes>) -> http::Request<Bytes> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+async fn read_response(
+    response: http::Response<hyper::body::Incoming>,
+    limit: usize,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let (parts, body) = response.into_parts();
+    if let Some(len) = content_length(&parts.headers) {
+        if len > limit as u64 {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+    }
+    let bytes = read_body(body, limit).await?;
+    Ok(http::Response::from_parts(parts, bytes))
 }
 
 /// Reads a body to its end, failing as soon as it passes `limit`. A body
@@ -248,20 +495,15 @@ fn content_length(headers: &http::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn map_client_error(err: hyper_util::client::legacy::Error) -> TransportError {
-    let is_connect = err.is_connect();
-    let tls = chain_has::<rustls::Error>(&err);
-    let boxed: BoxError = Box::new(err);
-    if tls {
-        TransportError::Tls(boxed)
-    } else if is_connect {
-        TransportError::Connect(boxed)
+fn map_hyper_error(err: hyper::Error) -> TransportError {
+    if chain_has::<rustls::Error>(&err) {
+        TransportError::Tls(Box::new(err))
     } else {
-        TransportError::Io(boxed)
+        TransportError::Io(Box::new(err))
     }
 }
 
-fn chain_has<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+pub(crate) fn chain_has<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
     let mut cur = Some(err);
     while let Some(e) = cur {
         if e.is::<E>() {

@@ -5,8 +5,8 @@
 //! per call and error decoding live in `linq-client`, so they behave the same
 //! over every transport. Two come with the crate:
 //!
-//! - [`HyperTransport`] (feature `hyper`, on by default): hyper-util's pooled
-//!   client, HTTP/1.1 and HTTP/2, TLS through rustls.
+//! - [`HyperTransport`] (feature `hyper`, on by default): a pooled client on
+//!   hyper's connection API, HTTP/1.1 and HTTP/2, TLS through rustls.
 //! - [`InMemoryTransport`]: hands each request to an in-process handler, with
 //!   no sockets; it can record what it saw.
 
@@ -20,7 +20,11 @@ mod error;
 mod hyper_transport;
 mod memory;
 #[cfg(feature = "hyper")]
+mod pool;
+#[cfg(feature = "hyper")]
 mod proxy;
+#[cfg(feature = "hyper")]
+mod sniff;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]

@@ -18,7 +18,7 @@ use tower_service::Service;
 use crate::{BoxError, is_loopback_host};
 
 /// Where proxy settings come from.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum ProxyConfig {
     /// Read the environment when the transport is built (the default).
     #[default]
@@ -27,6 +27,22 @@ pub(crate) enum ProxyConfig {
     Fixed(Uri),
     /// Never use a proxy.
     Off,
+}
+
+/// Shows the proxy without its `user:password@`.
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Env => f.write_str("Env"),
+            Self::Off => f.write_str("Off"),
+            Self::Fixed(uri) => {
+                let host = uri.authority().map_or("", |a| {
+                    a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h)
+                });
+                write!(f, "Fixed({}://{host})", uri.scheme_str().unwrap_or("http"))
+            }
+        }
+    }
 }
 
 /// Connects directly, or through a `CONNECT` tunnel when the proxy rules
