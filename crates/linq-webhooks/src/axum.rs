@@ -18,7 +18,9 @@
 //! }
 //!
 //! async fn on_event(VerifiedEvent(event): VerifiedEvent) -> StatusCode {
-//!     println!("{} {:?}", event.event_type(), event.event_id());
+//!     if let Some(message) = event.message().filter(|m| m.is_inbound()) {
+//!         println!("{:?} says {:?}", message.sender(), message.texts().collect::<Vec<_>>());
+//!     }
 //!     StatusCode::OK
 //! }
 //!

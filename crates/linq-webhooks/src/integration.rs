@@ -9,7 +9,7 @@ use crate::{DedupeError, Verified, WebhookError};
 
 /// The typed event the integrations decode a verified body into; the one
 /// place that names it.
-pub(crate) type DecodedEvent = linq_types::WebhookEvent;
+pub(crate) type DecodedEvent = linq_types::Event;
 
 /// A delivery whose signature checked out, decoded into the typed event.
 ///
@@ -33,8 +33,8 @@ impl std::ops::Deref for VerifiedEvent {
     }
 }
 
-/// Decodes a verified body the way [`Webhook::unwrap`](crate::Webhook::unwrap)
-/// does.
+/// Decodes a verified body the way
+/// [`Webhook::verify_event`](crate::Webhook::verify_event) does.
 pub(crate) fn decode(delivery: &Verified<'_>) -> Result<VerifiedEvent, Rejection> {
     decode_as::<DecodedEvent>(delivery).map(VerifiedEvent)
 }

@@ -71,9 +71,9 @@
 //!     ("webhook-timestamp", timestamp.as_str()),
 //!     ("webhook-signature", signature.as_str()),
 //! ];
-//! let event = webhook.unwrap(body, headers)?;
-//! assert_eq!(event.event_type(), "participant.added");
-//! assert_eq!(event.event_id(), Some("evt_1"));
+//! let event = webhook.verify_event(body, headers)?;
+//! assert_eq!(event.event_type, linq_webhooks::WebhookEventType::ParticipantAdded);
+//! assert_eq!(event.id, "evt_1");
 //!
 //! // One changed byte and the delivery is refused.
 //! let tampered = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"message.sent","event_id":"e20feb41-7f67-43f0-89c8-a985cff3b569","data":{}}"#;
@@ -101,6 +101,8 @@ pub use dedupe::{
     Claim, ClaimToken, Dedupe, DedupeError, MemoryDedupe, Once, OnceError, process_once,
 };
 pub use error::WebhookError;
+pub use linq_types::models::WebhookEventType;
+pub use linq_types::webhooks::{Event, EventAttachment, EventData};
 /// The `redis` crate this crate's [`RedisDedupe`] is built on, so that its
 /// connection types match.
 #[cfg(feature = "redis")]

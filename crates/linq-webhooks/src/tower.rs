@@ -28,7 +28,7 @@
 //!     .layer(WebhookLayer::new(webhook).dedupe(MemoryDedupe::default()))
 //!     .service(service_fn(|request: http::Request<Full<Bytes>>| async move {
 //!         let event = request.extensions().get::<VerifiedEvent>().unwrap();
-//!         println!("{}", event.event_type());
+//!         println!("{} {}", event.event_type, event.id);
 //!         Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::new())))
 //!     }));
 //! # let _ = service;

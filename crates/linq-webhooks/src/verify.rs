@@ -243,12 +243,46 @@ impl Webhook {
         self.verify(request.body().as_ref(), request.headers())
     }
 
-    /// Verifies a delivery and decodes it as a typed [`WebhookEvent`]. Event
-    /// types this version does not know come back as
-    /// [`WebhookEvent::Unknown`] with their raw JSON, never as an error.
+    /// Verifies a delivery and decodes it into an [`Event`]: the envelope
+    /// once, and `data` typed by event type. Event types this version does
+    /// not know come back as [`EventData::Unknown`] with their data, never as
+    /// an error; a body that does not decode is [`WebhookError::Parse`].
+    ///
+    /// ```
+    /// use linq_webhooks::{Event, EventData, Webhook, WebhookError};
+    ///
+    /// fn handle(webhook: &Webhook, body: &[u8], headers: &http::HeaderMap) -> Result<(), WebhookError> {
+    ///     let event: Event = webhook.verify_event(body, headers)?;
+    ///     if let Some(message) = event.message().filter(|m| m.is_inbound()) {
+    ///         let text: Vec<&str> = message.texts().collect();
+    ///         println!("{:?} in {:?} from {:?}", text, message.chat_id(), message.sender());
+    ///     }
+    ///     if let EventData::ReactionAdded(reaction) = &event.data {
+    ///         println!("reaction {:?}", reaction);
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// [`Event`]: linq_types::Event
+    /// [`EventData::Unknown`]: linq_types::EventData::Unknown
+    pub fn verify_event<H>(
+        &self,
+        body: &[u8],
+        headers: H,
+    ) -> Result<linq_types::Event, WebhookError>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        self.unwrap_as(body, headers)
+    }
+
+    /// Verifies a delivery and decodes it as the older [`WebhookEvent`] enum
+    /// (one variant per event type, each holding the whole payload).
     ///
     /// [`WebhookEvent`]: linq_types::WebhookEvent
-    /// [`WebhookEvent::Unknown`]: linq_types::WebhookEvent::Unknown
+    #[deprecated(note = "use `verify_event`, which returns an `Event`")]
     pub fn unwrap<H>(
         &self,
         body: &[u8],

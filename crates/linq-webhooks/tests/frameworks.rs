@@ -70,7 +70,7 @@ async fn on_event(
     VerifiedEvent(event): VerifiedEvent,
 ) -> String {
     state.handled.fetch_add(1, Ordering::SeqCst);
-    format!("{} {}", event.event_type(), event.event_id().unwrap_or("-"))
+    format!("{} {}", event.event_type, event.id)
 }
 
 fn app() -> (Router, Arc<AtomicUsize>) {
@@ -242,7 +242,7 @@ fn counting(
             // The raw body is still there for the inner service.
             let body = request.into_body().collect().await.unwrap().to_bytes();
             assert_eq!(body, PARTICIPANT.as_bytes());
-            let mut response = http::Response::new(Body::from(event.event_type().to_owned()));
+            let mut response = http::Response::new(Body::from(event.event_type.to_string()));
             *response.status_mut() =
                 StatusCode::from_u16(status.load(Ordering::SeqCst) as u16).unwrap();
             Ok(response)

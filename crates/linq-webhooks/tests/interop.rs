@@ -193,7 +193,7 @@ fn unknown_event_types_unwrap_to_unknown_and_tampering_still_fails() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let body = br#"{"api_version":"v3","webhook_version":"2027-01-01","event_type":"hologram.projected","event_id":"evt_9","data":{"beam":"blue"}}"#;
+    let body = br#"{"api_version":"v3","webhook_version":"2027-01-01","event_type":"hologram.projected","event_id":"evt_9","created_at":"2027-01-01T00:00:00Z","data":{"beam":"blue"}}"#;
     let signature = webhook.sign("msg_1", now, body);
     let timestamp = now.to_string();
     let headers = [
@@ -201,14 +201,14 @@ fn unknown_event_types_unwrap_to_unknown_and_tampering_still_fails() {
         ("webhook-timestamp", timestamp.as_str()),
         ("webhook-signature", signature.as_str()),
     ];
-    let event = webhook.unwrap(body, headers).unwrap();
-    assert!(event.is_unknown());
-    assert_eq!(event.event_type(), "hologram.projected");
+    let event = webhook.verify_event(body, headers).unwrap();
+    assert!(matches!(event.data, linq_webhooks::EventData::Unknown(_)));
+    assert_eq!(event.event_type.as_str(), "hologram.projected");
     let mut tampered = body.to_vec();
     tampered[20] ^= 1;
     assert!(
         webhook
-            .unwrap(&tampered, headers)
+            .verify_event(&tampered, headers)
             .unwrap_err()
             .is_signature()
     );

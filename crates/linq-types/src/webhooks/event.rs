@@ -72,15 +72,23 @@ impl Event {
     }
 }
 
+// The envelope's id, type and time are what a handler cannot do without;
+// the rest decode as empty when a (newer, or stripped-down) sender leaves
+// them out.
 #[derive(Serialize, Deserialize)]
 struct Wire {
+    #[serde(default)]
     api_version: String,
     created_at: Timestamp,
+    #[serde(default)]
     data: serde_json::Value,
     event_id: String,
     event_type: WebhookEventType,
+    #[serde(default)]
     partner_id: String,
+    #[serde(default)]
     trace_id: String,
+    #[serde(default)]
     webhook_version: String,
 }
 
