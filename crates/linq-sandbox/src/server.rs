@@ -293,7 +293,8 @@ async fn deliver(sandbox: &WeakSandbox, delivery: Delivery) {
     for attempt in 1..=DELIVERY_ATTEMPTS {
         let outcome = post(addr, &uri, &delivery).await;
         let retry = match &outcome {
-            Ok(status) => *status == 429 || *status >= 500,
+            // As real senders do: anything but a 2xx is tried again.
+            Ok(status) => !(200..300).contains(status),
             Err(_) => true,
         };
         record(attempt, outcome);

@@ -6,7 +6,8 @@ use crate::AttachmentId;
 use crate::models::Part;
 use crate::models::messages::{
     AppClipPartParam, IMessageAppLayoutParam, IMessageAppParam, IMessageAppPartParam,
-    LinkPartParam, MediaPartParam, MessageContent, MessageSendParams, TextPartParam,
+    LinkPartParam, MediaPartParam, Message, MessageContent, MessagePart, MessageSendParams,
+    TextPartParam,
 };
 
 impl Part {
@@ -61,6 +62,16 @@ impl Part {
     #[must_use]
     pub fn imessage_app(app: IMessageAppParam, layout: IMessageAppLayoutParam) -> Self {
         Self::IMessageApp(IMessageAppPartParam::new(app, layout))
+    }
+}
+
+impl Message {
+    /// The text of each text part, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().flatten().filter_map(|p| match p {
+            MessagePart::Text(t) => Some(t.value.as_str()),
+            _ => None,
+        })
     }
 }
 
