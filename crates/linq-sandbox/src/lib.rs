@@ -152,7 +152,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use linq_transport::{BoxFuture, Handler, InMemoryTransport, TransportError};
-use linq_types::{ErrorCode, ErrorDetail, ErrorResponse};
+use linq_types::{ChatId, ErrorCode, ErrorDetail, ErrorResponse, MessageId};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -470,7 +470,7 @@ impl Sandbox {
                     None => self.lines().first().cloned().unwrap_or_default(),
                 };
                 let to: Vec<&str> = to.iter().map(String::as_str).collect();
-                started.push(self.create_chat_from(&from, &to, text)?);
+                started.push(self.create_chat_from(&from, &to, text)?.to_string());
             }
         }
         Ok(started)
@@ -583,13 +583,42 @@ impl Sandbox {
     }
 
     /// A chat as `GET /v3/chats/{id}` would return it.
-    pub fn chat(&self, id: &str) -> Option<Value> {
-        self.state().chat_json(id)
+    pub fn chat(&self, id: impl AsRef<str>) -> Option<Value> {
+        self.state().chat_json(id.as_ref())
     }
 
     /// A message as `GET /v3/messages/{id}` would return it.
-    pub fn message(&self, id: &str) -> Option<Value> {
-        self.state().message_json(id)
+    pub fn message(&self, id: impl AsRef<str>) -> Option<Value> {
+        self.state().message_json(id.as_ref())
+    }
+
+    /// A chat, typed as linq-client returns it.
+    pub fn typed_chat(&self, id: impl AsRef<str>) -> Option<linq_types::models::Chat> {
+        self.chat(id).and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// A message, typed as linq-client returns it.
+    pub fn typed_message(&self, id: impl AsRef<str>) -> Option<linq_types::models::Message> {
+        self.message(id)
+            .and_then(|v| serde_json::from_value(v).ok())
+    }
+
+    /// The messages of a chat, newest first, typed as linq-client lists
+    /// them; empty for a chat that does not exist.
+    pub fn messages(&self, chat_id: impl AsRef<str>) -> Vec<linq_types::models::Message> {
+        let path = format!("/v3/chats/{}/messages?limit=100000", chat_id.as_ref());
+        match self.local(Method::GET, &path, &Value::Null) {
+            Ok(page) => serde_json::from_value(page["messages"].clone()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Every event emitted so far, decoded as a receiver sees it.
+    pub fn typed_events(&self) -> Vec<linq_types::Event> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| serde_json::from_value(e).ok())
+            .collect()
     }
 
     /// How many messages the account holds.
@@ -599,7 +628,7 @@ impl Sandbox {
 
     /// Creates a chat from the first line to `to` with a text message, as
     /// `POST /v3/chats` does, and returns its id.
-    pub fn create_chat(&self, to: &[&str], text: &str) -> Result<String, Rejected> {
+    pub fn create_chat(&self, to: &[&str], text: &str) -> Result<ChatId, Rejected> {
         let from = self.lines().first().cloned().unwrap_or_default();
         self.create_chat_from(&from, to, text)
     }
@@ -610,19 +639,27 @@ impl Sandbox {
         from: &str,
         to: &[&str],
         text: &str,
-    ) -> Result<String, Rejected> {
+    ) -> Result<ChatId, Rejected> {
         let body = json!({"from": from, "to": to, "message": {"parts": [{"type": "text", "value": text}]}});
         let reply = self.local(Method::POST, "/v3/chats", &body)?;
-        Ok(reply["chat"]["id"].as_str().unwrap_or_default().to_owned())
+        let id = reply["chat"]["id"].as_str().unwrap_or_default();
+        Ok(ChatId::try_from(id).expect("the sandbox makes UUID chat ids"))
     }
 
     /// A text from `from`, a member of the chat, arrives; emits
     /// `message.received`. Returns the message id.
-    pub fn receive(&self, chat_id: &str, from: &str, text: &str) -> Result<String, Rejected> {
+    pub fn receive(
+        &self,
+        chat_id: impl AsRef<str>,
+        from: &str,
+        text: &str,
+    ) -> Result<MessageId, Rejected> {
         let mut state = self.state();
-        let id = state.receive(chat_id, from, text).map_err(rejected)?;
+        let id = state
+            .receive(chat_id.as_ref(), from, text)
+            .map_err(rejected)?;
         self.flush(state);
-        Ok(id)
+        Ok(MessageId::try_from(id.as_str()).expect("the sandbox makes UUID message ids"))
     }
 
     fn local(&self, method: Method, path: &str, body: &Value) -> Result<Value, Rejected> {

@@ -39,7 +39,7 @@ async fn fixture() -> (Sandbox, String, String, String, String) {
     let (_, list) = call(&sb, "GET", &format!("/v3/chats/{chat}/messages"), None).await;
     let message = list["messages"][0]["id"].as_str().unwrap().to_owned();
     let (sub, _) = subscribe(&sb, "https://example.com/fixture", &["message.sent"]).await;
-    (sb, chat, message, sub, attachment)
+    (sb, chat.to_string(), message, sub, attachment)
 }
 
 fn body_for(op: &spec::Operation, sb: &Sandbox) -> Option<Value> {

@@ -55,7 +55,7 @@ async fn setup() -> Setup {
     }
 }
 
-async fn replies(client: &Client, chat: &str) -> Vec<String> {
+async fn replies(client: &Client, chat: &ChatId) -> Vec<String> {
     client
         .chats()
         .messages()
