@@ -9,6 +9,12 @@
 //!   client, HTTP/1.1 and HTTP/2, TLS through rustls.
 //! - [`InMemoryTransport`]: hands each request to an in-process handler, with
 //!   no sockets; it can record what it saw.
+//!
+//! With the `tower` feature, `TowerTransport` makes any tower service a
+//! transport (so tower and tower-http layers sit under the client's policy)
+//! and `TransportService` makes any transport a tower service (so those
+//! layers can wrap [`HyperTransport`]); the `tower` module's docs say which
+//! concerns belong in layers and which (retries) must stay in the client.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,11 +27,15 @@ mod hyper_transport;
 mod memory;
 #[cfg(feature = "hyper")]
 mod proxy;
+#[cfg(feature = "tower")]
+mod tower;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use memory::{Handler, InMemoryTransport, RecordedRequest};
+#[cfg(feature = "tower")]
+pub use tower::{TowerTransport, TransportService};
 
 /// A boxed, `Send` future, as returned by [`Transport::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
