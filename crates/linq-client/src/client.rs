@@ -123,6 +123,11 @@ pub enum BuildError {
     /// No transport was given and the `hyper` feature is off.
     #[error("no transport: enable the `hyper` feature or call transport()")]
     MissingTransport,
+    /// The blocking client's runtime could not be started (the text is the
+    /// operating system's reason).
+    #[cfg(feature = "blocking")]
+    #[error("could not start the blocking client's runtime: {0}")]
+    Runtime(String),
 }
 
 /// Time allowed for each attempt unless the builder says otherwise.

@@ -51,6 +51,8 @@
 
 mod api_key;
 mod attachments_ext;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod call;
 mod client;
 mod error;
