@@ -5,7 +5,6 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use linq_types::models::attachments::{AttachmentCreateResponse, SupportedContentType};
 use linq_types::{Effect, InvalidValue};
-use tracing::Instrument;
 
 use crate::Error;
 use crate::client::{Headers, Limits, Prepared, UnsafeUrl, check_scheme};
@@ -79,11 +78,7 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        let span = tracing::debug_span!("linq.call", operation = upload.id);
-        client
-            .send(&upload, Limits::default())
-            .instrument(span)
-            .await?;
+        client.send(&upload, Limits::default()).await?;
         Ok(reservation)
     }
 }
