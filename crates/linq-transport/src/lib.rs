@@ -15,6 +15,18 @@
 //! and `TransportService` makes any transport a tower service (so those
 //! layers can wrap [`HyperTransport`]); the `tower` module's docs say which
 //! concerns belong in layers and which (retries) must stay in the client.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds | what it pulls in |
+//! |---|---|---|---|
+//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, hyper-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`), tower-service |
+//! | `tower` | no | `TowerTransport`, `TransportService` | tower-service only |
+//!
+//! Without features the crate is the trait, [`InMemoryTransport`] and
+//! [`TransportError`], on bytes, http and thiserror alone.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -99,3 +111,7 @@ impl SendOptions {
         self
     }
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
