@@ -223,3 +223,37 @@ fn building_and_dropping_inside_a_runtime_does_not_panic() {
         drop(client);
     });
 }
+
+#[test]
+fn send_with_response_and_collect_at_most_block_too() {
+    let sandbox = Sandbox::new();
+    let chat = sandbox.create_chat(&GROUP, "first").unwrap();
+    for text in ["2", "3", "4", "5"] {
+        sandbox.receive(&chat, GROUP[0], text).unwrap();
+    }
+    let transport = sandbox.transport().recording();
+    let client = Client::builder()
+        .api_key(sandbox.api_key())
+        .transport(transport.clone())
+        .build()
+        .unwrap();
+
+    let reply = client
+        .chats()
+        .participants()
+        .add(chat.as_str(), "+12025550146")
+        .send_with_response()
+        .unwrap();
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.attempts, 1);
+
+    let three = client
+        .chats()
+        .messages()
+        .list(chat.as_str())
+        .limit(2)
+        .collect_at_most(3)
+        .unwrap();
+    assert_eq!(three.len(), 3);
+    assert_eq!(transport.requests().len(), 3, "the add, then two pages");
+}

@@ -942,3 +942,67 @@ fn decode<T: serde::de::DeserializeOwned>(
 fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn url_full_drops_user_info_and_redacts_credentials() {
+        let uri: Uri =
+            "https://user:pw@storage.example:8443/up/load?X-Amz-Signature=abc&part=2&sig=zz&flag"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            url_full(&uri),
+            "https://storage.example:8443/up/load?X-Amz-Signature=REDACTED&part=2&sig=REDACTED&flag"
+        );
+        let plain: Uri = "https://api.linqapp.com/api/partner/v3/chats?limit=2&cursor=c1"
+            .parse()
+            .unwrap();
+        assert_eq!(url_full(&plain), plain.to_string());
+    }
+
+    fn any_case(name: &'static str) -> impl Strategy<Value = String> {
+        proptest::collection::vec(any::<bool>(), name.len()).prop_map(move |upper| {
+            name.chars()
+                .zip(upper)
+                .map(|(c, u)| if u { c.to_ascii_uppercase() } else { c })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_credential_in_the_query_never_reaches_url_full(
+            name in proptest::sample::select(SECRET_PARAMS).prop_flat_map(any_case),
+            secret in "[A-Za-z0-9%._~-]{6,40}",
+            before in proptest::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..3),
+            after in proptest::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..3),
+        ) {
+            let safe = |pairs: &[(String, String)]| -> Vec<String> {
+                pairs
+                    .iter()
+                    .filter(|(k, _)| !SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s)))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect()
+            };
+            let (before, after) = (safe(&before), safe(&after));
+            // Upper-case marker: nothing else in the URL can contain it.
+            let secret = format!("S3CR3T{secret}");
+            let mut pairs = before.clone();
+            pairs.push(format!("{name}={secret}"));
+            pairs.extend(after.iter().cloned());
+            let uri: Uri = format!("https://h.example/p?{}", pairs.join("&")).parse().unwrap();
+
+            let full = url_full(&uri);
+
+            prop_assert!(!full.contains(&secret), "{full}");
+            let mut expected = before;
+            expected.push(format!("{name}=REDACTED"));
+            expected.extend(after);
+            prop_assert_eq!(full, format!("https://h.example/p?{}", expected.join("&")));
+        }
+    }
+}
