@@ -49,21 +49,40 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 ///
 /// The client reports through [`tracing`](https://docs.rs/tracing), with
 /// targets inside `linq_client` (so `RUST_LOG=linq_client=debug` shows them
-/// all). Nothing is recorded unless a subscriber is installed, and no span
-/// or event ever carries the API key or a request body.
+/// all), under the field names of OpenTelemetry's HTTP client conventions,
+/// so `tracing-opentelemetry` exports them as a backend expects (the
+/// workspace's `examples/opentelemetry` prints them to stdout). Nothing is
+/// recorded unless a subscriber is installed, and no span or event ever
+/// carries the API key, a request body, or a credential in a query.
 ///
-/// | kind | name / message | level | fields |
-/// |---|---|---|---|
-/// | span | `linq.call` | DEBUG | `operation`: the operation id (`chats.create`; `attachments.upload` for the upload's PUT to storage) |
-/// | event | `linq attempt succeeded` | DEBUG | `attempt` (1 for the first), `status` (HTTP status as a number), `elapsed` (that attempt's time, `Debug` of a `Duration`) |
-/// | event | `linq attempt failed` (the server answered) | DEBUG | `attempt`, `status`, `code` (Linq error code, when the body was the error envelope), `trace_id` (when sent), `elapsed` |
-/// | event | `linq attempt failed` (no answer) | DEBUG | `attempt`, `error` (the [`Error`] text: operation, `host:port`, root cause), `elapsed` |
-/// | event | `linq retrying` | INFO | `operation`, `attempt` (the one that failed), `wait` (the pause before the next one), `error` (the [`Error`] text of the failure) |
+/// One span per call, `linq.call` (DEBUG), a client span:
 ///
-/// The events are emitted inside the `linq.call` span, so a subscriber that
-/// shows spans ties them to their operation; `linq retrying` also names the
-/// operation itself, since at INFO the DEBUG span may be filtered out. A call
-/// that fails for good emits no event of its own: its error is returned.
+/// | field | value |
+/// |---|---|
+/// | `otel.name` | `METHOD operation` (`POST chats.create`): the operation id stands in for a URL template |
+/// | `otel.kind` | `client` |
+/// | `linq.operation` | the operation id (`chats.create`; `attachments.upload` for the upload's PUT to storage) |
+/// | `http.request.method` | `GET`, `POST`, … |
+/// | `server.address`, `server.port` | the host and port requests go to (the scheme's default port when none is written) |
+/// | `url.full` | the URL without user info; the value of a query parameter that names a credential (`token`, `key`, `sig`, `X-Amz-Signature`, …) is `REDACTED` |
+/// | `http.response.status_code` | the last attempt's status, when the server answered |
+/// | `http.request.resend_count` | attempts after the first, when there were any |
+/// | `error.type` | when the call failed: the status (`"503"`), or `timeout`, `connect`, `tls`, `io`, `body`, `body_too_large`, `invalid_request`, `decode` |
+/// | `otel.status_code` | `error` when the call failed |
+/// | `linq.trace_id` | the server's trace id of the final reply, when it sent one |
+///
+/// Events, inside that span:
+///
+/// | message | level | fields |
+/// |---|---|---|
+/// | `linq attempt succeeded` | DEBUG | `http.request.resend_count` (0 for the first attempt), `http.response.status_code`, `elapsed` (that attempt's time, `Debug` of a `Duration`) |
+/// | `linq attempt failed` (the server answered) | DEBUG | `http.request.resend_count`, `http.response.status_code`, `error.type`, `linq.error_code` (when the body was the error envelope), `linq.trace_id` (when sent), `elapsed` |
+/// | `linq attempt failed` (no answer) | DEBUG | `http.request.resend_count`, `error.type`, `error.message` (the [`Error`] text: operation, `host:port`, root cause), `elapsed` |
+/// | `linq retrying` | INFO | `linq.operation`, `http.request.resend_count` (of the attempt that failed), `wait` (the pause before the next one), `error.type`, `error.message` |
+///
+/// `linq retrying` names the operation itself, since at INFO the DEBUG span
+/// may be filtered out. A call that fails for good emits no event of its
+/// own: its error is returned, and its span records `error.type`.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -123,6 +142,11 @@ pub enum BuildError {
     /// No transport was given and the `hyper` feature is off.
     #[error("no transport: enable the `hyper` feature or call transport()")]
     MissingTransport,
+    /// The blocking client's runtime could not be started (the text is the
+    /// operating system's reason).
+    #[cfg(feature = "blocking")]
+    #[error("could not start the blocking client's runtime: {0}")]
+    Runtime(String),
 }
 
 /// Time allowed for each attempt unless the builder says otherwise.
@@ -504,9 +528,16 @@ impl Client {
         let client = self.clone();
         async move {
             let prepared = prepared?;
-            let span = tracing::debug_span!("linq.call", operation = prepared.id);
-            let (response, attempts) = client.send(&prepared, limits).instrument(span).await?;
-            decode(prepared.id, response, attempts).map(finish)
+            let span = call_span(&prepared);
+            let (response, attempts) = client.send_in(&prepared, limits, &span).await?;
+            if !span.is_disabled() {
+                if let Some(trace_id) = body_trace_id(response.body()) {
+                    span.record("linq.trace_id", trace_id.as_str());
+                }
+            }
+            decode(prepared.id, response, attempts)
+                .inspect_err(|e| record_failure(&span, e))
+                .map(finish)
         }
     }
 
@@ -582,7 +613,41 @@ impl Client {
         })
     }
 
+    /// Sends `req` under the retry policy, in a `linq.call` span of its own.
     pub(crate) async fn send(
+        &self,
+        req: &Prepared,
+        limits: Limits,
+    ) -> Result<(http::Response<Bytes>, u32), Error> {
+        self.send_in(req, limits, &call_span(req)).await
+    }
+
+    /// Sends `req` under the retry policy inside `span`, recording the
+    /// outcome on it.
+    async fn send_in(
+        &self,
+        req: &Prepared,
+        limits: Limits,
+        span: &tracing::Span,
+    ) -> Result<(http::Response<Bytes>, u32), Error> {
+        let result = self.retry_loop(req, limits).instrument(span.clone()).await;
+        let (status, attempts) = match &result {
+            Ok((response, attempts)) => (Some(response.status()), *attempts),
+            Err(error) => {
+                record_failure(span, error);
+                (error.status(), error.attempts())
+            }
+        };
+        if let Some(status) = status {
+            span.record("http.response.status_code", i64::from(status.as_u16()));
+        }
+        if attempts > 1 {
+            span.record("http.request.resend_count", i64::from(attempts - 1));
+        }
+        result
+    }
+
+    async fn retry_loop(
         &self,
         req: &Prepared,
         limits: Limits,
@@ -605,12 +670,14 @@ impl Client {
             };
             let result = self.attempt(req, limit).await;
             let elapsed = started.elapsed();
+            // i64, not u32: tracing-opentelemetry exports only i64 as a number.
+            let resends = i64::from(attempt - 1);
 
             let (error, verdict) = match result {
                 Ok(response) if response.status().is_success() => {
                     tracing::debug!(
-                        attempt,
-                        status = response.status().as_u16(),
+                        http.request.resend_count = resends,
+                        http.response.status_code = i64::from(response.status().as_u16()),
                         ?elapsed,
                         "linq attempt succeeded"
                     );
@@ -621,10 +688,11 @@ impl Client {
                     let api =
                         ApiError::from_response(req.id, attempt, parts.status, parts.headers, body);
                     tracing::debug!(
-                        attempt,
-                        status = api.status.as_u16(),
-                        code = api.code.map(|c| c.as_u32()),
-                        trace_id = api.trace_id.as_deref(),
+                        http.request.resend_count = resends,
+                        http.response.status_code = i64::from(api.status.as_u16()),
+                        error.r#type = api.status.as_str(),
+                        linq.error_code = api.code.map(|c| i64::from(c.as_u32())),
+                        linq.trace_id = api.trace_id.as_deref(),
                         ?elapsed,
                         "linq attempt failed"
                     );
@@ -648,7 +716,13 @@ impl Client {
                             None => String::from("?"),
                         },
                     };
-                    tracing::debug!(attempt, error = %error, ?elapsed, "linq attempt failed");
+                    tracing::debug!(
+                        http.request.resend_count = resends,
+                        error.r#type = error_type(&error),
+                        error.message = %error,
+                        ?elapsed,
+                        "linq attempt failed"
+                    );
                     (error, verdict)
                 }
             };
@@ -668,10 +742,11 @@ impl Client {
                 return Err(error);
             }
             tracing::info!(
-                operation = req.id,
-                attempt,
+                linq.operation = req.id,
+                http.request.resend_count = resends,
                 ?wait,
-                error = %error,
+                error.r#type = error_type(&error),
+                error.message = %error,
                 "linq retrying"
             );
             tokio::time::sleep(wait).await;
@@ -704,6 +779,132 @@ impl Client {
             .await
             .unwrap_or(Err(TransportError::Timeout))
     }
+}
+
+/// The span of one call, named and filled after OpenTelemetry's HTTP
+/// client conventions; the outcome fields are recorded as the call runs.
+fn call_span(req: &Prepared) -> tracing::Span {
+    let span = tracing::debug_span!(
+        "linq.call",
+        otel.name = tracing::field::Empty,
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        linq.operation = req.id,
+        http.request.method = req.method.as_str(),
+        server.address = tracing::field::Empty,
+        server.port = tracing::field::Empty,
+        url.full = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        http.request.resend_count = tracing::field::Empty,
+        error.r#type = tracing::field::Empty,
+        linq.trace_id = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        span.record(
+            "otel.name",
+            format!("{} {}", req.method.as_str(), req.id).as_str(),
+        );
+        if let Some(host) = req.uri.host() {
+            span.record("server.address", host);
+        }
+        let scheme = req.uri.scheme_str().unwrap_or("https");
+        let port = req
+            .uri
+            .port_u16()
+            .unwrap_or(if scheme == "http" { 80 } else { 443 });
+        span.record("server.port", i64::from(port));
+        span.record("url.full", url_full(&req.uri).as_str());
+    }
+    span
+}
+
+/// Query parameters whose values are credentials: OpenTelemetry's list for
+/// `url.full` (presigned storage URLs carry some), plus the usual token names.
+const SECRET_PARAMS: &[&str] = &[
+    "awsaccesskeyid",
+    "signature",
+    "sig",
+    "x-goog-signature",
+    "x-goog-credential",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+    "secret",
+    "password",
+];
+
+/// The request's URL for `url.full`: no user info, and the value of every
+/// query parameter that names a credential replaced by `REDACTED`.
+pub(crate) fn url_full(uri: &Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("https");
+    let host = uri.host().unwrap_or_default();
+    let mut out = format!("{scheme}://{host}");
+    if let Some(port) = uri.port_u16() {
+        out.push_str(&format!(":{port}"));
+    }
+    out.push_str(uri.path());
+    if let Some(query) = uri.query() {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            let name = pair.split('=').next().unwrap_or_default();
+            let secret = SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s));
+            if secret && pair.contains('=') {
+                out.push_str(name);
+                out.push_str("=REDACTED");
+            } else {
+                out.push_str(pair);
+            }
+        }
+    }
+    out
+}
+
+/// `error.type` of a failed call: the status for an HTTP error, else the
+/// kind of failure.
+fn error_type(error: &Error) -> &str {
+    match error {
+        Error::Api(api) => api.status.as_str(),
+        Error::Transport { source, .. } if source.is_timeout() => "timeout",
+        Error::Transport { source, .. } => match source {
+            TransportError::Connect(_) => "connect",
+            TransportError::Tls(_) => "tls",
+            TransportError::Io(_) => "io",
+            TransportError::Body(_) => "body",
+            TransportError::BodyTooLarge { .. } => "body_too_large",
+            TransportError::InvalidRequest(_) => "invalid_request",
+            _ => "transport",
+        },
+        Error::Decode(_) => "decode",
+        Error::InvalidInput { .. } => "invalid_input",
+        _ => "_OTHER",
+    }
+}
+
+fn record_failure(span: &tracing::Span, error: &Error) {
+    span.record("error.type", error_type(error));
+    span.record("otel.status_code", "error");
+    if let Error::Api(api) = error {
+        if let Some(trace_id) = &api.trace_id {
+            span.record("linq.trace_id", trace_id.as_str());
+        }
+    }
+}
+
+/// The top-level `trace_id` of a reply body, when it has one.
+fn body_trace_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Trace {
+        trace_id: Option<String>,
+    }
+    serde_json::from_slice::<Trace>(body).ok()?.trace_id
 }
 
 fn decode<T: serde::de::DeserializeOwned>(
@@ -740,4 +941,68 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn url_full_drops_user_info_and_redacts_credentials() {
+        let uri: Uri =
+            "https://user:pw@storage.example:8443/up/load?X-Amz-Signature=abc&part=2&sig=zz&flag"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            url_full(&uri),
+            "https://storage.example:8443/up/load?X-Amz-Signature=REDACTED&part=2&sig=REDACTED&flag"
+        );
+        let plain: Uri = "https://api.linqapp.com/api/partner/v3/chats?limit=2&cursor=c1"
+            .parse()
+            .unwrap();
+        assert_eq!(url_full(&plain), plain.to_string());
+    }
+
+    fn any_case(name: &'static str) -> impl Strategy<Value = String> {
+        proptest::collection::vec(any::<bool>(), name.len()).prop_map(move |upper| {
+            name.chars()
+                .zip(upper)
+                .map(|(c, u)| if u { c.to_ascii_uppercase() } else { c })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_credential_in_the_query_never_reaches_url_full(
+            name in proptest::sample::select(SECRET_PARAMS).prop_flat_map(any_case),
+            secret in "[A-Za-z0-9%._~-]{6,40}",
+            before in proptest::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..3),
+            after in proptest::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..3),
+        ) {
+            let safe = |pairs: &[(String, String)]| -> Vec<String> {
+                pairs
+                    .iter()
+                    .filter(|(k, _)| !SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s)))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect()
+            };
+            let (before, after) = (safe(&before), safe(&after));
+            // Upper-case marker: nothing else in the URL can contain it.
+            let secret = format!("S3CR3T{secret}");
+            let mut pairs = before.clone();
+            pairs.push(format!("{name}={secret}"));
+            pairs.extend(after.iter().cloned());
+            let uri: Uri = format!("https://h.example/p?{}", pairs.join("&")).parse().unwrap();
+
+            let full = url_full(&uri);
+
+            prop_assert!(!full.contains(&secret), "{full}");
+            let mut expected = before;
+            expected.push(format!("{name}=REDACTED"));
+            expected.extend(after);
+            prop_assert_eq!(full, format!("https://h.example/p?{}", expected.join("&")));
+        }
+    }
 }

@@ -45,12 +45,29 @@
 //! client, its policy, pagination and the upload flow are written by hand
 //! beside them.
 //!
-//! Features: `hyper` (default) brings [`HyperTransport`]; `chrono`, `time`
-//! and `jiff` add conversions between [`types::Timestamp`] and those crates'
-//! types.
+//! # Features
+//!
+//! | feature | default | what it adds | what it pulls in |
+//! |---|---|---|---|
+//! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, hyper-rustls, rustls (ring), webpki-roots, tokio's `rt` |
+//! | `blocking` | no | [`blocking::Client`](crate::blocking), the same calls without async | tokio's `rt` (a current-thread runtime inside the client) |
+//! | `chrono` | no | [`types::Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
+//! | `time` | no | [`types::Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
+//! | `jiff` | no | [`types::Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
+//!
+//! With `default-features = false` the client has no network stack of its
+//! own: give it one with `.transport(..)` (any [`Transport`]; an
+//! `InMemoryTransport`, or `linq-transport`'s `TowerTransport` over your
+//! own tower stack); `build()` without one is [`BuildError::MissingTransport`].
+//! What remains is tokio's timer (for timeouts and backoff), serde, http,
+//! tracing and uuid.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api_key;
 mod attachments_ext;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod call;
 mod client;
 mod error;
@@ -84,3 +101,7 @@ pub use linq_types as types;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 pub use linq_types::{ChatId, ErrorCode, Handle};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

@@ -135,6 +135,18 @@
 //! formats, unknown fields where the schema closes the object), answering
 //! 400 with the field path in the message: code 1001 for a missing field,
 //! 1003 for a body that is not JSON, 1005 otherwise.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds | what it pulls in |
+//! |---|---|---|---|
+//! | `cli` | yes | the `linq-sandbox` binary | clap |
+//!
+//! The library itself always needs tokio (`rt`, `net`, `time`, `sync`) and
+//! hyper's server, since it can serve over loopback; depend on it with
+//! `default-features = false` from tests to skip clap.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 pub mod control;

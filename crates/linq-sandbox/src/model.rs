@@ -90,7 +90,7 @@ impl Capabilities {
         let even = handle
             .bytes()
             .last()
-            .is_some_and(|b| b.is_ascii_digit() && (b - b'0') % 2 == 0);
+            .is_some_and(|b| b.is_ascii_digit() && (b - b'0').is_multiple_of(2));
         Capabilities {
             imessage: even,
             rcs: !even,

@@ -9,6 +9,24 @@
 //!   hyper's connection API, HTTP/1.1 and HTTP/2, TLS through rustls.
 //! - [`InMemoryTransport`]: hands each request to an in-process handler, with
 //!   no sockets; it can record what it saw.
+//!
+//! With the `tower` feature, `TowerTransport` makes any tower service a
+//! transport (so tower and tower-http layers sit under the client's policy)
+//! and `TransportService` makes any transport a tower service (so those
+//! layers can wrap [`HyperTransport`]); the `tower` module's docs say which
+//! concerns belong in layers and which (retries) must stay in the client.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds | what it pulls in |
+//! |---|---|---|---|
+//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, hyper-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`), tower-service |
+//! | `tower` | no | `TowerTransport`, `TransportService` | tower-service only |
+//!
+//! Without features the crate is the trait, [`InMemoryTransport`] and
+//! [`TransportError`], on bytes, http and thiserror alone.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,11 +43,15 @@ mod pool;
 mod proxy;
 #[cfg(feature = "hyper")]
 mod sniff;
+#[cfg(feature = "tower")]
+mod tower;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use memory::{Handler, InMemoryTransport, RecordedRequest};
+#[cfg(feature = "tower")]
+pub use tower::{TowerTransport, TransportService};
 
 /// A boxed, `Send` future, as returned by [`Transport::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -93,3 +115,7 @@ impl SendOptions {
         self
     }
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

@@ -11,6 +11,19 @@
 //! This crate does no I/O and pulls in no async runtime or HTTP client, so a
 //! webhook receiver or a service that only passes Linq payloads around can
 //! depend on it alone.
+//!
+//! # Features
+//!
+//! None is on by default; without them the crate depends on http, serde,
+//! serde_json and thiserror only.
+//!
+//! | feature | what it adds | what it pulls in |
+//! |---|---|---|
+//! | `chrono` | [`Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
+//! | `time` | [`Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
+//! | `jiff` | [`Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod content;
 mod error;
@@ -36,3 +49,7 @@ pub use pagination::Paginated;
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{IntoValid, InvalidValue};
 pub use webhooks::{Event, EventData, WebhookEvent};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

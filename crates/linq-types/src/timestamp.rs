@@ -376,9 +376,9 @@ impl Writer<'_> {
 const fn auto_digits(nanos: u32) -> u8 {
     if nanos == 0 {
         0
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         3
-    } else if nanos % 1000 == 0 {
+    } else if nanos.is_multiple_of(1000) {
         6
     } else {
         9

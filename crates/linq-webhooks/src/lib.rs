@@ -82,7 +82,14 @@
 //! # }
 //! ```
 //!
+//! # Features
+//!
+//! None: verification needs linq-types, http, serde_json, hmac, sha2 and
+//! base64, and nothing here pulls in an async runtime or an HTTP client.
+//!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -114,3 +121,7 @@ pub use verify::{
     DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,
     LEGACY_HEADER_SIGNATURE, LEGACY_HEADER_TIMESTAMP, Scheme, Verified, Webhook, parse_unverified,
 };
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

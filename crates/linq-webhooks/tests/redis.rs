@@ -143,7 +143,7 @@ struct Ledger {
 }
 
 fn fails_first(event: usize) -> bool {
-    event % 5 == 0
+    event.is_multiple_of(5)
 }
 
 async fn handle(

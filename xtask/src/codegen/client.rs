@@ -158,6 +158,8 @@ pub fn plan(api: &Api, op: &Op) -> Plan {
         "collect_all",
         "collect_at_most",
         "into_future",
+        "into_iter",
+        "into_async",
     ];
     for s in &setters {
         assert!(
@@ -267,7 +269,7 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     let mut files = vec![(
         format!("{ROOT}/mod.rs"),
         format!(
-            "{HEADER}//! Everything `cargo xtask codegen` writes for linq-client; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\npub mod resources;\n"
+            "{HEADER}//! Everything `cargo xtask codegen` writes for linq-client; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\n#[cfg(feature = \"blocking\")]\npub mod blocking;\npub mod resources;\n"
         ),
     )];
     let mut m = String::from(HEADER);
@@ -319,7 +321,182 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         out += &body;
         files.push((format!("{ROOT}/resources/{top}.rs"), out));
     }
+    files.push((format!("{ROOT}/blocking.rs"), blocking(api, &root, &names)));
     files
+}
+
+/// `linq_client::blocking::resources`: the same tree of resources over a
+/// `blocking::Client`. Each method builds the async `Call` through the async
+/// resource and wraps it, so validation lives in one place; each setter
+/// forwards to the async `Call`'s.
+fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> String {
+    let mut m = String::from(HEADER);
+    m += "//! The resources of [`blocking::Client`](crate::blocking::Client): the same\n";
+    m += "//! tree, methods and arguments as [`crate::resources`], each returning a\n";
+    m += "//! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.\n\n";
+    m += "#![allow(unused_imports, deprecated)]\n\n";
+    m += "use linq_types::ops;\n";
+    m += "use linq_types::{AttachmentId, AuditId, ChatId, ExperienceId, Handle, IntoValid, MessageId, PaymentId, PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n\n";
+    m += "use crate::blocking::{Call, Client};\n\n";
+    m += "/// The resources, one accessor each.\nimpl Client {\n";
+    let mut first = true;
+    for top in root.children.keys() {
+        if !first {
+            m.push('\n');
+        }
+        first = false;
+        let name = &names[top];
+        let _ = writeln!(m, "    /// {}", resource_doc(top));
+        let _ = writeln!(
+            m,
+            "    #[must_use]\n    pub fn {}(&self) -> {name}<'_> {{\n        {name} {{ client: self }}\n    }}",
+            snake(top)
+        );
+    }
+    m += "}\n\n";
+    for (top, node) in &root.children {
+        blocking_resource(api, &mut m, std::slice::from_ref(top), node, names);
+    }
+    m
+}
+
+fn blocking_resource(
+    api: &Api,
+    out: &mut String,
+    path: &[String],
+    node: &Node<'_>,
+    names: &BTreeMap<String, String>,
+) {
+    let dotted = path.join(".");
+    let name = &names[&dotted];
+    let accessor: String = path.iter().map(|p| format!(".{}()", snake(p))).collect();
+    let _ = writeln!(
+        out,
+        "/// `client{accessor}` on a blocking client: {}",
+        resource_doc(&dotted)
+    );
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    pub(crate) client: &'c Client,\n}}\n"
+    );
+    if node.children.is_empty() {
+        let _ = writeln!(out, "impl {name}<'_> {{");
+    } else {
+        let _ = writeln!(out, "impl<'c> {name}<'c> {{");
+    }
+    let mut first = true;
+    for c in node.children.keys() {
+        let child = &names[&format!("{dotted}.{c}")];
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        let _ = writeln!(out, "    /// {}", resource_doc(&format!("{dotted}.{c}")));
+        let _ = writeln!(
+            out,
+            "    #[must_use]\n    pub fn {}(&self) -> {child}<'c> {{\n        {child} {{\n            client: self.client,\n        }}\n    }}",
+            snake(c)
+        );
+    }
+    let mut setters = String::new();
+    for op in &node.ops {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        let op_path = op_path(op);
+        let method = snake(&op.method);
+        let plan = plan(api, op);
+        let _ = writeln!(
+            out,
+            "    /// Blocking [`{method}`](crate::resources::{name}::{method}): the same arguments; the\n    /// returned [`Call`] is sent with [`send`](Call::send)."
+        );
+        let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
+        if let Some(note) = overlay::deprecated(&op.id) {
+            let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
+        }
+        let params = params(api, &plan);
+        if params.len() > 6 {
+            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+        }
+        let args: Vec<&str> = plan.positional.iter().map(|a| a.ident.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "    pub fn {method}(&self{}{}) -> Call<{op_path}> {{",
+            if params.is_empty() { "" } else { ", " },
+            params.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "        self.client\n            .wrap(self.client.async_client(){accessor}.{method}({}))\n    }}",
+            args.join(", ")
+        );
+        blocking_setters(api, &mut setters, op, &plan);
+    }
+    out.push_str("}\n\n");
+    out.push_str(&setters);
+    for (c, child) in &node.children {
+        let mut p = path.to_vec();
+        p.push(c.clone());
+        blocking_resource(api, out, &p, child, names);
+    }
+}
+
+fn blocking_setters(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
+    if plan.setters.is_empty() {
+        return;
+    }
+    let o = overlay::get();
+    let op_path = op_path(op);
+    let _ = writeln!(out, "/// Optional fields of `{}`.", op.id);
+    let _ = writeln!(out, "impl Call<{op_path}> {{");
+    let mut first = true;
+    for a in &plan.setters {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        let spec = match a.place {
+            Place::Query => op.query.as_ref().unwrap(),
+            _ => op.body.as_ref().unwrap(),
+        };
+        let owner = type_name(api, spec);
+        let bare = a.ident.trim_start_matches("r#");
+        let (t, _) = input_as(api, a, "v");
+        let _ = writeln!(
+            out,
+            "    /// Sets `{}` (see [`{owner}`](linq_types::{})).",
+            a.wire,
+            api.model_path(&owner)
+        );
+        let deprecated = o.deprecated.get(&format!("{spec}.{}", a.wire));
+        if let Some(note) = deprecated {
+            let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
+        }
+        if ["is_", "to_", "as_", "into_", "from_"]
+            .iter()
+            .any(|p| bare.starts_with(p))
+        {
+            out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
+        }
+        let _ = writeln!(
+            out,
+            "    pub fn {}(self, v: {t}) -> Self {{\n        self.map(|call| call.{}(v))\n    }}",
+            a.ident, a.ident
+        );
+        if a.hold == Hold::OptOpt {
+            let _ = writeln!(
+                out,
+                "\n    /// Sends `{}` as `null`, which clears it.",
+                a.wire
+            );
+            let _ = writeln!(
+                out,
+                "    pub fn clear_{bare}(self) -> Self {{\n        self.map(|call| call.clear_{bare}())\n    }}"
+            );
+        }
+    }
+    out.push_str("}\n\n");
 }
 
 fn collect(node: &Node<'_>, path: &str, names: &BTreeMap<String, String>, out: &mut Vec<String>) {
@@ -454,19 +631,7 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
     }
 
     // signature
-    let params: Vec<String> = plan
-        .positional
-        .iter()
-        .map(|a| {
-            let (t, _) = input(api, a);
-            let t = if a.hold == Hold::OptNull {
-                format!("Option<{t}>")
-            } else {
-                t
-            };
-            format!("{}: {t}", a.ident)
-        })
-        .collect();
+    let params = params(api, &plan);
     if params.len() > 6 {
         out.push_str("    #[allow(clippy::too_many_arguments)]\n");
     }
@@ -627,6 +792,22 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         }
     }
     setters_out.push_str("}\n\n");
+}
+
+/// `name: Type` for each positional argument of a method.
+fn params(api: &Api, plan: &Plan) -> Vec<String> {
+    plan.positional
+        .iter()
+        .map(|a| {
+            let (t, _) = input(api, a);
+            let t = if a.hold == Hold::OptNull {
+                format!("Option<{t}>")
+            } else {
+                t
+            };
+            format!("{}: {t}", a.ident)
+        })
+        .collect()
 }
 
 fn list(items: &[String]) -> String {

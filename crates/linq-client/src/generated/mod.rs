@@ -5,4 +5,6 @@
 
 #![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod resources;
