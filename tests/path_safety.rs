@@ -114,3 +114,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn server_ids_that_would_reshape_the_path_are_refused_before_sending() {
+    let (client, transport) = recording_client();
+    for raw in ["", ".", ".."] {
+        // An id decoded from a reply takes any form; passing it back in a
+        // path must not name another resource (`/v3/chats/` is the list).
+        let id: linq_types::ChatId = serde_json::from_value(serde_json::json!(raw)).unwrap();
+        let err = block_on(client.chats().retrieve(&id).send()).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { .. }),
+            "{raw:?}: {err:?}"
+        );
+    }
+    let odd: linq_types::ChatId = serde_json::from_value(serde_json::json!("chat_1/x")).unwrap();
+    let _ = block_on(client.chats().retrieve(&odd).send());
+    let paths: Vec<String> = transport
+        .requests()
+        .iter()
+        .map(|r| r.uri.path().to_owned())
+        .collect();
+    assert_eq!(paths, ["/api/partner/v3/chats/chat_1%2Fx"]);
+}

@@ -533,6 +533,14 @@ impl Client {
 
         let mut path = PathBuilder::new();
         op.write_path(&mut path);
+        if path.has_unsafe_segment() {
+            return Err(Error::invalid(
+                "path parameter",
+                linq_types::InvalidValue::Other(
+                    "an empty, '.' or '..' id would name another resource".into(),
+                ),
+            ));
+        }
         let mut query = QueryBuilder::new();
         op.write_query(&mut query);
         for (name, value) in &options.query {

@@ -316,7 +316,7 @@ impl ApiError {
         };
         let (code, message, doc_url, trace_id) = match envelope {
             Some(e) => (
-                Some(e.error.code),
+                e.error.code,
                 Some(e.error.message),
                 e.error.doc_url,
                 e.trace_id,

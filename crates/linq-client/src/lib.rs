@@ -50,6 +50,7 @@
 //! types.
 
 mod api_key;
+mod attachments_ext;
 mod call;
 mod client;
 mod error;
@@ -57,7 +58,6 @@ mod generated;
 mod paginate;
 pub mod prelude;
 mod retry;
-mod attachments_ext;
 
 /// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

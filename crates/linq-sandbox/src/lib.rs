@@ -152,7 +152,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use linq_transport::{BoxFuture, Handler, InMemoryTransport, TransportError};
-use linq_types::{ErrorCode, ErrorDetail, ErrorResponse};
+use linq_types::{ErrorDetail, ErrorResponse};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -1003,16 +1003,8 @@ fn rejected(f: Fail) -> Rejected {
 }
 
 fn error_response(status: u16, code: u32, message: &str, trace: String) -> Response<Bytes> {
-    let envelope = ErrorResponse {
-        error: ErrorDetail {
-            status,
-            code: ErrorCode::from_u32(code),
-            message: message.to_owned(),
-            doc_url: None,
-        },
-        success: false,
-        trace_id: Some(trace),
-    };
+    let mut envelope = ErrorResponse::new(ErrorDetail::new(status, code, message));
+    envelope.trace_id = Some(trace);
     let body = serde_json::to_vec(&envelope).expect("the envelope serializes");
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))

@@ -201,9 +201,7 @@ fn error_envelope_examples_decode() {
 fn participants_add_encodes_path_and_body() {
     let op = ops::chats::participants::Add {
         chat_id: ChatId::parse(CHAT).unwrap(),
-        params: chats::HandleParams {
-            handle: handle("+12052499136"),
-        },
+        params: chats::HandleParams::new(handle("+12052499136")),
     };
     let mut path = PathBuilder::new();
     op.write_path(&mut path);

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::models::{Hold, hold};
 use super::ops::HEADER;
+use super::overlay;
 use super::spec::{Api, Def, Role, Ty};
 
 const UUID: &str = "550e8400-e29b-41d4-a716-446655440000";
@@ -62,6 +63,11 @@ impl Gen<'_> {
                     }
                     let v = match &f.konst {
                         Some(k) => json!(k),
+                        // An id the SDK takes as any string still gets a UUID here,
+                        // so the samples read like real traffic.
+                        None if overlay::id_for(name, &f.wire).is_some_and(overlay::is_uuid_id) => {
+                            self.ty(&f.ty, full, depth, Some("uuid"))
+                        }
                         None => self.ty(&f.ty, full, depth, f.format.as_deref()),
                     };
                     m.insert(f.wire.clone(), v);
