@@ -189,6 +189,9 @@ macro_rules! tagged_union {
         }
     ) => {
         $(#[$meta])*
+        // Variants are held inline so they can be matched and built without
+        // a Box; an app card part is the large one.
+        #[allow(clippy::large_enum_variant)]
         $vis enum $name {
             $( $(#[$vmeta])* $variant($ty), )*
             /// A kind this version of the SDK does not know.

@@ -6,6 +6,7 @@
 //! file differs from what the generator makes; the `generated_code_is_fresh`
 //! test does the same inside `cargo test`.
 
+mod bodies;
 mod client;
 mod conformance;
 mod models;
@@ -97,6 +98,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     let (fixtures, test) = samples::generate(&api);
     files.push(("crates/linq-types/tests/samples.rs".to_owned(), test));
     files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
+    files.push((bodies::PATH.to_owned(), bodies::generate(&api)));
     let mut files: Vec<(String, String)> = files
         .into_iter()
         .map(|(p, text)| {
