@@ -18,7 +18,7 @@ use tower_service::Service;
 use crate::{BoxError, is_loopback_host};
 
 /// Where proxy settings come from.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum ProxyConfig {
     /// Read the environment when the transport is built (the default).
     #[default]
@@ -27,6 +27,29 @@ pub(crate) enum ProxyConfig {
     Fixed(Uri),
     /// Never use a proxy.
     Off,
+}
+
+// By hand: a proxy URL's `user:password@` must never be printed.
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Env => f.write_str("Env"),
+            Self::Fixed(uri) => f.debug_tuple("Fixed").field(&redacted(uri)).finish(),
+            Self::Off => f.write_str("Off"),
+        }
+    }
+}
+
+/// The URL with any userinfo replaced by `***`.
+pub(crate) fn redacted(uri: &Uri) -> String {
+    let text = uri.to_string();
+    match uri.authority().map(|a| a.as_str()) {
+        Some(authority) if authority.contains('@') => {
+            let host = &authority[authority.rfind('@').map_or(0, |i| i + 1)..];
+            text.replacen(authority, &format!("***@{host}"), 1)
+        }
+        _ => text,
+    }
 }
 
 /// Connects directly, or through a `CONNECT` tunnel when the proxy rules
