@@ -9,12 +9,12 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use linq_client::{Client, Error, InMemoryTransport};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+fn block_on<F: std::future::IntoFuture>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(f)
+        .block_on(f.into_future())
 }
 
 fn client(transport: &InMemoryTransport) -> Client {
@@ -123,4 +123,93 @@ fn an_empty_or_blank_key_is_refused_before_sending() {
     .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     assert_eq!(transport.requests().len(), 0);
+}
+
+fn accepted() -> InMemoryTransport {
+    InMemoryTransport::new(|_req: http::Request<Bytes>| {
+        http::Response::builder()
+            .status(202)
+            .body(Bytes::from_static(br#"{"status":"accepted"}"#))
+            .unwrap()
+    })
+    .recording()
+}
+
+const CHAT: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+#[test]
+fn the_longest_deadlines_and_timeouts_saturate_instead_of_panicking() {
+    let transport = accepted();
+    let client = Client::builder()
+        .api_key("sk_test")
+        .transport(transport.clone())
+        .deadline(Duration::MAX)
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let reply = block_on(client.chats().participants().add(CHAT, "+12025550142")).unwrap();
+    assert_eq!(reply.status.as_deref(), Some("accepted"));
+    let reply = block_on(
+        client
+            .chats()
+            .participants()
+            .add(CHAT, "+12025550142")
+            .deadline(Duration::MAX)
+            .timeout(Duration::MAX),
+    )
+    .unwrap();
+    assert_eq!(reply.status.as_deref(), Some("accepted"));
+    assert_eq!(transport.requests().len(), 2);
+}
+
+#[test]
+fn the_longest_backoff_and_server_waits_end_the_call_instead_of_panicking() {
+    let transport = InMemoryTransport::new(|_req: http::Request<Bytes>| {
+        http::Response::builder()
+            .status(503)
+            .header("retry-after", "18446744073709551615")
+            .body(Bytes::new())
+            .unwrap()
+    })
+    .recording();
+    let policy = linq_client::RetryPolicy {
+        max_retries: 3,
+        initial_backoff: Duration::MAX,
+        max_backoff: Duration::MAX,
+        max_retry_after: Duration::MAX,
+        jitter: true,
+    };
+    for _ in 0..100 {
+        assert!(policy.backoff(5) <= Duration::MAX);
+    }
+    let client = Client::builder()
+        .api_key("sk_test")
+        .transport(transport.clone())
+        .retry_policy(policy)
+        .deadline(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = block_on(client.chats().participants().add(CHAT, "+12025550142")).unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(transport.requests().len(), 1);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn the_sandbox_takes_the_longest_and_shortest_durations() {
+    let sandbox = linq_sandbox::Sandbox::builder().tick(Duration::MAX).build();
+    sandbox.advance();
+    sandbox.advance();
+    let latest = std::time::UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+    assert_eq!(sandbox.now(), latest);
+    sandbox
+        .create_chat(&["+12025550142"], "still works")
+        .unwrap();
+    block_on(async {
+        let task = sandbox.auto_advance(Duration::ZERO);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!task.is_finished(), "the ticking task died");
+        task.abort();
+    });
 }

@@ -629,7 +629,8 @@ impl Client {
         let deadline = limits
             .deadline
             .or(self.inner.deadline)
-            .map(|d| Instant::now() + d);
+            // A deadline past what `Instant` can hold is no deadline.
+            .and_then(|d| Instant::now().checked_add(d));
 
         let mut attempt: u32 = 0;
         loop {
@@ -700,7 +701,7 @@ impl Client {
                 Some(wait) => wait,
                 None => policy.backoff(attempt - 1),
             };
-            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+            if deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d)) {
                 return Err(error);
             }
             tracing::info!(

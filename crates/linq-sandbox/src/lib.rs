@@ -671,7 +671,8 @@ impl Sandbox {
     pub fn auto_advance(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let sandbox = self.clone();
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
+            // `interval` panics on a zero period.
+            let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
             ticks.tick().await;
             loop {
                 ticks.tick().await;
