@@ -470,6 +470,12 @@ impl Client {
         self.inner.allow_insecure_http
     }
 
+    /// True when the client itself speaks plain http (to a loopback API, or
+    /// because it was allowed to).
+    pub(crate) fn speaks_plain_http(&self) -> bool {
+        self.inner.base.scheme == http::uri::Scheme::HTTP
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base.text
