@@ -213,3 +213,73 @@ fn the_sandbox_takes_the_longest_and_shortest_durations() {
         task.abort();
     });
 }
+
+/// A list server whose cursors come from `next`: given the cursor it was
+/// asked for (`None` for the first page), the cursor it answers with.
+fn paging_server(next: fn(Option<&str>) -> &'static str) -> InMemoryTransport {
+    InMemoryTransport::new(move |req: http::Request<Bytes>| {
+        let asked = req
+            .uri()
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("cursor=")));
+        let body = format!(
+            r#"{{"chats":[{{"created_at":"2026-02-03T04:05:06Z","handles":[],"health_status":{{"doc_url":"x","status":"HEALTHY","updated_at":"2026-02-03T04:05:06Z"}},"id":"550e8400-e29b-41d4-a716-446655440000","is_archived":false,"is_group":false,"updated_at":"2026-02-03T04:05:06Z"}}],"next_cursor":"{}"}}"#,
+            next(asked)
+        );
+        http::Response::new(Bytes::from(body))
+    })
+    .recording()
+}
+
+#[test]
+fn a_repeated_cursor_ends_the_listing_with_an_error() {
+    let cases: [(fn(Option<&str>) -> &'static str, u32); 2] = [
+        // The same cursor forever.
+        (|_| "same", 2),
+        // A -> B -> A.
+        (
+            |asked| match asked {
+                None | Some("b") => "a",
+                _ => "b",
+            },
+            3,
+        ),
+    ];
+    for (next, pages) in cases {
+        let transport = paging_server(next);
+        let client = client(&transport);
+        let mut seen = 0;
+        let err = block_on(async {
+            use futures_util::StreamExt;
+            let mut items = client.chats().list_chats().into_stream();
+            loop {
+                match items.next().await {
+                    Some(Ok(_)) => seen += 1,
+                    Some(Err(e)) => {
+                        assert!(
+                            items.next().await.is_none(),
+                            "the stream ends after the error"
+                        );
+                        return e;
+                    }
+                    None => panic!("ended without an error after {seen} items"),
+                }
+            }
+        });
+        assert!(
+            matches!(err, Error::RepeatedCursor { operation: "chats.list_chats", pages: p, .. } if p == pages),
+            "{err:?}"
+        );
+        assert_eq!(seen, pages, "every page's items come out before the error");
+        assert_eq!(transport.requests().len(), pages as usize);
+        assert!(!err.is_retryable());
+        assert_eq!(
+            block_on(client.chats().list_chats().collect_all())
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "chats.list_chats: the server repeated a page cursor after {pages} pages; the listing stopped there"
+            )
+        );
+    }
+}

@@ -60,6 +60,19 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A paginated list handed back a cursor it had already given, so
+    /// following it would loop forever. The items before it were yielded.
+    #[error(
+        "{operation}: the server repeated a page cursor after {pages} page{s}; the listing stopped there",
+        s = plural(*.pages)
+    )]
+    #[non_exhaustive]
+    RepeatedCursor {
+        /// The list operation, such as `chats.list_chats`.
+        operation: &'static str,
+        /// Pages fetched, the last one included.
+        pages: u32,
+    },
 }
 
 fn plural(n: u32) -> &'static str {
@@ -178,7 +191,10 @@ impl Error {
                 TransportError::BodyTooLarge { .. } | TransportError::InvalidRequest(_)
             ),
             Self::Api(api) => api.is_retryable(),
-            Self::InvalidInput { .. } | Self::Decode(_) | Self::UnusableUploadUrl { .. } => false,
+            Self::InvalidInput { .. }
+            | Self::Decode(_)
+            | Self::UnusableUploadUrl { .. }
+            | Self::RepeatedCursor { .. } => false,
         }
     }
 
@@ -191,6 +207,7 @@ impl Error {
             Self::Api(api) => api.attempts,
             Self::Decode(d) => d.attempts,
             Self::InvalidInput { .. } | Self::UnusableUploadUrl { .. } => 0,
+            Self::RepeatedCursor { pages, .. } => *pages,
         }
     }
 
@@ -204,6 +221,7 @@ impl Error {
             Self::Api(api) => Some(api.operation),
             Self::Decode(d) => Some(d.operation),
             Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
+            Self::RepeatedCursor { operation, .. } => Some(operation),
             Self::InvalidInput { .. } => None,
         }
     }
