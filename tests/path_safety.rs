@@ -76,7 +76,7 @@ fn hostile_ids_stay_inside_their_segment() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
     #[test]
     fn any_id_is_refused_or_lands_in_exactly_one_segment(id in any::<String>()) {
         let (client, transport) = recording_client();
@@ -136,4 +136,12 @@ fn server_ids_that_would_reshape_the_path_are_refused_before_sending() {
         .map(|r| r.uri.path().to_owned())
         .collect();
     assert_eq!(paths, ["/api/partner/v3/chats/chat_1%2Fx"]);
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

@@ -308,7 +308,7 @@ fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn chat_create_params_roundtrip(
@@ -336,4 +336,12 @@ proptest! {
         roundtrip(&WebhookEventType::from(EVENT_TYPES[i]));
         roundtrip(&WebhookEventType::from(other));
     }
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }
