@@ -35,6 +35,11 @@ const STEPS: &[Step] = &[
         env: &[],
     },
     Step {
+        label: "properties",
+        args: &["xtask", "props", "--cases", "2000"],
+        env: &[],
+    },
+    Step {
         label: "docs",
         args: &["doc", "--workspace", "--no-deps"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
