@@ -216,7 +216,9 @@ fn the_sandbox_takes_the_longest_and_shortest_durations() {
 
 /// A list server whose cursors come from `next`: given the cursor it was
 /// asked for (`None` for the first page), the cursor it answers with.
-fn paging_server(next: fn(Option<&str>) -> &'static str) -> InMemoryTransport {
+type NextCursor = fn(Option<&str>) -> &'static str;
+
+fn paging_server(next: NextCursor) -> InMemoryTransport {
     InMemoryTransport::new(move |req: http::Request<Bytes>| {
         let asked = req
             .uri()
@@ -233,7 +235,7 @@ fn paging_server(next: fn(Option<&str>) -> &'static str) -> InMemoryTransport {
 
 #[test]
 fn a_repeated_cursor_ends_the_listing_with_an_error() {
-    let cases: [(fn(Option<&str>) -> &'static str, u32); 2] = [
+    let cases: [(NextCursor, u32); 2] = [
         // The same cursor forever.
         (|_| "same", 2),
         // A -> B -> A.
