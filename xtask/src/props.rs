@@ -38,6 +38,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
+    let mut failed = Vec::new();
     for (package, tests) in &targets {
         let mut cmd = Command::new(&cargo);
         cmd.args(["test", "-p", package]);
@@ -57,9 +58,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .current_dir(&root)
             .status()
             .map_err(|e| format!("could not run cargo: {e}"))?;
+        // Run every package, so one failure does not hide another.
         if !status.success() {
-            return Err(format!("property tests of {package} failed ({status})"));
+            failed.push(package.as_str());
         }
+    }
+    if !failed.is_empty() {
+        return Err(format!(
+            "property tests failed at {cases} cases in: {} ({:.0?})",
+            failed.join(", "),
+            started.elapsed()
+        ));
     }
     eprintln!(
         "props: every property passed at {cases} cases in {:.0?}",
