@@ -285,3 +285,22 @@ fn a_repeated_cursor_ends_the_listing_with_an_error() {
         );
     }
 }
+
+#[test]
+fn an_envelope_integer_out_of_range_keeps_the_message_and_trace_id() {
+    let transport = InMemoryTransport::new(|_req: http::Request<Bytes>| {
+        http::Response::builder()
+            .status(400)
+            .body(Bytes::from_static(
+                br#"{"error":{"status":99999999999,"code":-1,"message":"bad handle","hint":"x"},"success":false,"trace_id":"t_1"}"#,
+            ))
+            .unwrap()
+    });
+    let client = client(&transport);
+    let err = block_on(client.chats().participants().add(CHAT, "+12025550142")).unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, http::StatusCode::BAD_REQUEST);
+    assert_eq!(api.code, None);
+    assert_eq!(api.message.as_deref(), Some("bad handle"));
+    assert_eq!(err.trace_id(), Some("t_1"));
+}
