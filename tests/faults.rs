@@ -572,7 +572,7 @@ async fn per_call_max_retries_overrides_the_client() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+    #![proptest_config(proptest::test_runner::Config::with_cases(cases(64)))]
     #[test]
     fn arbitrary_reply_bytes_never_panic(status in 200u16..600, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
@@ -583,4 +583,12 @@ proptest::proptest! {
             let _ = e.to_string();
         }
     }
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

@@ -76,7 +76,7 @@ fn hostile_ids_stay_inside_their_segment() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
     #[test]
     fn any_id_is_refused_or_lands_in_exactly_one_segment(id in any::<String>()) {
         let (client, transport) = recording_client();
@@ -113,4 +113,35 @@ proptest! {
             prop_assert_eq!(path.matches('/').count(), 7);
         }
     }
+}
+
+#[test]
+fn server_ids_that_would_reshape_the_path_are_refused_before_sending() {
+    let (client, transport) = recording_client();
+    for raw in ["", ".", ".."] {
+        // An id decoded from a reply takes any form; passing it back in a
+        // path must not name another resource (`/v3/chats/` is the list).
+        let id: linq_types::ChatId = serde_json::from_value(serde_json::json!(raw)).unwrap();
+        let err = block_on(client.chats().retrieve(&id).send()).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { .. }),
+            "{raw:?}: {err:?}"
+        );
+    }
+    let odd: linq_types::ChatId = serde_json::from_value(serde_json::json!("chat_1/x")).unwrap();
+    let _ = block_on(client.chats().retrieve(&odd).send());
+    let paths: Vec<String> = transport
+        .requests()
+        .iter()
+        .map(|r| r.uri.path().to_owned())
+        .collect();
+    assert_eq!(paths, ["/api/partner/v3/chats/chat_1%2Fx"]);
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

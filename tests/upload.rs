@@ -157,6 +157,62 @@ async fn each_unusable_upload_target_is_its_own_error() {
             r#"{}"#,
             "the upload method is not an HTTP method",
         ),
+        // A production (https) client never uploads in clear text, even to
+        // loopback: a compromised reply could name a local listener.
+        (
+            "http://127.0.0.1:9/a",
+            "PUT",
+            r#"{}"#,
+            "the upload URL is plain http but the client speaks https",
+        ),
+        (
+            "http://localhost/a",
+            "PUT",
+            r#"{}"#,
+            "the upload URL is plain http but the client speaks https",
+        ),
+        (
+            "https://storage.example/a",
+            "POST",
+            r#"{}"#,
+            "the upload method is not PUT",
+        ),
+        (
+            "https://storage.example/a",
+            "DELETE",
+            r#"{}"#,
+            "the upload method is not PUT",
+        ),
+        (
+            "https://storage.example/a",
+            "put",
+            r#"{}"#,
+            "the upload method is not PUT",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"Authorization":"Bearer from-the-reply"}"#,
+            "the upload target asks for credentials (an Authorization header)",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"proxy-authorization":"Basic eA=="}"#,
+            "the upload target asks for credentials (an Authorization header)",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"Host":"elsewhere.example"}"#,
+            "a required header would change the request's host or framing",
+        ),
+        (
+            "https://storage.example/a",
+            "PUT",
+            r#"{"Content-Length":"999"}"#,
+            "a required header would change the request's host or framing",
+        ),
         (
             "https://storage.example/a",
             "PUT",

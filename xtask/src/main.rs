@@ -8,6 +8,7 @@ mod codegen;
 mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;
+mod props;
 mod sandbox_story;
 mod sdk_suite;
 mod webhook_vectors;
@@ -21,6 +22,7 @@ commands:
   ci         run what CI runs: fmt, clippy, tests, docs
   codegen    regenerate models and operations from spec/linq-api-v3.json
   coverage   report operations and webhook event types covered by the SDK
+  props      run every property test at N cases: props --cases N [--release]
   record-conformance
              record what the official Python SDK sends for every operation
   sandbox-story
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         "codegen" => codegen::run(rest),
         #[cfg(feature = "sdk")]
         "coverage" => coverage::run(rest),
+        "props" => props::run(rest),
         "record-conformance" => conformance::run(rest),
         "sandbox-story" => sandbox_story::run(rest),
         "sdk-suite" => sdk_suite::run(rest),

@@ -109,16 +109,7 @@ fn embedded_api(request: http::Request<Bytes>) -> http::Response<Bytes> {
 }
 
 fn error(status: u16, code: u32, message: &str) -> http::Response<Bytes> {
-    let body = ErrorResponse {
-        error: linq_client::types::ErrorDetail {
-            status,
-            code: code.into(),
-            message: message.into(),
-            doc_url: None,
-        },
-        success: false,
-        trace_id: None,
-    };
+    let body = ErrorResponse::new(linq_client::types::ErrorDetail::new(status, code, message));
     json(status, serde_json::to_vec(&body).expect("serializable"))
 }
 

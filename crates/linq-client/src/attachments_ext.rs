@@ -25,6 +25,16 @@ impl Attachments<'_> {
     /// is `attachments.upload`. An upload URL, method or header that the
     /// client cannot use is [`Error::UnusableUploadUrl`]: the attachment was
     /// reserved, nothing was uploaded.
+    /// The reservation is checked before any byte is sent, and refused with
+    /// [`Error::UnusableUploadUrl`] when it names a method other than the
+    /// documented `PUT`; a URL that is not `https` (plain `http` only when
+    /// the client itself speaks it: a loopback API, or
+    /// `allow_insecure_http`); or a required header that is `Authorization`
+    /// or `Proxy-Authorization` (a presigned URL carries its signature in
+    /// the URL: a reply asking for credentials is wrong or hostile, and
+    /// neither the API key nor a credential the reply picked is sent to a
+    /// host it picked), `Host`, `Connection`, `Transfer-Encoding`, or a
+    /// `Content-Length` other than the data's.
     ///
     /// ```no_run
     /// # async fn run(client: linq_client::Client) -> Result<(), linq_client::Error> {
@@ -63,14 +73,42 @@ impl Attachments<'_> {
                 UnsafeUrl::BadScheme => unusable("the upload URL is not https"),
             },
         )?;
-        let method = Method::from_bytes(reservation.http_method.as_bytes())
-            .map_err(|_| unusable("the upload method is not an HTTP method"))?;
+        // Plain http to loopback passes `check_scheme`; for an upload it is
+        // only fine when the client itself speaks plain http (a local API).
+        if uri.scheme() == Some(&http::uri::Scheme::HTTP)
+            && !client.allows_insecure_http()
+            && !client.speaks_plain_http()
+        {
+            return Err(unusable(
+                "the upload URL is plain http but the client speaks https",
+            ));
+        }
+        // The API documents one method; a reply naming another is refused.
+        if reservation.http_method != "PUT" {
+            return Err(
+                match Method::from_bytes(reservation.http_method.as_bytes()) {
+                    Ok(_) => unusable("the upload method is not PUT"),
+                    Err(_) => unusable("the upload method is not an HTTP method"),
+                },
+            );
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &reservation.required_headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| unusable("a required header name is not valid"))?;
-            if name == http::header::AUTHORIZATION {
-                continue;
+            if name == http::header::AUTHORIZATION || name == http::header::PROXY_AUTHORIZATION {
+                return Err(unusable(
+                    "the upload target asks for credentials (an Authorization header)",
+                ));
+            }
+            if name == http::header::HOST
+                || name == http::header::TRANSFER_ENCODING
+                || name == http::header::CONNECTION
+                || (name == http::header::CONTENT_LENGTH && value.trim() != data.len().to_string())
+            {
+                return Err(unusable(
+                    "a required header would change the request's host or framing",
+                ));
             }
             let value = HeaderValue::from_str(value)
                 .map_err(|_| unusable("a required header value is not valid"))?;
@@ -78,7 +116,7 @@ impl Attachments<'_> {
         }
         let upload = Prepared {
             id: "attachments.upload",
-            method,
+            method: Method::PUT,
             uri,
             headers: Headers::Owned(headers),
             body: data,

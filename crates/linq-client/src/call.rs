@@ -116,13 +116,16 @@ impl<O: Operation> Call<O> {
         self
     }
 
-    /// Sends this idempotency key instead of a generated one.
+    /// Sends this idempotency key instead of a generated one. An empty or
+    /// blank key is refused (`InvalidInput`) before anything is sent.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
         self
     }
 
-    /// Adds a header to this call.
+    /// Adds a header to this call. Under the operation's idempotency header
+    /// name (`Idempotency-Key`, any case) it is the key: sent once, in place
+    /// of the generated one.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.options.headers.append(name, value);
         self

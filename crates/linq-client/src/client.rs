@@ -494,6 +494,12 @@ impl Client {
         self.inner.allow_insecure_http
     }
 
+    /// True when the client itself speaks plain http (to a loopback API, or
+    /// because it was allowed to).
+    pub(crate) fn speaks_plain_http(&self) -> bool {
+        self.inner.base.scheme == http::uri::Scheme::HTTP
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base.text
@@ -547,15 +553,46 @@ impl Client {
         mut op: O,
         options: &RequestOptions,
     ) -> Result<Prepared, Error> {
+        let blank = |key: &[u8]| key.iter().all(u8::is_ascii_whitespace);
+        let refuse = |why: &str| {
+            Error::invalid(
+                "idempotency key",
+                linq_types::InvalidValue::Other(why.to_owned()),
+            )
+        };
+        if options
+            .idempotency_key
+            .as_deref()
+            .is_some_and(|k| blank(k.as_bytes()))
+        {
+            return Err(refuse("empty or blank (it would not dedupe anything)"));
+        }
         let key = match O::IDEMPOTENCY {
             IdempotencyKey::None => None,
-            IdempotencyKey::Header(name) => Some((
-                name,
-                options.idempotency_key.clone().unwrap_or_else(new_key),
-            )),
+            IdempotencyKey::Header(name) => {
+                // A caller's header under the key's own name is the key: sent
+                // once, in place of a generated one, never beside it.
+                let mut given = options.headers.get_all(name).iter();
+                let value = match (given.next(), given.next()) {
+                    (Some(_), Some(_)) => return Err(refuse("given twice as a header")),
+                    (Some(v), None) if blank(v.as_bytes()) => {
+                        return Err(refuse("empty or blank (it would not dedupe anything)"));
+                    }
+                    (Some(v), None) => v.clone(),
+                    (None, _) => {
+                        let key = options.idempotency_key.clone().unwrap_or_else(new_key);
+                        HeaderValue::try_from(key)
+                            .map_err(|_| refuse("not a valid header value"))?
+                    }
+                };
+                Some((name, value))
+            }
             IdempotencyKey::Body => {
                 if op.idempotency_key().is_none() {
                     op.set_idempotency_key(options.idempotency_key.clone().unwrap_or_else(new_key));
+                }
+                if op.idempotency_key().is_some_and(|k| blank(k.as_bytes())) {
+                    return Err(refuse("empty or blank (it would not dedupe anything)"));
                 }
                 None
             }
@@ -564,6 +601,14 @@ impl Client {
 
         let mut path = PathBuilder::new();
         op.write_path(&mut path);
+        if path.has_unsafe_segment() {
+            return Err(Error::invalid(
+                "path parameter",
+                linq_types::InvalidValue::Other(
+                    "an empty, '.' or '..' id would name another resource".into(),
+                ),
+            ));
+        }
         let mut query = QueryBuilder::new();
         op.write_query(&mut query);
         for (name, value) in &options.query {
@@ -585,19 +630,16 @@ impl Client {
             if let Some(accept) = accept {
                 headers.insert(ACCEPT, accept);
             }
-            if let Some((name, value)) = key {
-                let value = HeaderValue::try_from(value).map_err(|_| {
-                    Error::invalid(
-                        "idempotency key",
-                        linq_types::InvalidValue::Other("not a valid header value".into()),
-                    )
-                })?;
+            let key_name = key.map(|(name, value)| {
                 let name = HeaderName::from_bytes(name.as_bytes())
                     .expect("operations name valid idempotency headers");
-                headers.insert(name, value);
-            }
+                headers.insert(name.clone(), value);
+                name
+            });
             for (name, value) in &options.headers {
-                headers.append(name, value.clone());
+                if Some(name) != key_name.as_ref() {
+                    headers.append(name, value.clone());
+                }
             }
             Headers::Owned(headers)
         };
@@ -658,7 +700,8 @@ impl Client {
         let deadline = limits
             .deadline
             .or(self.inner.deadline)
-            .map(|d| Instant::now() + d);
+            // A deadline past what `Instant` can hold is no deadline.
+            .and_then(|d| Instant::now().checked_add(d));
 
         let mut attempt: u32 = 0;
         loop {
@@ -738,7 +781,7 @@ impl Client {
                 Some(wait) => wait,
                 None => policy.backoff(attempt - 1),
             };
-            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+            if deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d)) {
                 return Err(error);
             }
             tracing::info!(

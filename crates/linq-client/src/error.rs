@@ -68,6 +68,19 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A paginated list handed back a cursor it had already given, so
+    /// following it would loop forever. The items before it were yielded.
+    #[error(
+        "{operation}: the server repeated a page cursor after {pages} page{s}; the listing stopped there",
+        s = plural(*.pages)
+    )]
+    #[non_exhaustive]
+    RepeatedCursor {
+        /// The list operation, such as `chats.list_chats`.
+        operation: &'static str,
+        /// Pages fetched, the last one included.
+        pages: u32,
+    },
 }
 
 fn plural(n: u32) -> &'static str {
@@ -190,6 +203,7 @@ impl Error {
             | Self::Decode(_)
             | Self::UnusableUploadUrl { .. }
             | Self::UnusableDownloadUrl { .. } => false,
+            Self::RepeatedCursor { .. } => false,
         }
     }
 
@@ -205,6 +219,7 @@ impl Error {
             Self::InvalidInput { .. }
             | Self::UnusableUploadUrl { .. }
             | Self::UnusableDownloadUrl { .. } => 0,
+            Self::RepeatedCursor { pages, .. } => *pages,
         }
     }
 
@@ -219,6 +234,7 @@ impl Error {
             Self::Decode(d) => Some(d.operation),
             Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
             Self::UnusableDownloadUrl { .. } => Some("attachments.download"),
+            Self::RepeatedCursor { operation, .. } => Some(operation),
             Self::InvalidInput { .. } => None,
         }
     }
@@ -331,7 +347,7 @@ impl ApiError {
         };
         let (code, message, doc_url, trace_id) = match envelope {
             Some(e) => (
-                Some(e.error.code),
+                e.error.code,
                 Some(e.error.message),
                 e.error.doc_url,
                 e.trace_id,

@@ -20,7 +20,8 @@ type PageFuture<O> = Pin<
 /// The items of every page of a list, fetched one page at a time as the
 /// stream is polled. Only the current page is held in memory. It ends after
 /// a page without a cursor or with no items; an error ends it too, after
-/// being yielded.
+/// being yielded. A cursor the server already gave ends it with
+/// [`Error::RepeatedCursor`] instead of looping forever.
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<O: Paginated> {
     client: Client,
@@ -28,6 +29,9 @@ pub struct Items<O: Paginated> {
     next: Option<O>,
     page: VecDeque<O::Item>,
     pending: Option<PageFuture<O>>,
+    /// Every cursor followed so far, and the pages fetched.
+    cursors: std::collections::HashSet<String>,
+    pages: u32,
 }
 
 // No field is ever pinned in place (the page future is boxed).
@@ -75,6 +79,8 @@ where
             next: None,
             page: VecDeque::new(),
             pending: None,
+            cursors: std::collections::HashSet::new(),
+            pages: 0,
         };
         match op {
             Ok(op) => items.next = Some(op),
@@ -141,9 +147,24 @@ where
             this.pending = None;
             match result {
                 Ok(reply) => {
+                    this.pages = this.pages.saturating_add(1);
                     let (items, cursor) = O::into_page(reply.value);
                     match (&mut this.next, cursor) {
-                        (Some(op), Some(cursor)) if !items.is_empty() => op.set_cursor(cursor),
+                        (Some(_), Some(cursor))
+                            if !items.is_empty() && this.cursors.contains(&cursor) =>
+                        {
+                            // Yield this page's items, then the error.
+                            this.next = None;
+                            let error = Error::RepeatedCursor {
+                                operation: O::ID,
+                                pages: this.pages,
+                            };
+                            this.pending = Some(Box::pin(std::future::ready(Err(error))));
+                        }
+                        (Some(op), Some(cursor)) if !items.is_empty() => {
+                            this.cursors.insert(cursor.clone());
+                            op.set_cursor(cursor);
+                        }
                         _ => this.next = None,
                     }
                     this.page = items.into();

@@ -58,7 +58,9 @@ impl RetryPolicy {
             .saturating_mul(1u32 << retry.min(20))
             .min(self.max_backoff);
         if self.jitter {
-            base.mul_f64(1.0 - 0.25 * random_unit())
+            // `mul_f64` panics when the product rounds past `Duration::MAX`.
+            Duration::try_from_secs_f64(base.as_secs_f64() * (1.0 - 0.25 * random_unit()))
+                .map_or(base, |d| d.min(base))
         } else {
             base
         }

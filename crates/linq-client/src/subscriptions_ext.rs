@@ -133,5 +133,6 @@ fn from_created(c: WebhookSubscriptionCreateResponse) -> WebhookSubscription {
         subscribed_events: c.subscribed_events,
         target_url: c.target_url,
         updated_at: c.updated_at,
+        extra: c.extra,
     }
 }

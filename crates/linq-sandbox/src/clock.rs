@@ -28,6 +28,9 @@ pub(crate) struct Time {
     offset: Duration,
 }
 
+/// 9999-12-31T23:59:59Z, in seconds after the epoch.
+const LATEST_SECS: u64 = 253_402_300_799;
+
 impl Time {
     pub(crate) fn new(clock: Clock) -> Self {
         Self {
@@ -38,7 +41,13 @@ impl Time {
 
     pub(crate) fn now(&self) -> SystemTime {
         match self.clock {
-            Clock::Manual(start) => start + self.offset,
+            // Saturates at the last second RFC 3339 can write.
+            Clock::Manual(start) => {
+                let latest = UNIX_EPOCH + Duration::from_secs(LATEST_SECS);
+                start
+                    .checked_add(self.offset)
+                    .map_or(latest, |t| t.min(latest))
+            }
             Clock::System => SystemTime::now(),
         }
     }

@@ -164,7 +164,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use linq_transport::{BoxFuture, Handler, InMemoryTransport, TransportError};
-use linq_types::{ChatId, ErrorCode, ErrorDetail, ErrorResponse, MessageId};
+use linq_types::{ChatId, ErrorDetail, ErrorResponse, MessageId};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -720,7 +720,8 @@ impl Sandbox {
     pub fn auto_advance(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let sandbox = self.clone();
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
+            // `interval` panics on a zero period.
+            let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
             ticks.tick().await;
             loop {
                 ticks.tick().await;
@@ -1052,16 +1053,8 @@ fn rejected(f: Fail) -> Rejected {
 }
 
 fn error_response(status: u16, code: u32, message: &str, trace: String) -> Response<Bytes> {
-    let envelope = ErrorResponse {
-        error: ErrorDetail {
-            status,
-            code: ErrorCode::from_u32(code),
-            message: message.to_owned(),
-            doc_url: None,
-        },
-        success: false,
-        trace_id: Some(trace),
-    };
+    let mut envelope = ErrorResponse::new(ErrorDetail::new(status, code, message));
+    envelope.trace_id = Some(trace);
     let body = serde_json::to_vec(&envelope).expect("the envelope serializes");
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))

@@ -287,7 +287,7 @@ mod arbitrary_bodies {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
         /// Whatever the body, every operation answers without panicking,
         /// and a refusal is a 4xx with the envelope.
@@ -309,4 +309,12 @@ mod arbitrary_bodies {
             }
         }
     }
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

@@ -29,19 +29,26 @@ pub(crate) enum ProxyConfig {
     Off,
 }
 
-/// Shows the proxy without its `user:password@`.
+// By hand: a proxy URL's `user:password@` must never be printed.
 impl std::fmt::Debug for ProxyConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Env => f.write_str("Env"),
+            Self::Fixed(uri) => f.debug_tuple("Fixed").field(&redacted(uri)).finish(),
             Self::Off => f.write_str("Off"),
-            Self::Fixed(uri) => {
-                let host = uri.authority().map_or("", |a| {
-                    a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h)
-                });
-                write!(f, "Fixed({}://{host})", uri.scheme_str().unwrap_or("http"))
-            }
         }
+    }
+}
+
+/// The URL with any userinfo replaced by `***`.
+pub(crate) fn redacted(uri: &Uri) -> String {
+    let text = uri.to_string();
+    match uri.authority().map(|a| a.as_str()) {
+        Some(authority) if authority.contains('@') => {
+            let host = &authority[authority.rfind('@').map_or(0, |i| i + 1)..];
+            text.replacen(authority, &format!("***@{host}"), 1)
+        }
+        _ => text,
     }
 }
 

@@ -4,7 +4,12 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Extra;
+
 /// The body of an error reply: `{"error": {...}, "success": false}`.
+///
+/// Decoding is lenient: a status or code no Rust integer of its type holds
+/// becomes `None` rather than failing, so the message and trace id are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     /// What went wrong.
@@ -15,20 +20,81 @@ pub struct ErrorResponse {
     /// The server's trace id for this request, when it sends one here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The `error` object inside an [`ErrorResponse`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// The HTTP status, repeated by the server.
-    pub status: u16,
-    /// Linq's own error code.
-    pub code: ErrorCode,
+    /// The HTTP status, repeated by the server; `None` when absent or not
+    /// an integer from 0 to 65535 (the API description does not bound it).
+    #[serde(
+        default,
+        deserialize_with = "lenient_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<u16>,
+    /// Linq's own error code; `None` when absent or not an integer from 0
+    /// to 2^32 - 1.
+    #[serde(
+        default,
+        deserialize_with = "lenient_code",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<ErrorCode>,
     /// A message meant for people.
+    #[serde(default)]
     pub message: String,
     /// A link to documentation about this error, when the server gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ErrorDetail {
+    /// An error object with a status, a code and a message.
+    pub fn new(status: u16, code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        Self {
+            status: Some(status),
+            code: Some(code.into()),
+            message: message.into(),
+            doc_url: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl ErrorResponse {
+    /// The envelope around `error`, with `success: false`.
+    pub fn new(error: ErrorDetail) -> Self {
+        Self {
+            error,
+            success: false,
+            trace_id: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// Any JSON value; an integer that fits `T` becomes `Some`, anything else
+/// (a float, a string, a huge or negative number, `null`) `None`.
+fn lenient_int<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| T::try_from(n).ok()),
+        _ => None,
+    })
+}
+
+fn lenient_code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorCode>, D::Error> {
+    lenient_int::<D, u32>(d).map(|n| n.map(ErrorCode::from_u32))
 }
 
 macro_rules! error_codes {

@@ -1,9 +1,14 @@
-//! Identifiers that can only hold valid values.
+//! Identifiers: checked when you give them, taken as they come from the server.
 //!
-//! Ids the API defines as UUIDs are checked for the 8-4-4-4-12 hex shape;
-//! other ids only have to be non-empty and free of control characters. Both
-//! are percent-encoded when they become a path segment, so no id can change
-//! the shape of a request.
+//! An id you write (`ChatId::parse`, a `&str` passed to a resource method) is
+//! checked: ids the API describes as UUIDs must have the 8-4-4-4-12 hex
+//! shape, other ids must be non-empty and free of control characters and dot
+//! segments. An id decoded from a reply or an event is kept exactly as the
+//! server sent it, whatever its form, so a value the server gave can always
+//! be passed back. Every id is percent-encoded when it becomes a path
+//! segment, and a segment that would change the request's path (empty, `.`
+//! or `..`) is refused before sending, so no id can change the shape of a
+//! request.
 
 use std::fmt;
 
@@ -85,7 +90,8 @@ macro_rules! id_type {
         pub struct $name(Box<str>);
 
         impl $name {
-            /// Validates `s` as this kind of id.
+            /// Validates `s` as this kind of id (the check for input you
+            /// write; decoding a reply does not check).
             pub fn parse(s: &str) -> Result<Self, IdError> {
                 $check(stringify!($name), s)?;
                 Ok(Self(s.into()))
@@ -143,10 +149,22 @@ macro_rules! id_type {
             }
         }
 
+        /// Any string: what the server sends is kept as sent, unchecked.
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::try_from(s).map_err(serde::de::Error::custom)
+                String::deserialize(d).map(|s| Self(s.into_boxed_str()))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0.into_string()
+            }
+        }
+
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.as_ref().to_owned()
             }
         }
     };

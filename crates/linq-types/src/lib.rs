@@ -44,6 +44,7 @@ pub use id::{
     AttachmentId, AuditId, ChatId, ExperienceId, IdError, MessageId, PaymentId, PaymentProviderId,
     PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, is_uuid,
 };
+pub use models_support::Extra;
 pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
 pub use timestamp::{Timestamp, TimestampError};

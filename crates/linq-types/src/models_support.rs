@@ -4,7 +4,92 @@
 //! Written by hand; the generated models (`generated/models/`) only call
 //! these macros.
 
-use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// The fields of a JSON object that its model does not declare, kept as
+/// the server sent them and written back when the model is encoded.
+///
+/// Every model has one (`extra`), so a field a newer server adds, or one
+/// the API description leaves out, is never silently lost. Empty costs no
+/// allocation: the map is only created when there is something to keep.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Extra(Option<Box<Map<String, Value>>>);
+
+impl Extra {
+    /// No fields.
+    pub const fn new() -> Self {
+        Self(None)
+    }
+
+    /// The value of an undeclared field, if the object had it.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.as_ref().and_then(|m| m.get(name))
+    }
+
+    /// Adds or replaces a field (encoded after the declared ones).
+    pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<Value> {
+        self.0
+            .get_or_insert_with(Default::default)
+            .insert(name.into(), value)
+    }
+
+    /// Takes a field out.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        let m = self.0.as_mut()?;
+        let v = m.remove(name);
+        if m.is_empty() {
+            self.0 = None;
+        }
+        v
+    }
+
+    /// True when the object had no undeclared fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+
+    /// How many undeclared fields there are.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |m| m.len())
+    }
+
+    /// The fields, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().flat_map(|m| m.iter())
+    }
+
+    /// The fields as a JSON object (empty when there are none).
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0.map(|m| *m).unwrap_or_default()
+    }
+}
+
+impl From<Map<String, Value>> for Extra {
+    fn from(m: Map<String, Value>) -> Self {
+        Self((!m.is_empty()).then(|| Box::new(m)))
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Map::<String, Value>::deserialize(d).map(Self::from)
+    }
+}
 
 /// A string enum that keeps values it does not know.
 ///
@@ -104,6 +189,9 @@ macro_rules! tagged_union {
         }
     ) => {
         $(#[$meta])*
+        // Variants are held inline so they can be matched and built without
+        // a Box; an app card part is the large one.
+        #[allow(clippy::large_enum_variant)]
         $vis enum $name {
             $( $(#[$vmeta])* $variant($ty), )*
             /// A kind this version of the SDK does not know.
@@ -162,7 +250,14 @@ macro_rules! tagged_union {
                     .ok_or_else(|| D::Error::missing_field($tag))?
                     .to_owned();
                 match tag.as_str() {
-                    $( $wire => serde_json::from_value(raw).map(Self::$variant).map_err(D::Error::custom), )*
+                    $( $wire => {
+                        // The tag belongs to the union, not to the variant's `extra`.
+                        let mut raw = raw;
+                        if let Some(map) = raw.as_object_mut() {
+                            map.remove($tag);
+                        }
+                        serde_json::from_value(raw).map(Self::$variant).map_err(D::Error::custom)
+                    } )*
                     _ => Ok(Self::Unknown { tag, raw }),
                 }
             }

@@ -73,6 +73,7 @@ pub trait Operation {
 #[derive(Debug, Default)]
 pub struct PathBuilder {
     buf: String,
+    unsafe_segment: bool,
 }
 
 impl PathBuilder {
@@ -80,6 +81,7 @@ impl PathBuilder {
     pub fn new() -> Self {
         Self {
             buf: String::with_capacity(96),
+            unsafe_segment: false,
         }
     }
 
@@ -92,9 +94,22 @@ impl PathBuilder {
     /// Appends `value` as one path segment: every byte outside RFC 3986's
     /// `pchar` set (so `/`, `?`, `#`, `%`, spaces and control bytes among
     /// them) is percent-encoded, and it can never add a segment of its own.
+    ///
+    /// An empty value, `.` or `..` would still change which resource the
+    /// path names; such a value is written as given and marks the path
+    /// [unsafe](Self::has_unsafe_segment), which the client refuses to send.
     pub fn push_segment(&mut self, value: &str) -> &mut Self {
+        if matches!(value, "" | "." | "..") {
+            self.unsafe_segment = true;
+        }
         encode_into(&mut self.buf, value, is_pchar);
         self
+    }
+
+    /// True when a segment was empty, `.` or `..` (an id the server gave
+    /// can be any string; user input is checked before it gets here).
+    pub fn has_unsafe_segment(&self) -> bool {
+        self.unsafe_segment
     }
 
     /// The path built so far.

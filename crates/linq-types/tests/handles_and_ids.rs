@@ -94,11 +94,8 @@ proptest! {
 
     #[test]
     fn error_envelopes_round_trip(status in 100u16..600, code in any::<u32>(), message in ".*", trace in proptest::option::of("[a-z0-9_]{1,20}")) {
-        let envelope = ErrorResponse {
-            error: linq_types::ErrorDetail { status, code: ErrorCode::from_u32(code), message, doc_url: None },
-            success: false,
-            trace_id: trace,
-        };
+        let mut envelope = ErrorResponse::new(linq_types::ErrorDetail::new(status, code, message));
+        envelope.trace_id = trace;
         let json = serde_json::to_vec(&envelope).unwrap();
         prop_assert_eq!(serde_json::from_slice::<ErrorResponse>(&json).unwrap(), envelope);
     }
@@ -202,8 +199,34 @@ fn the_seed_error_examples_decode() {
     ];
     for (json, code) in examples {
         let envelope: ErrorResponse = serde_json::from_str(json).unwrap();
-        assert_eq!(envelope.error.code, code);
+        assert_eq!(envelope.error.code, Some(code));
         assert!(!envelope.success);
+    }
+    // The description leaves status and code unbounded: a value no u16/u32
+    // holds degrades to None and the rest of the envelope survives.
+    for (status, code) in [
+        ("70000", "4294967296"),
+        ("-1", "-5"),
+        ("18446744073709551616", "1.5"),
+        ("404.0", "\"2001\""),
+        ("null", "123456789012345678901234567890"),
+    ] {
+        let json = format!(
+            r#"{{"error":{{"status":{status},"code":{code},"message":"m","hint":[1]}},"success":false,"trace_id":"t","extra":1}}"#
+        );
+        let envelope: ErrorResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(envelope.error.status, None, "{json}");
+        assert_eq!(envelope.error.code, None, "{json}");
+        assert_eq!(envelope.error.message, "m");
+        assert_eq!(envelope.trace_id.as_deref(), Some("t"));
+        assert_eq!(envelope.extra.get("extra"), Some(&serde_json::json!(1)));
+        assert_eq!(
+            envelope.error.extra.get("hint"),
+            Some(&serde_json::json!([1]))
+        );
+        let back = serde_json::to_value(&envelope).unwrap();
+        assert_eq!(back["extra"], 1);
+        assert_eq!(back["error"]["hint"], serde_json::json!([1]));
     }
     assert!(serde_json::from_str::<ErrorResponse>("<html>502</html>").is_err());
     assert!(serde_json::from_str::<ErrorResponse>("").is_err());

@@ -140,7 +140,7 @@ fn err(text: &str) -> TimestampError {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases(2000)))]
 
     #[test]
     fn every_form_round_trips(form in form()) {
@@ -555,4 +555,12 @@ fn pre_1970_and_far_instants_convert_to_system_time() {
         system.duration_since(UNIX_EPOCH).unwrap(),
         Duration::new(253_402_300_799, 999_999_999)
     );
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

@@ -201,9 +201,7 @@ fn error_envelope_examples_decode() {
 fn participants_add_encodes_path_and_body() {
     let op = ops::chats::participants::Add {
         chat_id: ChatId::parse(CHAT).unwrap(),
-        params: chats::HandleParams {
-            handle: handle("+12052499136"),
-        },
+        params: chats::HandleParams::new(handle("+12052499136")),
     };
     let mut path = PathBuilder::new();
     op.write_path(&mut path);
@@ -310,7 +308,7 @@ fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn chat_create_params_roundtrip(
@@ -338,4 +336,12 @@ proptest! {
         roundtrip(&WebhookEventType::from(EVENT_TYPES[i]));
         roundtrip(&WebhookEventType::from(other));
     }
+}
+
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
 }

@@ -139,7 +139,7 @@ pub fn generate(api: &Api) -> String {
     out
 }
 
-fn op_path(op: &super::spec::Op) -> String {
+pub fn op_path(op: &super::spec::Op) -> String {
     let modules: Vec<String> = op.resource.iter().map(|r| snake(r)).collect();
     format!("ops::{}::{}", modules.join("::"), op_type(op))
 }

@@ -6,6 +6,7 @@
 //! file differs from what the generator makes; the `generated_code_is_fresh`
 //! test does the same inside `cargo test`.
 
+mod bodies;
 mod client;
 mod conformance;
 mod models;
@@ -100,6 +101,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         test,
     ));
     files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
+    files.push((bodies::PATH.to_owned(), bodies::generate(&api)));
     let mut files: Vec<(String, String)> = files
         .into_iter()
         .map(|(p, text)| {

@@ -350,8 +350,9 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     root += "//! several names share it (search the docs for any of those names: they are\n";
     root += "//! doc aliases). The everyday types are re-exported here and in\n";
     root += "//! `linq_client::prelude`. Timestamps are [`Timestamp`](crate::Timestamp)s.\n";
-    root += "//! Unknown fields are ignored and unknown enum values are kept (`Unknown`),\n";
-    root += "//! so newer servers do not break decoding.\n\n";
+    root += "//! Undeclared fields are kept in each model's `extra` (and encoded back),\n";
+    root += "//! unknown enum values are kept (`Unknown`), and ids decode whatever their\n";
+    root += "//! form, so newer servers do not break decoding.\n\n";
     for m in bodies.keys() {
         let d = o
             .module_docs
@@ -378,7 +379,7 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     let globs: Vec<String> = bodies.keys().map(|m| format!("{m}::*")).collect();
     let _ = writeln!(root, "use self::{{{}}};", globs.join(", "));
     root += "#[allow(unused_imports)]\n";
-    root += "use crate::{AttachmentId, AuditId, ChatId, Handle, MessageId, PaymentId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n";
+    root += "use crate::{AttachmentId, AuditId, ChatId, Extra, Handle, MessageId, PaymentId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n";
     root += "#[allow(unused_imports)]\n";
     root += "use crate::models_support::{double_option, open_enum, tagged_union};\n";
     root += "#[allow(unused_imports)]\n";
@@ -457,6 +458,8 @@ fn emit_struct(
         }
         let _ = writeln!(out, "    pub {ident}: {},", held(&rust_ty(api, &f.ty), *h));
     }
+    out.push_str("    /// Fields the API description does not declare, kept as sent.\n");
+    out.push_str("    #[serde(flatten)]\n    pub extra: Extra,\n");
     out.push_str("}\n\n");
     if role == Role::Request {
         emit_builder(api, out, rust, fields, &holds, default);
@@ -533,6 +536,7 @@ fn emit_builder(
                 }
             }
         }
+        out.push_str("            extra: Extra::new(),\n");
         out.push_str("        }\n    }\n");
     }
     for (f, h) in fields.iter().zip(holds) {

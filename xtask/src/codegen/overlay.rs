@@ -24,6 +24,7 @@ pub struct Overlay {
     /// String fields holding an id, by field name.
     pub id_fields: BTreeMap<String, String>,
     /// The id type of an `id` field, by its owner's spec name.
+    pub uuid_ids: Vec<String>,
     pub id_owners: BTreeMap<String, String>,
     /// The same, by the end of the owner's spec name.
     pub id_owner_suffixes: BTreeMap<String, String>,
@@ -139,6 +140,11 @@ pub fn id_for(owner: &str, wire: &str) -> Option<&'static str> {
             .find(|(suffix, _)| owner.ends_with(suffix.as_str()))
             .map(|(_, t)| t.as_str())
     })
+}
+
+/// Whether an id type checks user input for the UUID shape.
+pub fn is_uuid_id(id: &str) -> bool {
+    get().uuid_ids.iter().any(|u| u == id)
 }
 
 /// Whether a request field holds a handle (E.164 number or email address).

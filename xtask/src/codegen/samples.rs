@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::models::{Hold, hold};
 use super::ops::HEADER;
+use super::overlay;
 use super::spec::{Api, Def, Role, Ty};
 
 const UUID: &str = "550e8400-e29b-41d4-a716-446655440000";
@@ -62,6 +63,11 @@ impl Gen<'_> {
                     }
                     let v = match &f.konst {
                         Some(k) => json!(k),
+                        // An id the SDK takes as any string still gets a UUID here,
+                        // so the samples read like real traffic.
+                        None if overlay::id_for(name, &f.wire).is_some_and(overlay::is_uuid_id) => {
+                            self.ty(&f.ty, full, depth, Some("uuid"))
+                        }
                         None => self.ty(&f.ty, full, depth, f.format.as_deref()),
                     };
                     m.insert(f.wire.clone(), v);
@@ -196,8 +202,10 @@ pub fn generate(api: &Api) -> (String, String) {
     src += "    }\n}\n\n";
     src += "fn json_value() -> impl Strategy<Value = Value> {\n";
     src += "    prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), any::<i64>().prop_map(Value::from), \".{0,12}\".prop_map(Value::from), Just(serde_json::json!({\"nested\": [1, \"x\"]}))]\n}\n\n";
+    src += "/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.\n";
+    src += "fn cases(default: u32) -> u32 {\n    std::env::var(\"PROPTEST_CASES\").ok().and_then(|c| c.parse().ok()).unwrap_or(default)\n}\n\n";
     src += "proptest! {\n";
-    src += "    #![proptest_config(ProptestConfig::with_cases(512))]\n";
+    src += "    #![proptest_config(ProptestConfig::with_cases(cases(512)))]\n";
     src += "    #[test]\n";
     src += "    fn any_type_survives_arbitrary_bytes_and_unknown_fields(\n";
     src += "        which in 0..CHECKS.len(),\n";

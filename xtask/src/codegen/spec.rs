@@ -225,7 +225,7 @@ impl Builder<'_> {
                 let mut fields = Vec::new();
                 for (wire, pv) in props.into_iter().flatten() {
                     let (ty, nullable, konst) = self.prop(name, wire, pv);
-                    let ty = retype(name, wire, ty, role);
+                    let ty = retype(name, wire, ty, role, format_of(pv));
                     let ty = match (&ty, pv.get("format").and_then(Value::as_str)) {
                         (Ty::Str, Some("date-time")) => Ty::Timestamp,
                         (Ty::Vec(t), Some("date-time")) if **t == Ty::Str => {
@@ -330,8 +330,20 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Applies the project's id types and (on requests) `Handle`.
-fn retype(owner: &str, wire: &str, ty: Ty, role: Role) -> Ty {
+/// The `format` of a property, looking through `anyOf: [X, null]`.
+fn format_of(v: &Value) -> Option<&str> {
+    v.get("format").and_then(Value::as_str).or_else(|| {
+        v.get("anyOf")?
+            .as_array()?
+            .iter()
+            .find_map(|a| a.get("format").and_then(Value::as_str))
+    })
+}
+
+/// Applies the project's id types and (on requests) `Handle`. On a request,
+/// an id whose type checks for a UUID is used only where the description
+/// says `format: uuid`; elsewhere the API takes any string, so does the SDK.
+fn retype(owner: &str, wire: &str, ty: Ty, role: Role, format: Option<&str>) -> Ty {
     let base = |t: &Ty| matches!(t, Ty::Str);
     let wrap = |ty: Ty, new: Ty| match ty {
         Ty::Vec(inner) if base(&inner) => Ty::Vec(Box::new(new)),
@@ -339,6 +351,9 @@ fn retype(owner: &str, wire: &str, ty: Ty, role: Role) -> Ty {
         t => t,
     };
     if let Some(id) = overlay::id_for(owner, wire) {
+        if role == Role::Request && overlay::is_uuid_id(id) && format != Some("uuid") {
+            return ty;
+        }
         return wrap(ty, Ty::Id(id));
     }
     if role == Role::Request && overlay::is_handle(owner, wire) {

@@ -471,7 +471,7 @@ impl Call<ops::chats::Update> {
 /// Optional fields of `chats.send_voicememo`.
 impl Call<ops::chats::SendVoicememo> {
     /// Sets `attachment_id` (see [`ChatSendVoicememoParams`](linq_types::models::chats::ChatSendVoicememoParams)).
-    pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
+    pub fn attachment_id(self, v: impl Into<String>) -> Self {
         self.map(|call| call.attachment_id(v))
     }
 
@@ -1017,7 +1017,7 @@ impl Call<ops::messages::Update> {
 /// Optional fields of `messages.add_reaction`.
 impl Call<ops::messages::AddReaction> {
     /// Sets `attachment_id` (see [`MessageAddReactionParams`](linq_types::models::messages::MessageAddReactionParams)).
-    pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
+    pub fn attachment_id(self, v: impl Into<String>) -> Self {
         self.map(|call| call.attachment_id(v))
     }
 

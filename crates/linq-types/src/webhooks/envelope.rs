@@ -27,6 +27,9 @@ pub struct WebhookEnvelope<D> {
     pub trace_id: String,
     /// Payload format, such as `2025-01-01` or `2026-02-03`.
     pub webhook_version: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
 }
 
 /// A payload whose `data` has no model in the API description.

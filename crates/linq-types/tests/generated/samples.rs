@@ -1588,8 +1588,16 @@ fn json_value() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// `PROPTEST_CASES` when set (`cargo xtask props --cases N`), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
     #[test]
     fn any_type_survives_arbitrary_bytes_and_unknown_fields(
         which in 0..CHECKS.len(),

@@ -319,9 +319,9 @@ impl Call<ops::chats::Update> {
 /// Optional fields of `chats.send_voicememo`.
 impl Call<ops::chats::SendVoicememo> {
     /// Sets `attachment_id` (see [`ChatSendVoicememoParams`](linq_types::models::chats::ChatSendVoicememoParams)).
-    pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
+    pub fn attachment_id(self, v: impl Into<String>) -> Self {
         self.map_op(|op| {
-            op.params.attachment_id = Some(valid("attachment_id", v)?);
+            op.params.attachment_id = Some(v.into());
             Ok(())
         })
     }

@@ -280,9 +280,9 @@ impl Call<ops::messages::Update> {
 /// Optional fields of `messages.add_reaction`.
 impl Call<ops::messages::AddReaction> {
     /// Sets `attachment_id` (see [`MessageAddReactionParams`](linq_types::models::messages::MessageAddReactionParams)).
-    pub fn attachment_id(self, v: impl IntoValid<AttachmentId>) -> Self {
+    pub fn attachment_id(self, v: impl Into<String>) -> Self {
         self.map_op(|op| {
-            op.params.attachment_id = Some(valid("attachment_id", v)?);
+            op.params.attachment_id = Some(v.into());
             Ok(())
         })
     }

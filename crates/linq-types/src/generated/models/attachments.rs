@@ -18,6 +18,9 @@ pub struct AttachmentCreateParams {
     pub filename: String,
     /// Size of the file in bytes (100 MB at most).
     pub size_bytes: i64,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl AttachmentCreateParams {
@@ -32,6 +35,7 @@ impl AttachmentCreateParams {
             content_type,
             filename: filename.into(),
             size_bytes,
+            extra: Extra::new(),
         }
     }
 }
@@ -53,6 +57,9 @@ pub struct AttachmentCreateResponse {
     pub required_headers: BTreeMap<String, String>,
     /// Presigned URL to PUT the raw file bytes to; treat it as opaque.
     pub upload_url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// An uploaded attachment: its name, type, size and where to download it.
@@ -76,6 +83,9 @@ pub struct AttachmentRetrieveResponse {
     /// Upload state; deprecated and due to be removed.
     #[deprecated(note = "the API will drop this field; check `download_url` instead")]
     pub status: AttachmentRetrieveResponseStatus,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {

@@ -17,6 +17,9 @@ pub struct BlockedHandleBlockParams {
     /// Free-text note on why it is blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl BlockedHandleBlockParams {
@@ -26,6 +29,7 @@ impl BlockedHandleBlockParams {
         Self {
             handle: handle.into(),
             reason: None,
+            extra: Extra::new(),
         }
     }
 
@@ -44,6 +48,9 @@ impl BlockedHandleBlockParams {
 pub struct BlockedHandleBlockResponse {
     /// The handle now blocked.
     pub blocked_handle: BlockedHandleEntry,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A blocked handle with when and why it was blocked.
@@ -58,6 +65,9 @@ pub struct BlockedHandleEntry {
     /// The note given when it was blocked, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Every handle you have blocked.
@@ -67,6 +77,9 @@ pub struct BlockedHandleEntry {
 pub struct BlockedHandleListResponse {
     /// The blocked handles, newest first.
     pub blocked_handles: Vec<BlockedHandleEntry>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A handle to unblock.
@@ -76,6 +89,9 @@ pub struct BlockedHandleListResponse {
 pub struct BlockedHandleUnblockParams {
     /// The handle to unblock, as it was blocked.
     pub handle: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl BlockedHandleUnblockParams {
@@ -84,6 +100,7 @@ impl BlockedHandleUnblockParams {
     pub fn new(handle: impl Into<String>) -> Self {
         Self {
             handle: handle.into(),
+            extra: Extra::new(),
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct CapabilityCheckParams {
     /// Line to check from; one of yours is picked when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl CapabilityCheckParams {
@@ -28,6 +31,7 @@ impl CapabilityCheckParams {
         Self {
             address,
             from: None,
+            extra: Extra::new(),
         }
     }
 
@@ -56,4 +60,7 @@ pub struct HandleCheckResponse {
     /// The service a message would use now, which may differ from the one checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_service: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

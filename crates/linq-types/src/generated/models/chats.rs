@@ -23,6 +23,9 @@ pub struct AcceptedResponse {
     /// The server's trace id for this request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A chat background to set: a color, an animated style, or a photo.
@@ -45,6 +48,9 @@ pub struct BackgroundSetParams {
     /// For `color`: a named swatch, or `custom` to use `shades`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl BackgroundSetParams {
@@ -57,6 +63,7 @@ impl BackgroundSetParams {
             style: None,
             kind,
             variant: None,
+            extra: Extra::new(),
         }
     }
 
@@ -142,6 +149,9 @@ pub struct Chat {
     pub service: Option<ServiceType>,
     /// When the chat last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A new chat: the line to send from, the recipients and the first message.
@@ -158,6 +168,9 @@ pub struct ChatCreateParams {
     pub override_optout: Option<bool>,
     /// Recipients, E.164 or email; one for a direct chat, several for a group.
     pub to: Vec<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ChatCreateParams {
@@ -169,6 +182,7 @@ impl ChatCreateParams {
             message,
             override_optout: None,
             to,
+            extra: Extra::new(),
         }
     }
 
@@ -187,6 +201,9 @@ impl ChatCreateParams {
 pub struct ChatCreateResponse {
     /// The new chat.
     pub chat: ChatCreateResponseChat,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A newly created chat and the message that opened it.
@@ -207,6 +224,9 @@ pub struct ChatCreateResponseChat {
     pub message: SentMessage,
     /// The chat's network; single messages in it may travel on another.
     pub service: ServiceType,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A participant of a chat as the server reports it.
@@ -234,6 +254,9 @@ pub struct ChatHandle {
     /// Whether the participant is still in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ParticipantStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// How healthy a chat is (beta), with a link explaining the status.
@@ -249,6 +272,9 @@ pub struct ChatHealthStatus {
     pub status: ChatHealthStatusStatus,
     /// When the status last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -282,6 +308,9 @@ pub struct ChatListChatsParams {
     /// Only chats that include this participant (E.164 or email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ChatListChatsParams {
@@ -327,13 +356,16 @@ impl ChatListChatsParams {
 pub struct ChatSendVoicememoParams {
     /// Audio file uploaded earlier with `attachments.create`; give this or `voice_memo_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_id: Option<AttachmentId>,
+    pub attachment_id: Option<String>,
     /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
     /// Public HTTPS URL of the audio file; give this or `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_memo_url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ChatSendVoicememoParams {
@@ -345,8 +377,8 @@ impl ChatSendVoicememoParams {
 
     /// Sets `attachment_id`.
     #[must_use]
-    pub fn attachment_id(mut self, v: AttachmentId) -> Self {
-        self.attachment_id = Some(v);
+    pub fn attachment_id(mut self, v: impl Into<String>) -> Self {
+        self.attachment_id = Some(v.into());
         self
     }
 
@@ -372,6 +404,9 @@ impl ChatSendVoicememoParams {
 pub struct ChatSendVoicememoResponse {
     /// The sent message.
     pub voice_memo: SentVoiceMemo,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// New name or icon for a group chat.
@@ -385,6 +420,9 @@ pub struct ChatUpdateParams {
     /// URL of an image to use as the group icon; group chats only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_chat_icon: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ChatUpdateParams {
@@ -420,6 +458,9 @@ pub struct ChatUpdateResponse {
     /// The state the update was accepted in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A body naming one handle.
@@ -432,13 +473,19 @@ pub struct ChatUpdateResponse {
 pub struct HandleParams {
     /// Phone number (E.164) or email of the person.
     pub handle: Handle,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl HandleParams {
     /// With the required `handle`; the rest unset.
     #[must_use]
     pub fn new(handle: Handle) -> Self {
-        Self { handle }
+        Self {
+            handle,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -452,6 +499,9 @@ pub struct ListChatsPagination {
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -489,6 +539,9 @@ pub struct SentVoiceMemo {
     pub to: Vec<String>,
     /// The audio file.
     pub voice_memo: VoiceMemoFile,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The chat a voice memo was sent into.
@@ -505,6 +558,9 @@ pub struct VoiceMemoChat {
     pub is_group: bool,
     /// The chat's network.
     pub service: ServiceType,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The audio file of a sent voice memo.
@@ -524,4 +580,7 @@ pub struct VoiceMemoFile {
     pub size_bytes: i64,
     /// Where to download the recording.
     pub url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -28,6 +28,9 @@ pub struct ContactCard {
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A contact card to set up for one of your lines.
@@ -45,6 +48,9 @@ pub struct ContactCardCreateParams {
     pub last_name: Option<String>,
     /// Your line (E.164) the card is for.
     pub phone_number: Handle,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ContactCardCreateParams {
@@ -56,6 +62,7 @@ impl ContactCardCreateParams {
             image_url: None,
             last_name: None,
             phone_number,
+            extra: Extra::new(),
         }
     }
 
@@ -82,6 +89,9 @@ pub struct ContactCardRetrieveParams {
     /// Only the card of this line (E.164); all your cards when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ContactCardRetrieveParams {
@@ -106,6 +116,9 @@ impl ContactCardRetrieveParams {
 pub struct ContactCardRetrieveResponse {
     /// The cards.
     pub contact_cards: Vec<ContactCard>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// New values for a contact card; fields left out keep their value.
@@ -122,6 +135,9 @@ pub struct ContactCardUpdateParams {
     /// New last name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ContactCardUpdateParams {
@@ -160,12 +176,18 @@ impl ContactCardUpdateParams {
 pub struct ContactCardUpdateParamsQuery {
     /// The line (E.164) whose card to update.
     pub phone_number: Handle,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ContactCardUpdateParamsQuery {
     /// With the required `phone_number`; the rest unset.
     #[must_use]
     pub fn new(phone_number: Handle) -> Self {
-        Self { phone_number }
+        Self {
+            phone_number,
+            extra: Extra::new(),
+        }
     }
 }

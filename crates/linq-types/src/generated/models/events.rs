@@ -49,6 +49,9 @@ pub struct AccountEventActor {
     /// What kind of actor made the change.
     #[serde(rename = "type")]
     pub kind: ActorKind,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The API token an account event is about.
@@ -91,6 +94,9 @@ pub struct AccountEventApiToken {
     pub name: Option<String>,
     /// The first characters of the token, safe to show.
     pub token_prefix: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Before and after values on an update event; absent on create and delete events.
@@ -138,6 +144,9 @@ pub struct AccountEventChange {
     /// The new value, or `null` if it was cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<serde_json::Value>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The contact card an account event is about.
@@ -180,6 +189,9 @@ pub struct AccountEventContactCard {
     /// Last name on the card, or `null` when it has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The `data` of an account event (tokens, environments, subscriptions, team, contact cards).
@@ -252,6 +264,9 @@ pub struct AccountEventData {
     /// The webhook subscription that changed, on subscription events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_subscription: Option<AccountEventWebhookSubscription>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// An environment named in an account event (Production or one you created).
@@ -289,6 +304,9 @@ pub struct AccountEventEnvironment {
     /// Marks this object as an environment. Always `environment`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Old and new value of one contact card field.
@@ -381,6 +399,9 @@ pub struct AccountEventFieldChange {
     /// The field's new value, or `null` if it was removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -433,6 +454,9 @@ pub struct AccountEventTeamMember {
     /// Role given to the member on joining; set only on `team_member.added`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<TeamMemberRole>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The webhook subscription an account event is about.
@@ -473,6 +497,9 @@ pub struct AccountEventWebhookSubscription {
     /// Where it delivers, with any credentials, query and fragment stripped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -526,6 +553,9 @@ pub struct ChatBackground {
     /// For `color`: swatch name or `custom`; for `dynamic`: the variant of the style.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A chat's background changed: the new background and who set it.
@@ -542,6 +572,9 @@ pub struct ChatBackgroundEventData {
     pub background: Option<ChatBackground>,
     /// The chat whose background changed.
     pub chat: EventChat,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -591,6 +624,9 @@ pub struct ChatCreatedWebhookEventData {
     pub service: Option<ServiceType>,
     /// When the chat last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `chat.group_icon_update_failed` webhook events.
@@ -627,6 +663,9 @@ pub struct ChatGroupUpdatedEventData {
     pub old_value: Option<String>,
     /// When the change happened.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `chat.typing_indicator.started` webhook events.
@@ -651,6 +690,9 @@ pub struct ChatUpdateFailedEventData {
     pub error_code: i64,
     /// When the failure was detected.
     pub failed_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `connection.created` webhook events.
@@ -689,6 +731,9 @@ pub struct ContactCardReceivedWebhookEventData {
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub sender_handle: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `contact_card.updated` webhook events.
@@ -731,6 +776,9 @@ pub struct EventAppClipPart {
     pub title: Option<String>,
     /// Checkout link opened when the card is tapped.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The chat an event happened in.
@@ -753,6 +801,9 @@ pub struct EventChat {
     /// Your line in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_handle: Option<ChatHandle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The labels an iMessage app card shows, as reported in webhooks.
@@ -771,6 +822,9 @@ pub struct EventIMessageAppLayout {
     /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// An iMessage app card in a webhook message.
@@ -786,6 +840,9 @@ pub struct EventIMessageAppPart {
     pub layout: EventIMessageAppLayout,
     /// What the recipient's app opens on tap.
     pub url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A rich link preview in a webhook message.
@@ -794,6 +851,9 @@ pub struct EventIMessageAppPart {
 pub struct EventLinkPart {
     /// The previewed URL.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A file in a webhook message.
@@ -810,6 +870,9 @@ pub struct EventMediaPart {
     pub size_bytes: i64,
     /// Presigned download URL, valid for about an hour.
     pub url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 tagged_union! {
@@ -842,6 +905,9 @@ pub struct EventReplyTo {
     /// Which part of it was replied to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A text part in a webhook message.
@@ -867,6 +933,9 @@ pub struct EventTextPart {
     pub text_decorations: Option<Vec<TextDecoration>>,
     /// The text.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The `message` object of a `2025-01-01` message event.
@@ -905,6 +974,9 @@ pub struct LegacyMessage {
     /// When the message last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The `data` of a message event in the `2025-01-01` payload format.
@@ -959,6 +1031,9 @@ pub struct LegacyMessageEvent {
     /// The network the message travelled on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `location.sharing.started` webhook events.
@@ -983,6 +1058,9 @@ pub struct LocationSharingStartedWebhookEventData {
     pub shared_by: String,
     /// Your line that receives the location.
     pub shared_with: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `location.sharing.stopped` webhook events.
@@ -1006,6 +1084,9 @@ pub struct LocationSharingStoppedWebhookEventData {
     pub shared_by: String,
     /// Your line that was receiving the location.
     pub shared_with: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `message.delivered` webhook events.
@@ -1037,6 +1118,9 @@ pub struct MessageEditedWebhookEventData {
     /// Set when the line keeps no content; outbound edits then carry empty text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The chat an edited message is in.
@@ -1050,6 +1134,9 @@ pub struct MessageEditedWebhookEventDataChat {
     pub is_group: bool,
     /// Your line in the chat.
     pub owner_handle: ChatHandle,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The part of a message that was edited.
@@ -1059,6 +1146,9 @@ pub struct MessageEditedWebhookEventDataPart {
     pub index: i64,
     /// The part's new text.
     pub text: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The chat a message event belongs to.
@@ -1076,6 +1166,9 @@ pub struct MessageEventChat {
     /// Your line in the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_handle: Option<ChatHandle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The `data` of a message event in the `2026-02-03` payload format.
@@ -1120,6 +1213,9 @@ pub struct MessageEventV2 {
     /// Set when the line keeps no content; `parts` is then always empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `message.failed` webhook events.
@@ -1152,6 +1248,9 @@ pub struct MessageFailedWebhookEventData {
     /// The network the send was attempted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `message.read` webhook events.
@@ -1191,6 +1290,9 @@ pub struct ParticipantAddedWebhookEventData {
     /// The added participant as a full record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<ChatHandle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `participant.removed` webhook events.
@@ -1216,6 +1318,9 @@ pub struct ParticipantRemovedWebhookEventData {
     /// When they were removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<Timestamp>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `payment.authorized` webhook events.
@@ -1290,6 +1395,9 @@ pub struct PaymentEventData {
     /// When the request last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -1328,6 +1436,9 @@ pub struct PhoneNumberEventData {
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `phone_number.forwarding_updated` webhook events.
@@ -1366,6 +1477,9 @@ pub struct PhoneNumberStatusEventData {
     pub previous_reputation: ReputationReportSeverity,
     /// Service status before the change.
     pub previous_status: PhoneNumberStatus,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `phone_number.status_updated` webhook events.
@@ -1412,6 +1526,9 @@ pub struct PollEventData {
     /// Set when the line keeps no content; option text is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `poll.failed` webhook events.
@@ -1442,6 +1559,9 @@ pub struct PollFailedWebhookEventData {
     /// Set when the line keeps no content; option text is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Why a poll failed: a Linq error code and a message.
@@ -1451,6 +1571,9 @@ pub struct PollFailedWebhookEventDataError {
     pub code: i64,
     /// What went wrong, in words.
     pub message: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `poll.reaction.added` webhook events.
@@ -1489,6 +1612,9 @@ pub struct PollReceivedWebhookEventData {
     /// Set on zero-retention lines; here the options still carry their real text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `poll.sent` webhook events.
@@ -1517,6 +1643,9 @@ pub struct PollUpdatedWebhookEventData {
     /// Set on zero-retention lines; outbound updates then carry empty option text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `poll.vote.added` webhook events.
@@ -1544,6 +1673,9 @@ pub struct PollVoteEventData {
     /// Set on zero-retention lines, for information only; votes are kept either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `poll.vote.removed` webhook events.
@@ -1608,6 +1740,9 @@ pub struct ReactionEventBase {
     /// The sticker image, when the type is `sticker`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticker: Option<ReactionSticker>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `reaction.removed` webhook events.
@@ -1690,6 +1825,9 @@ pub struct TypingIndicatorEventData {
     pub actor_handle: Option<ChatHandle>,
     /// The chat.
     pub chat_id: ChatId,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Payload of `zero_day_retention.updated` webhook events.

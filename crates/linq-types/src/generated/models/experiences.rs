@@ -23,6 +23,9 @@ pub struct Experience {
     /// The name to invoke it by, such as `agentpay`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One action of an experience and the fields it takes.
@@ -39,6 +42,9 @@ pub struct ExperienceAction {
     /// What the action does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One field an experience action accepts.
@@ -55,6 +61,9 @@ pub struct ExperienceActionField {
     /// Kind of value the field takes.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ExperienceFieldKind>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -79,4 +88,7 @@ pub struct ExperienceListResponse {
     /// The experiences; anything not listed is unsupported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experiences: Option<Vec<Experience>>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

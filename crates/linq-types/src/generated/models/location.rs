@@ -16,6 +16,9 @@ pub struct GetChatLocationResponse {
     pub data: GetChatLocationResponseData,
     /// Whether the server reports success.
     pub success: bool,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A GeoJSON collection of shared locations.
@@ -26,6 +29,9 @@ pub struct GetChatLocationResponseData {
     /// GeoJSON object type. Always `FeatureCollection`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One person's shared location as a GeoJSON feature.
@@ -39,6 +45,9 @@ pub struct LocationFeature {
     /// GeoJSON object type. Always `Feature`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A GeoJSON point.
@@ -50,6 +59,9 @@ pub struct LocationGeometry {
     /// GeoJSON geometry type. Always `Point`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Details of one shared location.
@@ -71,6 +83,9 @@ pub struct LocationProperties {
     /// When the location was last updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A plain success flag with a note from the server.
@@ -84,4 +99,7 @@ pub struct SuccessResponse {
     pub message: String,
     /// Whether the server reports success.
     pub success: bool,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -26,6 +26,9 @@ pub struct AppClipPartParam {
     pub caption: Option<String>,
     /// HTTPS link to a registered App Clip page, such as a checkout link.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl AppClipPartParam {
@@ -35,6 +38,7 @@ impl AppClipPartParam {
         Self {
             caption: None,
             value: value.into(),
+            extra: Extra::new(),
         }
     }
 
@@ -65,6 +69,9 @@ pub struct AppClipPartResponse {
     pub title: Option<String>,
     /// Link to the App Clip that opens on tap.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// An experience action to send as a card: the experience, the action and its values.
@@ -79,6 +86,9 @@ pub struct ExperienceParam {
     /// Values for the action's fields, keyed by field name; `url` fields must be absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ExperienceParam {
@@ -89,6 +99,7 @@ impl ExperienceParam {
             action: action.into(),
             name: name.into(),
             params: None,
+            extra: Extra::new(),
         }
     }
 
@@ -115,6 +126,9 @@ pub struct IMessageApp {
     pub name: String,
     /// The app's 10-character Apple team id.
     pub team_id: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// What an iMessage app card shows: labels and an optional image.
@@ -143,6 +157,9 @@ pub struct IMessageAppLayout {
     /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// What an iMessage app card shows; set at least one caption or the image.
@@ -171,6 +188,9 @@ pub struct IMessageAppLayoutParam {
     /// Label under `trailing_caption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trailing_subcaption: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl IMessageAppLayoutParam {
@@ -244,6 +264,9 @@ pub struct IMessageAppParam {
     pub name: String,
     /// The app's 10-character Apple team id (upper case letters and digits).
     pub team_id: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl IMessageAppParam {
@@ -259,6 +282,7 @@ impl IMessageAppParam {
             bundle_id: bundle_id.into(),
             name: name.into(),
             team_id: team_id.into(),
+            extra: Extra::new(),
         }
     }
 
@@ -287,6 +311,9 @@ pub struct IMessageAppPartParam {
     /// What your app opens on tap: an `https` URL or a `data:` URL with app state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl IMessageAppPartParam {
@@ -299,6 +326,7 @@ impl IMessageAppPartParam {
             interactive: None,
             layout,
             url: None,
+            extra: Extra::new(),
         }
     }
 
@@ -341,6 +369,9 @@ pub struct IMessageAppPartResponse {
     pub reactions: Option<Vec<Reaction>>,
     /// What the recipient's app opens on tap.
     pub url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A sticker image set inside a text part in place of a range of characters.
@@ -348,12 +379,15 @@ pub struct IMessageAppPartResponse {
 pub struct InlineStickerParam {
     /// Sticker image uploaded earlier with `attachments.create`; give this or `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_id: Option<AttachmentId>,
+    pub attachment_id: Option<String>,
     /// Characters `[start, end)` of the text it replaces, counted in UTF-16 units.
     pub range: Vec<i64>,
     /// Linq `download_url` of an uploaded sticker image; give this or `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl InlineStickerParam {
@@ -364,13 +398,14 @@ impl InlineStickerParam {
             attachment_id: None,
             range,
             url: None,
+            extra: Extra::new(),
         }
     }
 
     /// Sets `attachment_id`.
     #[must_use]
-    pub fn attachment_id(mut self, v: AttachmentId) -> Self {
-        self.attachment_id = Some(v);
+    pub fn attachment_id(mut self, v: impl Into<String>) -> Self {
+        self.attachment_id = Some(v.into());
         self
     }
 
@@ -399,6 +434,9 @@ pub struct InlineStickerResponse {
     /// Where to download the image; time-limited for ephemeral attachments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Why a server-routed send used the line and chat it did.
@@ -409,6 +447,9 @@ pub struct LineSelection {
     pub reason: LineSelectionReason,
     /// Whether an existing chat was reused.
     pub reused_existing_chat: bool,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -428,6 +469,9 @@ open_enum! {
 pub struct LinkPartParam {
     /// The URL to preview.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl LinkPartParam {
@@ -436,6 +480,7 @@ impl LinkPartParam {
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             value: value.into(),
+            extra: Extra::new(),
         }
     }
 }
@@ -448,6 +493,9 @@ pub struct LinkPartResponse {
     pub reactions: Option<Vec<Reaction>>,
     /// The previewed URL.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One page of messages.
@@ -460,6 +508,9 @@ pub struct ListMessagesPagination {
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A file to send: by public URL or by an uploaded attachment id.
@@ -474,6 +525,9 @@ pub struct MediaPartParam {
     /// Public HTTPS URL of the file, fetched by the server (10 MB at most); or use `attachment_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MediaPartParam {
@@ -521,6 +575,9 @@ pub struct MediaPartResponse {
     pub size_bytes: i64,
     /// Presigned download URL, valid for about an hour.
     pub url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A message in a chat, with its parts and delivery state.
@@ -582,6 +639,9 @@ pub struct Message {
     pub service: Option<ServiceType>,
     /// When the message last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A reaction to add or remove: a tapback, a custom emoji, or a sticker.
@@ -591,7 +651,7 @@ pub struct Message {
 pub struct MessageAddReactionParams {
     /// For `sticker`: an uploaded image; give one of `emoji`, `url` or this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_id: Option<AttachmentId>,
+    pub attachment_id: Option<String>,
     /// For `custom`: the emoji shown as the tapback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emoji: Option<String>,
@@ -612,6 +672,9 @@ pub struct MessageAddReactionParams {
     /// For `sticker`: Linq `download_url` of an uploaded image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageAddReactionParams {
@@ -627,13 +690,14 @@ impl MessageAddReactionParams {
             placement: None,
             kind,
             url: None,
+            extra: Extra::new(),
         }
     }
 
     /// Sets `attachment_id`.
     #[must_use]
-    pub fn attachment_id(mut self, v: AttachmentId) -> Self {
-        self.attachment_id = Some(v);
+    pub fn attachment_id(mut self, v: impl Into<String>) -> Self {
+        self.attachment_id = Some(v.into());
         self
     }
 
@@ -695,6 +759,9 @@ pub struct MessageContent {
     /// The message to reply to, making a thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyToParam>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageContent {
@@ -765,6 +832,9 @@ pub struct MessageCreateParams {
     pub override_optout: Option<bool>,
     /// Recipients, E.164 or email; the set, in any order, picks the chat.
     pub to: Vec<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageCreateParams {
@@ -777,6 +847,7 @@ impl MessageCreateParams {
             message,
             override_optout: None,
             to,
+            extra: Extra::new(),
         }
     }
 
@@ -828,6 +899,9 @@ pub struct MessageCreateResponse {
     pub previous_chat_id: Option<ChatId>,
     /// The network the message went out on.
     pub service: ServiceType,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -860,6 +934,9 @@ pub struct MessageEffect {
     /// Whether it is a screen or a bubble effect.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MessageEffectType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// An iMessage screen or bubble effect to send a message with.
@@ -871,6 +948,9 @@ pub struct MessageEffectParam {
     /// Whether it is a screen or a bubble effect.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MessageEffectType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageEffectParam {
@@ -919,6 +999,9 @@ pub struct MessageListMessagesThreadParams {
     /// Oldest first (`asc`) or newest first (`desc`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<MessageListMessagesThreadParamsOrder>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageListMessagesThreadParams {
@@ -971,6 +1054,9 @@ pub struct MessageListParams {
     /// Most messages to return in one page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageListParams {
@@ -1025,6 +1111,9 @@ pub struct MessageSendParams {
     /// Send despite the recipient's opt-out, for this request only; every use is logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_optout: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageSendParams {
@@ -1034,6 +1123,7 @@ impl MessageSendParams {
         Self {
             message,
             override_optout: None,
+            extra: Extra::new(),
         }
     }
 
@@ -1054,6 +1144,9 @@ pub struct MessageSendResponse {
     pub chat_id: ChatId,
     /// The message that was sent.
     pub message: SentMessage,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// New content for an iMessage app card that was already sent.
@@ -1078,6 +1171,9 @@ pub struct MessageUpdateAppCardParams {
     /// What your app opens on tap; excludes `experience`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageUpdateAppCardParams {
@@ -1091,6 +1187,7 @@ impl MessageUpdateAppCardParams {
             interactive: None,
             layout,
             url: None,
+            extra: Extra::new(),
         }
     }
 
@@ -1139,6 +1236,9 @@ pub struct MessageUpdateAppCardResponse {
     pub chat_id: ChatId,
     /// The message carrying the updated card.
     pub message: SentMessage,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// New text for one text part of a sent message.
@@ -1151,6 +1251,9 @@ pub struct MessageUpdateParams {
     pub part_index: Option<i64>,
     /// The part's new text.
     pub text: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageUpdateParams {
@@ -1160,6 +1263,7 @@ impl MessageUpdateParams {
         Self {
             part_index: None,
             text: text.into(),
+            extra: Extra::new(),
         }
     }
 
@@ -1178,13 +1282,19 @@ impl MessageUpdateParams {
 pub struct MessageUpdateStickerPlacementParams {
     /// Where the sticker goes, how big and how rotated; unset fields keep their defaults.
     pub placement: StickerPlacementParam,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl MessageUpdateStickerPlacementParams {
     /// With the required `placement`; the rest unset.
     #[must_use]
     pub fn new(placement: StickerPlacementParam) -> Self {
-        Self { placement }
+        Self {
+            placement,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -1202,6 +1312,9 @@ pub struct MessageUpdateStickerPlacementResponse {
     /// The server's trace id for this request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 tagged_union! {
@@ -1243,6 +1356,9 @@ pub struct Reaction {
     /// Which reaction it is.
     #[serde(rename = "type")]
     pub kind: ReactionType,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The image of a sticker reaction.
@@ -1264,6 +1380,9 @@ pub struct ReactionSticker {
     /// Width of the image in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -1296,6 +1415,9 @@ pub struct ReplyTo {
     /// Which part of it was replied to, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The message (and part) to reply to, making a thread.
@@ -1306,6 +1428,9 @@ pub struct ReplyToParam {
     /// Which part to reply to, from 0; the first part when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_index: Option<i32>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl ReplyToParam {
@@ -1315,6 +1440,7 @@ impl ReplyToParam {
         Self {
             message_id,
             part_index: None,
+            extra: Extra::new(),
         }
     }
 
@@ -1361,6 +1487,9 @@ pub struct SentMessage {
     /// The network the message went out on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -1392,6 +1521,9 @@ pub struct StickerPlacementParam {
     /// Vertical position from -1 (top) to 1 (bottom); 0 is the centre.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl StickerPlacementParam {
@@ -1441,6 +1573,9 @@ pub struct TextDecoration {
     /// Style on the range; set instead of `animation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<TextDecorationStyle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -1476,6 +1611,9 @@ pub struct TextDecorationParam {
     /// Style for the range; give this or `animation`, not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<TextDecorationStyle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl TextDecorationParam {
@@ -1486,6 +1624,7 @@ impl TextDecorationParam {
             animation: None,
             range,
             style: None,
+            extra: Extra::new(),
         }
     }
 
@@ -1526,13 +1665,19 @@ open_enum! {
 pub struct TextParam {
     /// The text.
     pub text: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl TextParam {
     /// With the required `text`; the rest unset.
     #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into() }
+        Self {
+            text: text.into(),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -1553,6 +1698,9 @@ pub struct TextPartParam {
     pub text_decorations: Option<Vec<TextDecorationParam>>,
     /// The text, sent as is; Markdown is not rendered.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl TextPartParam {
@@ -1565,6 +1713,7 @@ impl TextPartParam {
             mention_range: None,
             text_decorations: None,
             value: value.into(),
+            extra: Extra::new(),
         }
     }
 
@@ -1622,6 +1771,9 @@ pub struct TextPartResponse {
     pub text_decorations: Option<Vec<TextDecoration>>,
     /// The text.
     pub value: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One mention in a text part: who, and which characters show it.
@@ -1636,4 +1788,7 @@ pub struct TextPartResponseMention {
     pub is_me: bool,
     /// Characters `[start, end)` shown as the mention, counted in UTF-16 units.
     pub range: Vec<i64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }

@@ -6,8 +6,9 @@
 //! several names share it (search the docs for any of those names: they are
 //! doc aliases). The everyday types are re-exported here and in
 //! `linq_client::prelude`. Timestamps are [`Timestamp`](crate::Timestamp)s.
-//! Unknown fields are ignored and unknown enum values are kept (`Unknown`),
-//! so newer servers do not break decoding.
+//! Undeclared fields are kept in each model's `extra` (and encoded back),
+//! unknown enum values are kept (`Unknown`), and ids decode whatever their
+//! form, so newer servers do not break decoding.
 
 /// Files reserved for upload and attached to messages.
 pub mod attachments;
@@ -52,8 +53,8 @@ use self::{
 use crate::models_support::{double_option, open_enum, tagged_union};
 #[allow(unused_imports)]
 use crate::{
-    AttachmentId, AuditId, ChatId, Handle, MessageId, PaymentId, PaymentRequestId, PhoneNumberId,
-    ReactionId, SubscriptionId, Timestamp,
+    AttachmentId, AuditId, ChatId, Extra, Handle, MessageId, PaymentId, PaymentRequestId,
+    PhoneNumberId, ReactionId, SubscriptionId, Timestamp,
 };
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};

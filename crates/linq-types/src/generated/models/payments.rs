@@ -58,6 +58,9 @@ pub struct Payment {
     /// Where the payment is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A payment to make for a connected customer with a single-use card.
@@ -80,6 +83,9 @@ pub struct PaymentCreateParams {
     /// Your own key/value pairs, echoed back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentCreateParams {
@@ -93,6 +99,7 @@ impl PaymentCreateParams {
             handle,
             merchant: None,
             metadata: None,
+            extra: Extra::new(),
         }
     }
 
@@ -127,6 +134,9 @@ pub struct PaymentCreateParamsMerchant {
     /// The merchant's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentCreateParamsMerchant {
@@ -159,6 +169,9 @@ pub struct PaymentCredentialsResponse {
     /// What to fetch the card with; never through Linq.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<PaymentCredentialsResponseHandoff>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Short-lived details for fetching a card from the provider; do not store the card.
@@ -176,6 +189,9 @@ pub struct PaymentCredentialsResponseHandoff {
     /// Short-lived bearer token for the fetch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_token: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The coupon or promotion code Stripe applied to a subscription.
@@ -198,6 +214,9 @@ pub struct PaymentEventDiscount {
     /// Id of the applied promotion code, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_code: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Ids for matching a Natural-rail payment in Natural's records.
@@ -217,6 +236,9 @@ pub struct PaymentEventNatural {
     /// Id of the settled Natural transaction (`txn_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Ids of the Stripe objects made on your connected account, for lookups in Stripe.
@@ -239,6 +261,9 @@ pub struct PaymentEventStripe {
     /// For subscriptions: the Stripe Subscription (`sub_...`) to manage renewals with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Whether a customer handle is connected for agent payments.
@@ -255,6 +280,9 @@ pub struct PaymentHandleConnection {
     /// Where the connection stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentHandleConnectionStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -280,6 +308,9 @@ pub struct PaymentHandleVerifyParams {
     pub code: String,
     /// The id `connect` returned.
     pub connect_id: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentHandleVerifyParams {
@@ -289,6 +320,7 @@ impl PaymentHandleVerifyParams {
         Self {
             code: code.into(),
             connect_id: connect_id.into(),
+            extra: Extra::new(),
         }
     }
 }
@@ -302,6 +334,9 @@ pub struct PaymentMerchant {
     /// The merchant's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -325,6 +360,9 @@ pub struct PaymentProvider {
     /// How far onboarding has got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentProviderStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Where to return the admin after they authorize a payment provider.
@@ -334,6 +372,9 @@ pub struct PaymentProvider {
 pub struct PaymentProviderConnectParams {
     /// URL the admin is sent back to once they have authorized.
     pub return_url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentProviderConnectParams {
@@ -342,6 +383,7 @@ impl PaymentProviderConnectParams {
     pub fn new(return_url: impl Into<String>) -> Self {
         Self {
             return_url: return_url.into(),
+            extra: Extra::new(),
         }
     }
 }
@@ -360,6 +402,9 @@ pub struct PaymentProviderConnectResponse {
     /// State of the connection session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -447,6 +492,9 @@ pub struct PaymentRequest {
     /// When the request last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A payment request to create: a one-time amount, or a subscription to a Stripe price.
@@ -496,6 +544,9 @@ pub struct PaymentRequestCreateParams {
     /// For subscriptions: days of free trial before the first charge; excludes `trial_end`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_period_days: Option<i64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentRequestCreateParams {
@@ -616,6 +667,9 @@ pub struct PaymentRequestCreateParamsDiscount {
     /// Id of the Stripe promotion code to apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_code: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentRequestCreateParamsDiscount {
@@ -661,6 +715,9 @@ pub struct PaymentRequestListParams {
     /// Only requests in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentRequestListParamsStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PaymentRequestListParams {
@@ -721,6 +778,9 @@ pub struct PaymentRequestListResponse {
     pub has_more: bool,
     /// The kind of object, for telling payloads apart. Always `list`.
     pub object: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {

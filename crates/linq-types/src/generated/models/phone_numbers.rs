@@ -21,6 +21,9 @@ pub struct AvailableNumberRetrieveParams {
     /// Only pick a line of this kind (`RCS` or `iMessage`).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<LineType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl AvailableNumberRetrieveParams {
@@ -63,6 +66,9 @@ pub struct AvailableNumberRetrieveResponse {
     pub phone_number: String,
     /// Expiring link to a vCard with this line first and your other lines as backups.
     pub vcf_url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One of your lines in the older listing format, with what it can do.
@@ -86,6 +92,9 @@ pub struct LegacyPhoneNumber {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     #[deprecated(note = "always null")]
     pub kind: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// What a line supports: SMS, MMS and voice calls.
@@ -98,6 +107,9 @@ pub struct LegacyPhoneNumberCapabilities {
     pub sms: bool,
     /// Whether the line takes voice calls.
     pub voice: bool,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// How a line stands across all its chats (beta), with a link explaining the status.
@@ -108,6 +120,9 @@ pub struct LineReputation {
     pub doc_url: String,
     /// The line's reputation bucket.
     pub status: ReputationReportSeverity,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -140,6 +155,9 @@ pub struct PhoneNumber {
     pub phone_number: String,
     /// Standing of the line across all its chats (beta).
     pub reputation: LineReputation,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Your lines.
@@ -149,6 +167,9 @@ pub struct PhoneNumber {
 pub struct PhoneNumberListResponse {
     /// Every line assigned to you.
     pub phone_numbers: Vec<PhoneNumber>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Changes to one of your lines.
@@ -161,13 +182,19 @@ pub struct PhoneNumberUpdateParams {
     /// `None` is sent as `null`, which clears it.
     #[serde(default)]
     pub forwarding_number: Option<Handle>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PhoneNumberUpdateParams {
     /// With the required `forwarding_number`; the rest unset.
     #[must_use]
     pub fn new(forwarding_number: Option<Handle>) -> Self {
-        Self { forwarding_number }
+        Self {
+            forwarding_number,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -187,6 +214,9 @@ pub struct PhoneNumberUpdateResponse {
     ///
     /// A plain string: the server may report senders that are not E.164 (short codes).
     pub phone_number: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Your lines, in the older listing format.
@@ -196,6 +226,9 @@ pub struct PhoneNumberUpdateResponse {
 pub struct PhonenumberListResponse {
     /// Every line assigned to you.
     pub phone_numbers: Vec<LegacyPhoneNumber>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One recommended step to improve a line's reputation.
@@ -213,6 +246,9 @@ pub struct ReputationActionItem {
     /// The step in a few words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -248,6 +284,9 @@ pub struct ReputationAudit {
     pub report: Option<ReputationReport>,
     /// Whether the audit is still running; poll until `complete` or `error`.
     pub status: ReputationAuditStatus,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A reputation audit that has just been started.
@@ -259,6 +298,9 @@ pub struct ReputationAuditStarted {
     pub audit_id: AuditId,
     /// State of the audit; `pending` when new.
     pub status: ReputationAuditStatus,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -285,6 +327,9 @@ pub struct ReputationDriver {
     /// The problem in one sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -316,6 +361,9 @@ pub struct ReputationEvidence {
     /// Up to 15 unhealthy chats, worst first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unhealthy_chats: Option<Vec<ReputationUnhealthyChat>>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A chat that kept getting messages after the recipient opted out.
@@ -327,6 +375,9 @@ pub struct ReputationOptOutChat {
     /// How many messages were sent after the opt-out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages_after_stop: Option<i64>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Findings of a reputation audit: severity, causes, steps to take, and evidence.
@@ -350,6 +401,9 @@ pub struct ReputationReport {
     /// The report rendered as Markdown, for people or tools; the other fields are authoritative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_markdown: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -376,6 +430,9 @@ pub struct ReputationUnhealthyChat {
     /// The chat's current health, as fetching the chat reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ReputationUnhealthyChatStatus>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {

@@ -19,6 +19,9 @@ pub struct Poll {
     pub options: Vec<PollOption>,
     /// How many distinct participants voted; voting for two options counts once.
     pub total_voters: i64,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Options to add to an existing poll.
@@ -28,13 +31,19 @@ pub struct Poll {
 pub struct PollAddOptionsParams {
     /// The new options' text.
     pub options: Vec<TextParam>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PollAddOptionsParams {
     /// With the required `options`; the rest unset.
     #[must_use]
     pub fn new(options: Vec<TextParam>) -> Self {
-        Self { options }
+        Self {
+            options,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -45,13 +54,19 @@ impl PollAddOptionsParams {
 pub struct PollCreateParams {
     /// The poll: two or more options; send any question as a separate text.
     pub poll: PollCreateParamsPoll,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PollCreateParams {
     /// With the required `poll`; the rest unset.
     #[must_use]
     pub fn new(poll: PollCreateParamsPoll) -> Self {
-        Self { poll }
+        Self {
+            poll,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -63,6 +78,9 @@ pub struct PollCreateParamsPoll {
     pub idempotency_key: Option<String>,
     /// The options' text; at least two.
     pub options: Vec<TextParam>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PollCreateParamsPoll {
@@ -72,6 +90,7 @@ impl PollCreateParamsPoll {
         Self {
             idempotency_key: None,
             options,
+            extra: Extra::new(),
         }
     }
 
@@ -98,6 +117,9 @@ pub struct PollEnvelope {
     pub reactions: Vec<Reaction>,
     /// When the poll last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One poll option, who added it, and who voted for it.
@@ -119,6 +141,9 @@ pub struct PollOption {
     pub text: String,
     /// Who voted for this option; their count is the option's vote count.
     pub voters: Vec<PollOptionVoter>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// One vote on a poll option.
@@ -136,6 +161,9 @@ pub struct PollOptionVoter {
     pub handle: String,
     /// When they voted.
     pub voted_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A vote to cast or withdraw on one poll option.
@@ -147,6 +175,9 @@ pub struct PollVoteParams {
     pub operation: AddOrRemove,
     /// The option to vote on.
     pub option_id: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl PollVoteParams {
@@ -156,6 +187,7 @@ impl PollVoteParams {
         Self {
             operation,
             option_id: option_id.into(),
+            extra: Extra::new(),
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct WebhookEventListResponse {
     pub doc_url: String,
     /// The event types.
     pub events: Vec<WebhookEventType>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -200,6 +203,9 @@ pub struct WebhookSubscription {
     pub target_url: String,
     /// When the subscription last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A new webhook subscription: where to deliver, which events, and optional filters.
@@ -220,6 +226,9 @@ pub struct WebhookSubscriptionCreateParams {
     pub subscribed_events: Vec<WebhookEventType>,
     /// HTTPS URL to deliver events to.
     pub target_url: String,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl WebhookSubscriptionCreateParams {
@@ -232,6 +241,7 @@ impl WebhookSubscriptionCreateParams {
             routing_key_header: None,
             subscribed_events,
             target_url: target_url.into(),
+            extra: Extra::new(),
         }
     }
 
@@ -285,6 +295,9 @@ pub struct WebhookSubscriptionCreateResponse {
     pub target_url: String,
     /// When the subscription last changed.
     pub updated_at: Timestamp,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Your webhook subscriptions.
@@ -294,6 +307,9 @@ pub struct WebhookSubscriptionCreateResponse {
 pub struct WebhookSubscriptionListResponse {
     /// The subscriptions.
     pub subscriptions: Vec<WebhookSubscription>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Changes to a webhook subscription; fields left out stay as they are.
@@ -337,6 +353,9 @@ pub struct WebhookSubscriptionUpdateParams {
     /// New URL to deliver events to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl WebhookSubscriptionUpdateParams {
