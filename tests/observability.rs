@@ -20,6 +20,9 @@ use tracing::{Event, Metadata, Subscriber};
 struct Capture {
     lines: Arc<Mutex<Vec<String>>>,
     span: Arc<Mutex<BTreeMap<String, String>>>,
+    /// The span's metadata and how deep it is entered, for `current_span`
+    /// (the client records a call's outcome on the current span).
+    entered: Arc<Mutex<(Option<&'static Metadata<'static>>, usize)>>,
 }
 
 impl Capture {
@@ -55,6 +58,7 @@ impl Subscriber for Capture {
         span.record(&mut Fields(&mut line));
         self.lines.lock().unwrap().push(line);
         span.record(&mut Map(&mut self.span.lock().unwrap()));
+        self.entered.lock().unwrap().0 = Some(meta);
         Id::from_u64(1)
     }
     fn record(&self, _: &Id, values: &Record<'_>) {
@@ -70,8 +74,20 @@ impl Subscriber for Capture {
         event.record(&mut Fields(&mut line));
         self.lines.lock().unwrap().push(line);
     }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+    fn enter(&self, _: &Id) {
+        self.entered.lock().unwrap().1 += 1;
+    }
+    fn exit(&self, _: &Id) {
+        self.entered.lock().unwrap().1 -= 1;
+    }
+    fn current_span(&self) -> tracing_core::span::Current {
+        match *self.entered.lock().unwrap() {
+            (Some(meta), depth) if depth > 0 => {
+                tracing_core::span::Current::new(Id::from_u64(1), meta)
+            }
+            _ => tracing_core::span::Current::none(),
+        }
+    }
 }
 
 /// The lines with each `elapsed=…` value (which varies) replaced by `_`.

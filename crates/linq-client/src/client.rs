@@ -67,8 +67,8 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 /// | `url.full` | the URL without user info; the value of a query parameter that names a credential (`token`, `key`, `sig`, `X-Amz-Signature`, …) is `REDACTED` |
 /// | `http.response.status_code` | the last attempt's status, when the server answered |
 /// | `http.request.resend_count` | attempts after the first, when there were any |
-/// | `error.type` | when the call failed: the status (`"503"`), or `timeout`, `connect`, `tls`, `io`, `body`, `body_too_large`, `invalid_request`, `decode` |
-/// | `otel.status_code` | `error` when the call failed |
+/// | `error.type` | when the exchange failed: the status (`"503"`), or `timeout`, `connect`, `tls`, `io`, `body`, `body_too_large`, `invalid_request`; a 2xx whose body does not decode is not an HTTP failure and is reported by the returned `Error::Decode` only |
+/// | `otel.status_code` | `error` when the exchange failed |
 /// | `linq.trace_id` | the server's trace id of the final reply, when it sent one |
 ///
 /// Events, inside that span:
@@ -535,15 +535,8 @@ impl Client {
         async move {
             let prepared = prepared?;
             let span = call_span(&prepared);
-            let (response, attempts) = client.send_in(&prepared, limits, &span).await?;
-            if !span.is_disabled() {
-                if let Some(trace_id) = body_trace_id(response.body()) {
-                    span.record("linq.trace_id", trace_id.as_str());
-                }
-            }
-            decode(prepared.id, response, attempts)
-                .inspect_err(|e| record_failure(&span, e))
-                .map(finish)
+            let (response, attempts) = client.send_in(&prepared, limits).instrument(span).await?;
+            decode(prepared.id, response, attempts).map(finish)
         }
     }
 
@@ -661,35 +654,13 @@ impl Client {
         req: &Prepared,
         limits: Limits,
     ) -> Result<(http::Response<Bytes>, u32), Error> {
-        self.send_in(req, limits, &call_span(req)).await
+        self.send_in(req, limits).instrument(call_span(req)).await
     }
 
-    /// Sends `req` under the retry policy inside `span`, recording the
-    /// outcome on it.
+    /// Sends `req` under the retry policy, recording the outcome on the
+    /// current span: the `linq.call` span the caller instruments it with.
+    /// (Holding the span here instead costs every call, traced or not.)
     async fn send_in(
-        &self,
-        req: &Prepared,
-        limits: Limits,
-        span: &tracing::Span,
-    ) -> Result<(http::Response<Bytes>, u32), Error> {
-        let result = self.retry_loop(req, limits).instrument(span.clone()).await;
-        let (status, attempts) = match &result {
-            Ok((response, attempts)) => (Some(response.status()), *attempts),
-            Err(error) => {
-                record_failure(span, error);
-                (error.status(), error.attempts())
-            }
-        };
-        if let Some(status) = status {
-            span.record("http.response.status_code", i64::from(status.as_u16()));
-        }
-        if attempts > 1 {
-            span.record("http.request.resend_count", i64::from(attempts - 1));
-        }
-        result
-    }
-
-    async fn retry_loop(
         &self,
         req: &Prepared,
         limits: Limits,
@@ -704,7 +675,10 @@ impl Client {
             .and_then(|d| Instant::now().checked_add(d));
 
         let mut attempt: u32 = 0;
-        loop {
+        // A loop that breaks with the outcome, not a nested async fn: the
+        // call's future is the largest thing on this path, and each layer
+        // of future would copy it once more.
+        let result = loop {
             attempt += 1;
             let started = Instant::now();
             let limit = match (per_attempt, deadline) {
@@ -724,7 +698,7 @@ impl Client {
                         ?elapsed,
                         "linq attempt succeeded"
                     );
-                    return Ok((response, attempt));
+                    break Ok((response, attempt));
                 }
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
@@ -771,18 +745,18 @@ impl Client {
             };
 
             let Verdict::Retry(asked) = verdict else {
-                return Err(error);
+                break Err(error);
             };
             if attempt > max_retries {
-                return Err(error);
+                break Err(error);
             }
             let wait = match asked {
-                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) if wait > policy.max_retry_after => break Err(error),
                 Some(wait) => wait,
                 None => policy.backoff(attempt - 1),
             };
             if deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d)) {
-                return Err(error);
+                break Err(error);
             }
             tracing::info!(
                 linq.operation = req.id,
@@ -793,7 +767,11 @@ impl Client {
                 "linq retrying"
             );
             tokio::time::sleep(wait).await;
+        };
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            record_outcome(&tracing::Span::current(), &result);
         }
+        result
     }
 
     async fn attempt(
@@ -928,6 +906,32 @@ fn error_type(error: &Error) -> &str {
         Error::Decode(_) => "decode",
         Error::InvalidInput { .. } => "invalid_input",
         _ => "_OTHER",
+    }
+}
+
+/// Records a finished exchange on the call's span: the last status, the
+/// resends, the trace id, and on failure `error.type`.
+fn record_outcome(span: &tracing::Span, result: &Result<(http::Response<Bytes>, u32), Error>) {
+    if span.is_disabled() {
+        return;
+    }
+    let (status, attempts) = match result {
+        Ok((response, attempts)) => {
+            if let Some(trace_id) = body_trace_id(response.body()) {
+                span.record("linq.trace_id", trace_id.as_str());
+            }
+            (Some(response.status()), *attempts)
+        }
+        Err(error) => {
+            record_failure(span, error);
+            (error.status(), error.attempts())
+        }
+    };
+    if let Some(status) = status {
+        span.record("http.response.status_code", i64::from(status.as_u16()));
+    }
+    if attempts > 1 {
+        span.record("http.request.resend_count", i64::from(attempts - 1));
     }
 }
 

@@ -17,11 +17,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-mod support {
-    #[path = "../generated/bodies.rs"]
-    pub mod bodies;
-    pub use super::{Decode, decode};
-}
+#[path = "generated/bodies.rs"]
+mod bodies;
 
 /// Decodes a body as one type; the error names the field.
 pub type Decode = fn(&[u8]) -> Result<(), String>;
@@ -289,7 +286,7 @@ fn body(v: &'static Value, depth: u32) -> BoxedStrategy<Value> {
 /// Every (what, schema) with a random body for it.
 fn every_body() -> impl Strategy<Value = (usize, Value)> {
     Union::new(
-        support::bodies::BODIES
+        bodies::BODIES
             .iter()
             .enumerate()
             .map(|(i, (_, name, _))| body(schema(name), 0).prop_map(move |b| (i, b))),
@@ -314,7 +311,7 @@ proptest! {
     fn every_response_and_event_decodes_any_body_the_description_allows(
         (which, body) in every_body()
     ) {
-        let (what, name, decode) = support::bodies::BODIES[which];
+        let (what, name, decode) = bodies::BODIES[which];
         let bytes = serde_json::to_vec(&body).unwrap();
         if let Err(e) = decode(&bytes) {
             return Err(TestCaseError::fail(format!("{what} ({name}): {e}\nbody: {body}")));
@@ -338,11 +335,11 @@ fn the_table_covers_every_operation_reply_and_event_payload() {
             }
         }
     }
-    let events = support::bodies::BODIES
+    let events = bodies::BODIES
         .iter()
         .filter(|(what, _, _)| what.starts_with("event "))
         .count();
     let described_events = SPEC["webhooks"].as_object().unwrap().len();
-    assert_eq!(support::bodies::BODIES.len(), replies + events + 1);
+    assert_eq!(bodies::BODIES.len(), replies + events + 1);
     assert!(events >= described_events, "{events} < {described_events}");
 }
