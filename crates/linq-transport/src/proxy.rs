@@ -86,6 +86,32 @@ impl ProxyConnector {
     }
 }
 
+/// A proxy this transport will not use: only `http://` proxies are spoken
+/// to. An `https://` proxy would need TLS to the proxy itself, which this
+/// transport does not do, and talking plain HTTP to it would send the
+/// `CONNECT` line and any `Proxy-Authorization` in clear text; a SOCKS proxy
+/// would receive an HTTP `CONNECT` naming the destination. Refused before
+/// any byte is sent.
+#[derive(Debug)]
+struct UnsupportedProxy(String);
+
+impl std::fmt::Display for UnsupportedProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_str() {
+            "https" => f.write_str(
+                "https:// proxies are not supported (the tunnel request and its credentials would cross in clear text); use an http:// proxy",
+            ),
+            s if s.starts_with("socks") => write!(
+                f,
+                "{s}:// proxies are not supported (only http:// proxies, through CONNECT)"
+            ),
+            s => write!(f, "proxy scheme {s:?} is not supported; use an http:// proxy"),
+        }
+    }
+}
+
+impl std::error::Error for UnsupportedProxy {}
+
 type Connecting = Pin<Box<dyn Future<Output = Result<TokioIo<TcpStream>, BoxError>> + Send>>;
 
 impl Service<Uri> for ProxyConnector {
@@ -99,6 +125,10 @@ impl Service<Uri> for ProxyConnector {
 
     fn call(&mut self, dst: Uri) -> Self::Future {
         match self.proxy_for(&dst) {
+            Some(proxy) if proxy.uri().scheme_str() != Some("http") => {
+                let refusal = UnsupportedProxy(proxy.uri().scheme_str().unwrap_or("").to_owned());
+                Box::pin(async move { Err(refusal.into()) })
+            }
             Some(proxy) => {
                 let mut tunnel = Tunnel::new(proxy.uri().clone(), self.http.clone());
                 if let Some(auth) = proxy.basic_auth() {

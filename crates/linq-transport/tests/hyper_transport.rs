@@ -230,6 +230,7 @@ async fn https_proxy_comes_from_the_environment() {
     let (proxy, seen) = connect_proxy().await;
     let cert_file = std::env::temp_dir().join(format!("linq-proxy-test-{port}.der"));
     std::fs::write(&cert_file, cert).unwrap();
+    let written = cert_file.clone();
     let run = move |host: &str| {
         let output = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "https_proxy_comes_from_the_environment"])
@@ -246,12 +247,13 @@ async fn https_proxy_comes_from_the_environment() {
         );
     };
     // linq.test is never resolved here: the proxy is asked to CONNECT to it.
-    tokio::task::spawn_blocking(move || {
+    let outcome = tokio::task::spawn_blocking(move || {
         run("linq.test");
         run("localhost");
     })
-    .await
-    .unwrap();
+    .await;
+    let _ = std::fs::remove_file(&written);
+    outcome.unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
         [format!("CONNECT linq.test:{port} HTTP/1.1")],
@@ -297,5 +299,56 @@ async fn chunked_bodies_are_joined_and_limited_across_frames() {
     assert!(
         matches!(err, TransportError::BodyTooLarge { limit: 5 }),
         "{err:?}"
+    );
+}
+
+/// An `https://` or `socks5://` proxy is refused before a byte goes out:
+/// plain HTTP to it would carry the CONNECT line and the proxy credentials
+/// in clear text (or name the destination to a SOCKS port).
+#[tokio::test]
+async fn https_and_socks_proxies_are_refused_before_sending() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let seen = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((_stream, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    for (proxy, says) in [
+        (
+            format!("https://user:pa55word@{addr}"),
+            "https:// proxies are not supported",
+        ),
+        (
+            format!("socks5://{addr}"),
+            "socks5:// proxies are not supported",
+        ),
+    ] {
+        let transport = HyperTransport::builder().proxy(&proxy).unwrap().build();
+        let err = transport
+            .send(
+                post("https://localhost:9/v3/x", "secret"),
+                SendOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_connect() && err.is_request_not_sent(), "{err:?}");
+        let mut chain = err.to_string();
+        let mut cause = std::error::Error::source(&err);
+        while let Some(c) = cause {
+            chain += &format!(": {c}");
+            cause = c.source();
+        }
+        assert!(chain.contains(says), "{proxy}: {chain}");
+        assert!(!chain.contains("pa55word"), "{chain}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "nothing reached the proxy port"
     );
 }
