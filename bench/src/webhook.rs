@@ -165,7 +165,7 @@ pub fn report() {
         median(&mut verify_allocs)
     );
     println!(
-        "| linq-webhooks `unwrap` (verify + typed `WebhookEvent`) | {:.2} µs | {:.1} |",
+        "| linq-webhooks `verify_event` (verify + typed `Event`) | {:.2} µs | {:.1} |",
         median(&mut decode_ns) / 1e3,
         median(&mut decode_allocs)
     );
@@ -175,7 +175,7 @@ pub fn report() {
             println!("| Python linq-python `client.webhooks.unwrap` | {unwrap:.2} µs | n/a |");
             println!();
             println!(
-                "unwrap, Python/Rust: {:.1}×",
+                "verify + decode, Python/Rust: {:.1}×",
                 unwrap * 1e3 / median(&mut decode_ns)
             );
         }
