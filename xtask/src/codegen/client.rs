@@ -367,37 +367,9 @@ fn blocking_resource(
     node: &Node<'_>,
     names: &BTreeMap<String, String>,
 ) {
-    let dotted = path.join(".");
-    let name = &names[&dotted];
+    let mut first = resource_head(out, path, node, names, " on a blocking client");
+    let name = &names[&path.join(".")];
     let accessor: String = path.iter().map(|p| format!(".{}()", snake(p))).collect();
-    let _ = writeln!(
-        out,
-        "/// `client{accessor}` on a blocking client: {}",
-        resource_doc(&dotted)
-    );
-    let _ = writeln!(
-        out,
-        "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    pub(crate) client: &'c Client,\n}}\n"
-    );
-    if node.children.is_empty() {
-        let _ = writeln!(out, "impl {name}<'_> {{");
-    } else {
-        let _ = writeln!(out, "impl<'c> {name}<'c> {{");
-    }
-    let mut first = true;
-    for c in node.children.keys() {
-        let child = &names[&format!("{dotted}.{c}")];
-        if !first {
-            out.push('\n');
-        }
-        first = false;
-        let _ = writeln!(out, "    /// {}", resource_doc(&format!("{dotted}.{c}")));
-        let _ = writeln!(
-            out,
-            "    #[must_use]\n    pub fn {}(&self) -> {child}<'c> {{\n        {child} {{\n            client: self.client,\n        }}\n    }}",
-            snake(c)
-        );
-    }
     let mut setters = String::new();
     for op in &node.ops {
         if !first {
@@ -507,26 +479,32 @@ fn collect(node: &Node<'_>, path: &str, names: &BTreeMap<String, String>, out: &
     }
 }
 
-fn emit_resource(
-    api: &Api,
+/// A resource handle: its struct, and the opening of its `impl` with the
+/// accessors of its children. Returns whether nothing was written into the
+/// `impl` yet (so the caller knows whether to separate the next item).
+fn resource_head(
     out: &mut String,
     path: &[String],
     node: &Node<'_>,
     names: &BTreeMap<String, String>,
-) {
+    flavour: &str,
+) -> bool {
     let dotted = path.join(".");
     let name = &names[&dotted];
     let accessor: String = path.iter().map(|p| format!(".{}()", snake(p))).collect();
-    let _ = writeln!(out, "/// `client{accessor}`: {}", resource_doc(&dotted));
+    let _ = writeln!(
+        out,
+        "/// `client{accessor}`{flavour}: {}",
+        resource_doc(&dotted)
+    );
     let _ = writeln!(
         out,
         "#[derive(Debug, Clone, Copy)]\npub struct {name}<'c> {{\n    pub(crate) client: &'c Client,\n}}\n"
     );
-    let lifetime = if node.children.is_empty() { "'_" } else { "'c" };
-    if lifetime == "'c" {
-        let _ = writeln!(out, "impl<'c> {name}<'c> {{");
-    } else {
+    if node.children.is_empty() {
         let _ = writeln!(out, "impl {name}<'_> {{");
+    } else {
+        let _ = writeln!(out, "impl<'c> {name}<'c> {{");
     }
     let mut first = true;
     for c in node.children.keys() {
@@ -542,6 +520,17 @@ fn emit_resource(
             snake(c)
         );
     }
+    first
+}
+
+fn emit_resource(
+    api: &Api,
+    out: &mut String,
+    path: &[String],
+    node: &Node<'_>,
+    names: &BTreeMap<String, String>,
+) {
+    let mut first = resource_head(out, path, node, names, "");
     let mut setters = String::new();
     for op in &node.ops {
         if !first {
