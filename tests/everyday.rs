@@ -2,20 +2,10 @@
 //! run against the sandbox in memory, with what each one put on the wire.
 
 use futures_util::TryStreamExt;
-use linq_client::InMemoryTransport;
 use linq_client::prelude::*;
 use linq_sandbox::{Capabilities, Sandbox};
+use linq_tests::sandbox_client;
 use linq_transport::RecordedRequest;
-
-fn client_on(sandbox: &Sandbox) -> (Client, InMemoryTransport) {
-    let transport = sandbox.transport().recording();
-    let client = Client::builder()
-        .api_key(sandbox.api_key())
-        .transport(transport.clone())
-        .build()
-        .unwrap();
-    (client, transport)
-}
 
 fn body(request: &RecordedRequest) -> serde_json::Value {
     serde_json::from_slice(&request.body).unwrap()
@@ -27,7 +17,7 @@ async fn the_everyday_calls_in_one_line_each() -> Result<(), Box<dyn std::error:
     // The sandbox makes +12025550147 RCS only; here it has iMessage too, so
     // one service reaches both people.
     sandbox.set_capabilities("+12025550147", Capabilities::ALL);
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let bytes = b"\xFF\xD8\xFF\xE0 not really a jpeg".to_vec();
 
     let created = client
@@ -134,7 +124,7 @@ async fn the_everyday_calls_in_one_line_each() -> Result<(), Box<dyn std::error:
 #[tokio::test]
 async fn collect_at_most_stops_fetching_pages() {
     let sandbox = Sandbox::new();
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let chat = client
         .chats()
         .create(&sandbox.lines()[0], ["+12025550142"], "one")
@@ -174,7 +164,7 @@ async fn collect_at_most_stops_fetching_pages() {
 #[tokio::test]
 async fn bad_positional_arguments_are_refused_before_sending() {
     let sandbox = Sandbox::new();
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let err = client
         .chats()
         .create("+12025550100", ["+12025550147", "not a handle"], "hi")
@@ -221,7 +211,7 @@ async fn bad_positional_arguments_are_refused_before_sending() {
 #[tokio::test]
 async fn optional_fields_are_setters_on_the_call() {
     let sandbox = Sandbox::new();
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let chat = client
         .chats()
         .create(&sandbox.lines()[0], ["+12025550142"], "hi")

@@ -1,24 +1,15 @@
 //! The rest of a receiving service's lifecycle: `ensure` for its webhook
 //! subscription, and downloading an inbound attachment.
 
+use linq_client::SubscriptionChange;
 use linq_client::prelude::*;
-use linq_client::{InMemoryTransport, SubscriptionChange};
 use linq_sandbox::Sandbox;
-
-fn client_on(sandbox: &Sandbox) -> (Client, InMemoryTransport) {
-    let transport = sandbox.transport().recording();
-    let client = Client::builder()
-        .api_key(sandbox.api_key())
-        .transport(transport.clone())
-        .build()
-        .unwrap();
-    (client, transport)
-}
+use linq_tests::sandbox_client;
 
 #[tokio::test]
 async fn ensure_creates_then_leaves_alone_then_updates() {
     let sandbox = Sandbox::new();
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let url = "https://bot.example.com/linq";
     let subs = client.webhook_subscriptions();
 
@@ -85,7 +76,7 @@ async fn ensure_creates_then_leaves_alone_then_updates() {
 #[tokio::test]
 async fn download_returns_the_bytes_without_the_api_key() {
     let sandbox = Sandbox::new();
-    let (client, transport) = client_on(&sandbox);
+    let (client, transport) = sandbox_client(&sandbox);
     let bytes = b"\x89PNG\r\n\x1a\n a small picture".to_vec();
     let upload = client
         .attachments()
@@ -111,11 +102,53 @@ async fn download_returns_the_bytes_without_the_api_key() {
 #[tokio::test]
 async fn download_of_an_unknown_attachment_is_the_api_error() {
     let sandbox = Sandbox::new();
-    let (client, _) = client_on(&sandbox);
+    let (client, _) = sandbox_client(&sandbox);
     let err = client
         .attachments()
         .download("550e8400-e29b-41d4-a716-446655440009")
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+}
+
+/// A download URL is held to the upload's rules: plain http (even to
+/// loopback) only when the client itself speaks plain http.
+#[tokio::test]
+async fn a_plain_http_download_url_is_refused_for_an_https_client() {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = seen.clone();
+    let transport = linq_client::InMemoryTransport::new(
+        move |_req: http::Request<bytes::Bytes>| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            linq_tests::json_reply(
+                200,
+                r#"{"id":"550e8400-e29b-41d4-a716-446655440009","content_type":"image/png","created_at":"2026-02-03T00:00:00Z","filename":"a.png","size_bytes":3,"status":"complete","download_url":"http://127.0.0.1:9/a.png"}"#,
+            )
+        },
+    );
+    let client = Client::builder()
+        .api_key("sk_test")
+        .transport(transport)
+        .build()
+        .unwrap();
+    let err = client
+        .attachments()
+        .download("550e8400-e29b-41d4-a716-446655440009")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::UnusableDownloadUrl {
+                reason: "the download URL is plain http but the client speaks https",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "only the retrieve was sent"
+    );
 }

@@ -286,3 +286,15 @@ pub fn envelope(status: u16, code: u32, message: &str) -> Response<Bytes> {
 pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap()
 }
+
+/// A client on `sandbox`'s in-memory transport, with the transport kept so a
+/// test can read back every request the client sent.
+pub fn sandbox_client(sandbox: &linq_sandbox::Sandbox) -> (Client, InMemoryTransport) {
+    let transport = sandbox.transport().recording();
+    let client = Client::builder()
+        .api_key(sandbox.api_key())
+        .transport(transport.clone())
+        .build()
+        .expect("a sandbox client builds");
+    (client, transport)
+}

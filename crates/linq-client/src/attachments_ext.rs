@@ -6,11 +6,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use linq_types::models::attachments::{AttachmentCreateResponse, SupportedContentType};
 use linq_types::{AttachmentId, Effect, IntoValid, InvalidValue};
-use tracing::Instrument;
 
-use crate::Error;
 use crate::client::{Headers, Limits, Prepared, UnsafeUrl, check_scheme};
 use crate::resources::Attachments;
+use crate::{Client, Error};
 
 impl Attachments<'_> {
     /// Uploads `data` as a new attachment and returns the reservation, whose
@@ -60,29 +59,7 @@ impl Attachments<'_> {
         let client = self.client;
         let reservation = self.create(content_type, filename.into(), size).await?;
 
-        let uri: Uri = reservation
-            .upload_url
-            .parse()
-            .map_err(|_| unusable("the upload URL does not parse"))?;
-        let Some(host) = uri.host() else {
-            return Err(unusable("the upload URL has no host"));
-        };
-        check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(
-            |e| match e {
-                UnsafeUrl::Insecure => unusable("the upload URL is plain http to a remote host"),
-                UnsafeUrl::BadScheme => unusable("the upload URL is not https"),
-            },
-        )?;
-        // Plain http to loopback passes `check_scheme`; for an upload it is
-        // only fine when the client itself speaks plain http (a local API).
-        if uri.scheme() == Some(&http::uri::Scheme::HTTP)
-            && !client.allows_insecure_http()
-            && !client.speaks_plain_http()
-        {
-            return Err(unusable(
-                "the upload URL is plain http but the client speaks https",
-            ));
-        }
+        let uri = storage_uri(client, &reservation.upload_url, Target::Upload).map_err(unusable)?;
         // The API documents one method; a reply naming another is refused.
         if reservation.http_method != "PUT" {
             return Err(
@@ -123,22 +100,17 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        let span = tracing::debug_span!("linq.call", operation = upload.id);
-        client
-            .send(&upload, Limits::default())
-            .instrument(span)
-            .await?;
+        client.send(&upload, Limits::default()).await?;
         Ok(reservation)
     }
-}
 
-impl Attachments<'_> {
     /// Downloads an attachment's bytes: `attachments.retrieve` for its
     /// download URL, then a GET of that URL.
     ///
     /// The GET carries no API key (the URL belongs to a storage host), is
-    /// https only (loopback aside, or plain http when the client allows it),
-    /// and reads no more than the client's body limit.
+    /// held to the same URL rules as an upload (https; plain http only when
+    /// the client itself speaks it), and reads no more than the client's
+    /// body limit.
     ///
     /// ```no_run
     /// # async fn run(client: linq_client::Client, event: linq_client::types::Event) -> Result<(), linq_client::Error> {
@@ -162,19 +134,8 @@ impl Attachments<'_> {
             .ok_or(Error::UnusableDownloadUrl {
                 reason: "the attachment has no download URL yet",
             })?;
-        let bad = |reason| Error::UnusableDownloadUrl { reason };
-        let uri: Uri = url
-            .parse()
-            .map_err(|_| bad("the download URL does not parse"))?;
-        let Some(host) = uri.host() else {
-            return Err(bad("the download URL has no host"));
-        };
-        check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(
-            |e| match e {
-                UnsafeUrl::Insecure => bad("the download URL is plain http to a remote host"),
-                UnsafeUrl::BadScheme => bad("the download URL is not https"),
-            },
-        )?;
+        let uri = storage_uri(client, url, Target::Download)
+            .map_err(|reason| Error::UnusableDownloadUrl { reason })?;
         let fetch = Prepared {
             id: "attachments.download",
             method: Method::GET,
@@ -184,13 +145,53 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        let span = tracing::debug_span!("linq.call", operation = fetch.id);
-        let (response, _) = client
-            .send(&fetch, Limits::default())
-            .instrument(span)
-            .await?;
+        let (response, _) = client.send(&fetch, Limits::default()).await?;
         Ok(response.into_body())
     }
+}
+
+/// Which storage URL is being checked, for the words of a refusal.
+#[derive(Clone, Copy)]
+enum Target {
+    Upload,
+    Download,
+}
+
+/// A presigned storage URL the API handed back, checked before any byte goes
+/// to it: it parses, names a host, and is https (plain http only when the
+/// client itself speaks it: a loopback API, or `allow_insecure_http`).
+fn storage_uri(client: &Client, url: &str, target: Target) -> Result<Uri, &'static str> {
+    let [parse, no_host, insecure, not_https, plain] = match target {
+        Target::Upload => [
+            "the upload URL does not parse",
+            "the upload URL has no host",
+            "the upload URL is plain http to a remote host",
+            "the upload URL is not https",
+            "the upload URL is plain http but the client speaks https",
+        ],
+        Target::Download => [
+            "the download URL does not parse",
+            "the download URL has no host",
+            "the download URL is plain http to a remote host",
+            "the download URL is not https",
+            "the download URL is plain http but the client speaks https",
+        ],
+    };
+    let uri: Uri = url.parse().map_err(|_| parse)?;
+    let host = uri.host().ok_or(no_host)?;
+    check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(|e| match e {
+        UnsafeUrl::Insecure => insecure,
+        UnsafeUrl::BadScheme => not_https,
+    })?;
+    // Plain http to loopback passes `check_scheme`; for storage it is only
+    // fine when the client itself speaks plain http (a local API).
+    if uri.scheme() == Some(&http::uri::Scheme::HTTP)
+        && !client.allows_insecure_http()
+        && !client.speaks_plain_http()
+    {
+        return Err(plain);
+    }
+    Ok(uri)
 }
 
 fn unusable(reason: &'static str) -> Error {

@@ -400,10 +400,13 @@ impl BaseUrl {
 /// `host:port` of an authority, with the scheme's default port when none is
 /// written.
 fn server_of(scheme: &str, authority: &http::uri::Authority) -> String {
-    let port = authority
-        .port_u16()
-        .unwrap_or(if scheme == "http" { 80 } else { 443 });
+    let port = authority.port_u16().unwrap_or(default_port(scheme));
     format!("{}:{port}", authority.host())
+}
+
+/// The port a URL without one means.
+fn default_port(scheme: &str) -> u16 {
+    if scheme == "http" { 80 } else { 443 }
 }
 
 /// Why requests may not go to a URL.
@@ -829,10 +832,7 @@ fn call_span(req: &Prepared) -> tracing::Span {
             span.record("server.address", host);
         }
         let scheme = req.uri.scheme_str().unwrap_or("https");
-        let port = req
-            .uri
-            .port_u16()
-            .unwrap_or(if scheme == "http" { 80 } else { 443 });
+        let port = req.uri.port_u16().unwrap_or(default_port(scheme));
         span.record("server.port", i64::from(port));
         span.record("url.full", url_full(&req.uri).as_str());
     }

@@ -211,11 +211,7 @@ fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
             format!("valid(\"{label}\", {name})?"),
         ),
         Ty::Str => ("impl Into<String>".into(), format!("{name}.into()")),
-        Ty::Named(n) if arg.place == Place::WholeBody => (
-            format!("impl Into<{}>", path(&type_name(api, n))),
-            format!("{name}.into()"),
-        ),
-        t @ Ty::Named(n) if is_named(api, t) => (
+        t @ Ty::Named(n) if arg.place == Place::WholeBody || is_named(api, t) => (
             format!("impl Into<{}>", path(&type_name(api, n))),
             format!("{name}.into()"),
         ),
@@ -760,7 +756,6 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         {
             setters_out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
         }
-        let fallible = conv.contains('?');
         let _ = writeln!(
             setters_out,
             "    pub fn {}(self, v: {t}) -> Self {{",
@@ -771,7 +766,6 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
             "        self.map_op(|op| {{\n            op.{container}.{} = {wrapped};\n            Ok(())\n        }})\n    }}",
             a.ident
         );
-        let _ = fallible;
         if a.hold == Hold::OptOpt {
             let _ = writeln!(
                 setters_out,

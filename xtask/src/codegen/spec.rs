@@ -474,7 +474,7 @@ pub fn load(spec: &Value, supplement: &Value) -> Api {
     let (canonical, classes) = dedup(&schemas);
     let ops = load_ops(spec, &schemas);
     let events = load_events(spec);
-    let module = place(&schemas, &canonical, &classes, &ops, &events);
+    let module = place(&schemas, &classes, &ops, &events);
     Api {
         schemas,
         canonical,
@@ -491,7 +491,6 @@ pub fn load(spec: &Value, supplement: &Value) -> Api {
 /// one first in `overlay.module_order`; `overlay.module_of` overrides.
 fn place(
     schemas: &BTreeMap<String, Schema>,
-    canonical: &BTreeMap<String, String>,
     classes: &BTreeMap<String, Vec<String>>,
     ops: &[Op],
     events: &[Event],
@@ -559,7 +558,6 @@ fn place(
         });
         out.insert(rust.clone(), m);
     }
-    let _ = canonical;
     out
 }
 

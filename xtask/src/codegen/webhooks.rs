@@ -138,6 +138,5 @@ pub fn generate(api: &Api) -> String {
         );
     }
     out += "            Self::Unknown(d) => Ok(d.clone()),\n        }\n    }\n}\n";
-    let _ = Def::EventUnion;
     out
 }
