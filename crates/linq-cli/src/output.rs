@@ -95,6 +95,15 @@ impl Output {
         })
     }
 
+    /// Renders one item of a stream (events, followed messages): one
+    /// compact line unless --format table.
+    pub fn render_stream(&self, value: &Value) -> Result<String> {
+        match (self.format, &self.jq) {
+            (Format::Json, None) => Ok(format!("{value}\n")),
+            _ => self.render(value),
+        }
+    }
+
     /// Prints a one-line status for people (stderr, never mixed with
     /// results).
     pub fn note(&self, text: &str) {
