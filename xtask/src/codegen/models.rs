@@ -231,13 +231,18 @@ pub fn unwritten_docs(api: &Api) -> (Vec<String>, Vec<String>) {
     (missing, unused)
 }
 
-fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
-    let mut d = written()
+/// A field's one-line doc: the written one, else its name as a sentence.
+pub fn field_summary(rust: &str, f: &Field) -> String {
+    written()
         .get(&format!("{rust}.{}", f.wire))
         .map(String::as_str)
         .or_else(|| overlay::field_doc(&f.wire))
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("{}.", sentence(&f.wire)));
+        .unwrap_or_else(|| format!("{}.", sentence(&f.wire)))
+}
+
+fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
+    let mut d = field_summary(rust, f);
     if let Some(k) = &f.konst {
         d += &format!(" Always `{k}`.");
     }
