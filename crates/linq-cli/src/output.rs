@@ -99,7 +99,7 @@ impl Output {
     /// compact line unless --format table.
     pub fn render_stream(&self, value: &Value) -> Result<String> {
         match (self.format, &self.jq) {
-            (Format::Json, None) => Ok(format!("{value}\n")),
+            (Format::Json | Format::Jsonl, None) => Ok(format!("{value}\n")),
             _ => self.render(value),
         }
     }
@@ -124,18 +124,22 @@ fn write_or_pipe_closed(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Keys a list reply may carry beside its items.
+const PAGE_KEYS: [&str; 5] = ["next_cursor", "cursor", "has_more", "total", "trace_id"];
+
 /// The items of a list reply: an array itself, or the one array of
-/// objects in an object such as `{"chats": [...], "next_cursor": ..}`.
+/// objects in an object that holds nothing else but paging keys, such as
+/// `{"chats": [...], "next_cursor": ..}` (a message with its `parts` is
+/// not a list).
 pub fn list_items(value: &Value) -> Option<&Vec<Value>> {
     match value {
         Value::Array(items) => Some(items),
         Value::Object(map) => {
-            let mut arrays = map.values().filter_map(|v| match v {
-                Value::Array(items) if items.iter().all(Value::is_object) => Some(items),
-                _ => None,
-            });
-            let first = arrays.next()?;
-            arrays.next().is_none().then_some(first)
+            let mut arrays = map.iter().filter(|(k, _)| !PAGE_KEYS.contains(&k.as_str()));
+            let (_, Value::Array(items)) = arrays.next()? else {
+                return None;
+            };
+            (arrays.next().is_none() && items.iter().all(Value::is_object)).then_some(items)
         }
         _ => None,
     }
@@ -257,6 +261,17 @@ mod tests {
         assert_eq!(
             out.render(&page).unwrap(),
             "{\"id\":\"c1\"}\n{\"id\":\"c2\"}\n"
+        );
+    }
+
+    #[test]
+    fn only_lists_are_split_into_items() {
+        assert!(list_items(&json!({"id": "m1", "parts": [{"type": "text"}]})).is_none());
+        assert_eq!(
+            list_items(&json!({"subscriptions": [{"id": 1}]}))
+                .unwrap()
+                .len(),
+            1
         );
     }
 

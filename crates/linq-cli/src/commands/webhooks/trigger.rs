@@ -2,10 +2,13 @@
 //! event, signed and posted.
 //!
 //! The event comes from a sandbox, so it is shaped exactly as the sandbox
-//! delivers it (either payload version). With `--sandbox` it comes from a
-//! real change where the sandbox can make one: `message.received` is an
-//! inbound message, `reaction.added` an inbound reaction, the typing events
-//! a person typing; every other type is emitted with a sampled payload.
+//! delivers it (either payload version). It comes from a real change where
+//! the sandbox can make one: `message.received` is an inbound message,
+//! `message.sent`/`delivered`/`read` a message you send, `message.failed`
+//! one that fails, `reaction.added` an inbound reaction, the typing events a
+//! person typing; every other type is emitted with a sampled payload. With
+//! `--sandbox` that change happens in the embedded sandbox the command
+//! talks to (and is reported under `state`); otherwise in a throwaway one.
 
 use clap::ArgMatches;
 use linq_client::Client;
@@ -62,25 +65,17 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
             [event_type.as_str()],
         )
         .await?;
-    let state = if ctx.globals.sandbox {
-        cause(&sandbox, &event_type)?
-    } else {
-        None
-    };
-    if state.is_none() {
+    let state = cause(&sandbox, &client, &event_type).await?;
+    let mut delivery = next_of(&mut deliveries, &event_type);
+    if delivery.is_none() {
         sandbox
             .emit(&event_type, None)
             .map_err(|e| CliError::failure(format!("making a {event_type} event: {e}")))?;
-    }
-    let mut delivery = None;
-    while let Ok(d) = deliveries.try_recv() {
-        if d.event_type == event_type {
-            delivery = Some(d);
-            break;
-        }
+        delivery = next_of(&mut deliveries, &event_type);
     }
     let delivery = delivery
         .ok_or_else(|| CliError::failure(format!("the sandbox made no {event_type} delivery")))?;
+    let state = if ctx.globals.sandbox { state } else { None };
     let mut body = delivery.body.clone();
     if !sets.is_empty() {
         let mut event: Value =
@@ -120,14 +115,25 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
     }
 }
 
+fn next_of(
+    deliveries: &mut tokio::sync::mpsc::UnboundedReceiver<linq_sandbox::Delivery>,
+    event_type: &str,
+) -> Option<linq_sandbox::Delivery> {
+    while let Ok(d) = deliveries.try_recv() {
+        if d.event_type == event_type {
+            return Some(d);
+        }
+    }
+    None
+}
+
 /// Makes the change behind an event, where the sandbox can; returns what
 /// changed.
-fn cause(sandbox: &Sandbox, event_type: &str) -> Result<Option<Value>> {
-    let inbound = |body: Value| {
-        sandbox
-            .inbound(&body)
-            .map_err(|e| CliError::failure(format!("the sandbox refused the {event_type}: {e}")))
+async fn cause(sandbox: &Sandbox, client: &Client, event_type: &str) -> Result<Option<Value>> {
+    let refused = |e: &dyn std::fmt::Display| {
+        CliError::failure(format!("the sandbox refused the {event_type}: {e}"))
     };
+    let inbound = |body: Value| sandbox.inbound(&body).map_err(|e| refused(&e));
     let state = match event_type {
         "message.received" => {
             inbound(json!({"from": PERSON, "text": "Hello from linq webhooks trigger"}))?
@@ -146,6 +152,24 @@ fn cause(sandbox: &Sandbox, event_type: &str) -> Result<Option<Value>> {
                 "chat_id": first["chat_id"],
                 "message_id": first["message_id"],
             }))?
+        }
+        "message.sent" | "message.delivered" | "message.read" | "message.failed" => {
+            let from = sandbox.lines().first().cloned().unwrap_or_default();
+            let created = client
+                .call_operation("chats.create", json!({"from": from, "to": [PERSON], "message": {"parts": [{"type": "text", "value": "Hello from linq webhooks trigger"}]}}))
+                .await?;
+            let message_id = created["chat"]["message"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if event_type == "message.failed" {
+                sandbox
+                    .fail_message(&message_id, 4001, "failed by linq webhooks trigger")
+                    .map_err(|e| refused(&e))?;
+            } else {
+                sandbox.settle();
+            }
+            json!({"chat_id": created["chat"]["id"], "message_id": message_id})
         }
         _ => return Ok(None),
     };
