@@ -115,13 +115,6 @@ pub fn webhook_id_for(body: &[u8]) -> String {
         .and_then(|v| v.get("event_id").and_then(Value::as_str).map(str::to_owned));
     match event_id {
         Some(id) => format!("msg_{id}"),
-        None => {
-            let mut raw = [0u8; 12];
-            let _ = getrandom::fill(&mut raw);
-            format!(
-                "msg_{}",
-                raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            )
-        }
+        None => format!("msg_{}", uuid::Uuid::new_v4().simple()),
     }
 }

@@ -137,8 +137,10 @@ pub fn stable_secret(ctx: &mut Context) -> Result<String> {
     if let Some(secret) = ctx.config.get(&ctx.profile, field::WEBHOOK_SECRET) {
         return Ok(secret);
     }
-    let mut key = [0u8; 24];
-    getrandom::fill(&mut key).map_err(|e| CliError::failure(format!("no randomness: {e}")))?;
+    // Two v4 UUIDs: 244 random bits from the operating system.
+    let mut key = Vec::with_capacity(32);
+    key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
     use base64::Engine as _;
     let secret = format!(
         "whsec_{}",
