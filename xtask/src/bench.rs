@@ -2,6 +2,8 @@
 //! `--build-cost` also measures clean build times into a scratch target dir:
 //! of the SDK's crates, and of the same one-call app written on linq-client,
 //! on async-openai and on octocrab. `--build-cost-only` measures those alone.
+//! The `linq` binary's figures (start-up, one call on a loopback sandbox,
+//! size) are part of every run; `--cli-only` measures those alone.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,17 +14,24 @@ use crate::workspace_root;
 pub fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let only = args.iter().any(|a| a == "--build-cost-only");
+    let cli_only = args.iter().any(|a| a == "--cli-only");
     let build_cost = only || args.iter().any(|a| a == "--build-cost");
-    if let Some(other) = args
-        .iter()
-        .find(|a| *a != "--build-cost" && *a != "--build-cost-only")
-    {
+    if let Some(other) = args.iter().find(|a| {
+        !matches!(
+            a.as_str(),
+            "--build-cost" | "--build-cost-only" | "--cli-only"
+        )
+    }) {
         return Err(format!(
-            "bench takes only --build-cost or --build-cost-only, got {other:?}"
+            "bench takes only --build-cost, --build-cost-only or --cli-only, got {other:?}"
         ));
+    }
+    if cli_only {
+        return cli(&cargo);
     }
     if !only {
         runtime(&cargo)?;
+        cli(&cargo)?;
     }
     if build_cost {
         println!();
@@ -243,4 +252,129 @@ fn write_app(dir: &Path, app: &App) -> Result<(), String> {
 /// crate target (build scripts count as their own).
 fn compiled_crates(target: &Path) -> usize {
     std::fs::read_dir(target.join("debug/.fingerprint")).map_or(0, |d| d.count())
+}
+
+/// Runs of each `linq` command timed; the median is reported.
+const CLI_RUNS: usize = 40;
+
+/// The `linq` binary: `linq --version` and `linq chats list` (against its
+/// own sandbox on loopback, holding five chats) wall time, and its size.
+/// Targets: under 10 ms, under 30 ms, under 15 MB.
+fn cli(cargo: &str) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let root = workspace_root();
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "linq-cli"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building linq failed ({status})"));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let linq = target.join("release").join("linq");
+    let size = std::fs::metadata(&linq)
+        .map_err(|e| format!("{}: {e}", linq.display()))?
+        .len();
+    let home = std::env::temp_dir().join(format!("linq-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    // The workspace's release profile keeps line tables for every crate;
+    // stripped is what a user's `strip` (or `cargo install` without these
+    // line tables) leaves.
+    let stripped_path = home.join("linq.stripped");
+    let stripped = Command::new("strip")
+        .arg("-o")
+        .arg(&stripped_path)
+        .arg(&linq)
+        .status()
+        .ok()
+        .filter(|s| s.success())
+        .and_then(|_| std::fs::metadata(&stripped_path).ok())
+        .map(|m| m.len());
+
+    let mut sandbox = Command::new(&linq)
+        .args(["sandbox"])
+        .env("HOME", &home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting linq sandbox: {e}"))?;
+    let mut lines = BufReader::new(sandbox.stdout.take().expect("piped")).lines();
+    let mut env = Vec::new();
+    for _ in 0..2 {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .ok_or("linq sandbox printed no address")?;
+        let (name, value) = line.split_once('=').ok_or("unexpected sandbox output")?;
+        env.push((
+            if name == "LINQ_API_V3_BASE_URL" {
+                "LINQ_API_URL".to_owned()
+            } else {
+                name.to_owned()
+            },
+            value.to_owned(),
+        ));
+    }
+    let run = |args: &[&str]| -> Result<std::time::Duration, String> {
+        let started = Instant::now();
+        let status = Command::new(&linq)
+            .args(args)
+            .env("HOME", &home)
+            .env("LINQ_FROM_PHONE", "+12025550100")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        let took = started.elapsed();
+        if !status.success() {
+            return Err(format!("linq {} failed ({status})", args.join(" ")));
+        }
+        Ok(took)
+    };
+    let result = (|| {
+        for i in 0..5 {
+            run(&["send", &format!("+1202555019{i}"), "hello"])?;
+        }
+        let median = |args: &[&str]| -> Result<(f64, f64), String> {
+            let mut times = (0..CLI_RUNS)
+                .map(|_| run(args).map(|d| d.as_secs_f64() * 1000.0))
+                .collect::<Result<Vec<_>, _>>()?;
+            times.sort_by(f64::total_cmp);
+            Ok((times[times.len() / 2], times[0]))
+        };
+        let version = median(&["--version"])?;
+        let list = median(&["chats", "list", "--json"])?;
+        Ok::<_, String>((version, list))
+    })();
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    let _ = std::fs::remove_dir_all(&home);
+    let ((version, version_min), (list, list_min)) = result?;
+    println!();
+    println!("## The linq binary (release build, {CLI_RUNS} runs each, wall time)");
+    println!();
+    println!("| measure | median | best | target |");
+    println!("|---|---|---|---|");
+    println!("| `linq --version` | {version:.1} ms | {version_min:.1} ms | < 10 ms |");
+    println!(
+        "| `linq chats list` (loopback sandbox, 5 chats) | {list:.1} ms | {list_min:.1} ms | < 30 ms |"
+    );
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    match stripped {
+        Some(stripped) => println!(
+            "| binary size, stripped (as built with line tables) | {:.1} MB ({:.1} MB) | | < 15 MB |",
+            mb(stripped),
+            mb(size)
+        ),
+        None => println!(
+            "| binary size (with line tables; no `strip` found) | {:.1} MB | | < 15 MB |",
+            mb(size)
+        ),
+    }
+    Ok(())
 }
