@@ -468,3 +468,103 @@ fn listen_through_the_relay_receives_verifies_forwards_and_removes_its_subscript
         "the temporary subscription is deleted on exit"
     );
 }
+
+/// POSTs a delivery over a plain socket and returns the status code.
+fn post(port: u16, headers: &[(String, String)], body: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut request = format!(
+        "POST /hook HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn listen_on_a_port_forwards_only_deliveries_signed_by_linq() {
+    let env = Env::new();
+    let receiver = Receiver::start(&env);
+    let stable = env
+        .run(&["webhooks", "listen", "--print-secret"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = env
+        .cmd(&[
+            "webhooks",
+            "listen",
+            "--port",
+            &port.to_string(),
+            "--secret",
+            SECRET,
+            "--forward-to",
+            &receiver.url,
+            "--max-events",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap()).lines();
+    while !stderr
+        .next()
+        .expect("listen ended early")
+        .unwrap()
+        .starts_with("Ready")
+    {}
+
+    let body = br#"{"event_type":"message.received","event_id":"evt-port","api_version":"v3","webhook_version":"2026-02-03","created_at":"2026-02-03T00:00:00Z","data":{}}"#;
+    assert_eq!(post(port, &[], body), 401, "unsigned");
+    let ts = now();
+    let forged =
+        Webhook::new(Secret::parse("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap());
+    let header = |w: &Webhook| {
+        vec![
+            ("webhook-id".to_owned(), "msg_port".to_owned()),
+            ("webhook-timestamp".to_owned(), ts.to_string()),
+            ("webhook-signature".to_owned(), w.sign("msg_port", ts, body)),
+        ]
+    };
+    assert_eq!(
+        post(port, &header(&forged), body),
+        401,
+        "signed with another secret"
+    );
+    let linq = Webhook::new(Secret::parse(SECRET).unwrap());
+    assert_eq!(post(port, &header(&linq), body), 200);
+    let got = receiver.wait_for(1);
+    let event = verify(&stable, &got[0].0, &got[0].1);
+    assert_eq!(event["event_id"], "evt-port");
+    let id = got[0]
+        .0
+        .iter()
+        .find(|(n, _)| n == "webhook-id")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        id,
+        Some("msg_port"),
+        "the delivery keeps its id, so handlers dedupe"
+    );
+    assert!(child.0.wait().unwrap().success());
+    assert_eq!(
+        receiver.got.lock().unwrap().len(),
+        1,
+        "nothing unverified was forwarded"
+    );
+}
