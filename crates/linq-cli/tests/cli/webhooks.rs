@@ -296,6 +296,8 @@ struct StandInRelay {
     ws_url: String,
     http_url: String,
     connect_uri: Arc<Mutex<String>>,
+    /// Closes the current connection, as a relay restart would.
+    kick: Arc<tokio::sync::Notify>,
 }
 
 impl StandInRelay {
@@ -314,8 +316,12 @@ impl StandInRelay {
         let http_url = format!("http://{}", http.local_addr().unwrap());
         let connect_uri = Arc::new(Mutex::new(String::new()));
         let seen = Arc::clone(&connect_uri);
+        let kick = Arc::new(tokio::sync::Notify::new());
+        let kicked = Arc::clone(&kick);
         env.rt.spawn(async move {
+            let mut connections = 0;
             while let Ok((stream, _)) = ws.accept().await {
+                connections += 1;
                 let seen = Arc::clone(&seen);
                 // The callback's signature is tungstenite's, large error and all.
                 #[allow(clippy::result_large_err)]
@@ -336,7 +342,9 @@ impl StandInRelay {
                     json!({"action": "init"})
                 );
                 socket
-                    .send(Message::text(json!({"connectionId": "conn-1"}).to_string()))
+                    .send(Message::text(
+                        json!({"connectionId": format!("conn-{connections}")}).to_string(),
+                    ))
                     .await
                     .unwrap();
                 let rx = Arc::clone(&rx);
@@ -348,6 +356,10 @@ impl StandInRelay {
                             None => break,
                         },
                         incoming = socket.next() => if !matches!(incoming, Some(Ok(_))) { break },
+                        _ = kicked.notified() => {
+                            let _ = socket.close(None).await;
+                            break;
+                        }
                     }
                 }
             }
@@ -359,7 +371,7 @@ impl StandInRelay {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let tx = tx.clone();
                         async move {
-                            assert_eq!(req.uri().path(), "/relay/conn-1");
+                            assert!(req.uri().path().starts_with("/relay/conn-"));
                             let headers: serde_json::Map<String, Value> = req
                                 .headers()
                                 .iter()
@@ -379,12 +391,13 @@ impl StandInRelay {
             ws_url,
             http_url,
             connect_uri,
+            kick,
         }
     }
 }
 
 #[test]
-fn listen_through_the_relay_receives_verifies_forwards_and_removes_its_subscription() {
+fn listen_through_the_relay_reconnects_verifies_forwards_and_removes_its_subscription() {
     let env = Env::new();
     let receiver = Receiver::start(&env);
     let relay = StandInRelay::start(&env);
@@ -427,18 +440,31 @@ fn listen_through_the_relay_receives_verifies_forwards_and_removes_its_subscript
         *relay.connect_uri.lock().unwrap(),
         format!("/ws?token={KEY}")
     );
-    let subs = env
-        .rt
-        .block_on(
-            env.client()
-                .call_operation("webhook_subscriptions.list", Value::Null)
-                .send(),
-        )
-        .unwrap();
-    assert_eq!(
-        subs["subscriptions"][0]["target_url"],
-        format!("{}/relay/conn-1", relay.http_url)
-    );
+    let target = || {
+        let subs = env
+            .rt
+            .block_on(
+                env.client()
+                    .call_operation("webhook_subscriptions.list", Value::Null)
+                    .send(),
+            )
+            .unwrap();
+        subs["subscriptions"][0]["target_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(target(), format!("{}/relay/conn-1", relay.http_url));
+    // The relay drops the connection: listen reconnects and re-targets.
+    relay.kick.notify_one();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while target() != format!("{}/relay/conn-2", relay.http_url) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subscription was not re-targeted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     env.run(&["send", "+12025550142", "through the relay"]).ok();
     let got = receiver.wait_for(1);
     let event = verify(&secret, &got[0].0, &got[0].1);
