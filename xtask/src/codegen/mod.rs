@@ -10,6 +10,7 @@ mod bodies;
 mod catalog;
 mod client;
 mod conformance;
+mod imports;
 mod models;
 mod names;
 mod ops;
