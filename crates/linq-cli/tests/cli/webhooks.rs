@@ -594,3 +594,58 @@ fn listen_on_a_port_forwards_only_deliveries_signed_by_linq() {
         "nothing unverified was forwarded"
     );
 }
+
+#[test]
+fn linq_sandbox_serves_an_account_and_forwards_its_events_signed() {
+    let env = Env::new();
+    let receiver = Receiver::start(&env);
+    let stable = env
+        .run(&["webhooks", "listen", "--print-secret"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let child = env
+        .cmd(&["sandbox", "--forward-to", &receiver.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut next = |prefix: &str| {
+        let line = stdout.next().unwrap().unwrap();
+        line.strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_owned()
+    };
+    let base = next("LINQ_API_V3_BASE_URL=");
+    let key = next("LINQ_API_V3_API_KEY=");
+    let out: crate::support::Out = env
+        .cmd(&["send", "+12025550142", "to the served sandbox", "--json"])
+        .env("LINQ_API_URL", &base)
+        .env("LINQ_API_V3_API_KEY", &key)
+        .output()
+        .unwrap()
+        .into();
+    let chat = out.ok().json()["chat"]["id"].as_str().unwrap().to_owned();
+    // Deliveries may arrive in any order; every one must verify.
+    let mut n = 1;
+    let event = loop {
+        let got = receiver.wait_for(n);
+        let events: Vec<Value> = got.iter().map(|(h, b)| verify(&stable, h, b)).collect();
+        if let Some(created) = events
+            .into_iter()
+            .find(|e| e["event_type"] == "chat.created")
+        {
+            break created;
+        }
+        n += 1;
+    };
+    assert_eq!(event["data"]["id"].as_str(), Some(chat.as_str()));
+    assert_eq!(
+        env.run(&["sandbox", "--addr", "0.0.0.0:0"]).code,
+        2,
+        "loopback only"
+    );
+}
