@@ -59,7 +59,8 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
     let max = m.get_one::<u64>("max-events").copied();
     let (tx, mut rx) = mpsc::channel::<Incoming>(64);
     let mut cleanup: Option<(linq_client::Client, String)> = None;
-    let _source: Box<dyn std::any::Any> = if ctx.globals.sandbox {
+    // The relay task ends on its own once the channel closes.
+    let _relay: Option<tokio::task::JoinHandle<()>> = if ctx.globals.sandbox {
         let client = ctx.client().await?;
         let embedded = ctx.embedded().expect("client() started it");
         let (addr, secret_slot) = receiver(0, None, tx.clone()).await?;
@@ -71,7 +72,7 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
         let _ = secret_slot.send(Some(parse_secret(&created.signing_secret)?));
         eprintln!("LINQ_API_V3_BASE_URL={}", embedded.server.base_url());
         eprintln!("LINQ_API_V3_API_KEY={}", embedded.sandbox.api_key());
-        Box::new(())
+        None
     } else if let Some(port) = m.get_one::<u16>("port") {
         let secret = match m.get_one::<String>("secret") {
             Some(s) => parse_secret(s)?,
@@ -81,7 +82,7 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
         };
         let (addr, _slot) = receiver(*port, Some(secret), tx.clone()).await?;
         eprintln!("Receiving on http://{addr}/ (point your tunnel here)");
-        Box::new(())
+        None
     } else {
         let client = ctx.client().await?;
         let key = ctx.api_key().map(|k| k.value).unwrap_or_default();
@@ -90,7 +91,7 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
             .start(client.clone(), events.clone(), tx.clone())
             .await?;
         cleanup = Some((client, subscription));
-        Box::new(handle)
+        Some(handle)
     };
     drop(tx);
     eprintln!(
