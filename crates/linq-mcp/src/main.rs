@@ -1,0 +1,2 @@
+//! The `linq-mcp` binary.
+fn main() {}
