@@ -1,0 +1,7 @@
+//! The tools, one file per toolset.
+
+pub(crate) mod account;
+mod chats;
+mod events;
+mod messages;
+mod webhooks;
