@@ -83,7 +83,7 @@ pub struct Call<O: Operation> {
 impl<O: Operation> std::fmt::Debug for Call<O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("operation", &O::ID)
+            .field("operation", &self.op.as_ref().map_or(O::ID, |op| op.id()))
             .field("options", &self.options)
             .finish_non_exhaustive()
     }

@@ -563,7 +563,7 @@ impl Client {
         {
             return Err(refuse("empty or blank (it would not dedupe anything)"));
         }
-        let key = match O::IDEMPOTENCY {
+        let key = match op.idempotency() {
             IdempotencyKey::None => None,
             IdempotencyKey::Header(name) => {
                 // A caller's header under the key's own name is the key: sent
@@ -617,8 +617,10 @@ impl Client {
 
         // Like the official SDKs: a JSON content type on everything but GET,
         // even without a body.
-        let json = has_body || O::METHOD != Method::GET;
-        let accept = (O::ACCEPT != "application/json").then(|| HeaderValue::from_static(O::ACCEPT));
+        let method = op.method();
+        let json = has_body || method != Method::GET;
+        let accept = op.accept();
+        let accept = (accept != "application/json").then(|| HeaderValue::from_static(accept));
         let headers = if key.is_none() && options.headers.is_empty() && accept.is_none() {
             Headers::Template { json }
         } else {
@@ -641,12 +643,15 @@ impl Client {
         };
 
         Ok(Prepared {
-            id: O::ID,
-            method: O::METHOD,
-            uri: self.inner.base.uri(O::ID, path.as_str(), query.as_str())?,
+            id: op.id(),
+            method,
+            uri: self
+                .inner
+                .base
+                .uri(op.id(), path.as_str(), query.as_str())?,
             headers,
             body: Bytes::from(body),
-            effect: O::EFFECT,
+            effect: op.effect(),
             has_key,
         })
     }

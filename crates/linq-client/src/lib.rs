@@ -64,6 +64,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod any_call;
 mod api_key;
 mod attachments_ext;
 #[cfg(feature = "blocking")]

@@ -25,6 +25,8 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod any_operation;
+pub mod catalog;
 mod content;
 mod error;
 mod generated;
@@ -37,6 +39,7 @@ mod timestamp;
 mod validate;
 pub mod webhooks;
 
+pub use any_operation::AnyOperation;
 pub use error::{ErrorCode, ErrorDetail, ErrorResponse};
 pub use generated::{models, ops};
 pub use handle::{Handle, HandleError, HandleKind, MAX_EMAIL_LEN};

@@ -67,6 +67,34 @@ pub trait Operation {
 
     /// Stores an idempotency key in the body (only for [`IdempotencyKey::Body`]).
     fn set_idempotency_key(&mut self, _key: String) {}
+
+    /// [`Self::ID`] of this value. A typed operation never overrides the
+    /// five methods below; [`AnyOperation`](crate::AnyOperation) answers
+    /// for the operation it holds, so code that runs any operation reads
+    /// them rather than the constants.
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
+
+    /// [`Self::METHOD`] of this value.
+    fn method(&self) -> Method {
+        Self::METHOD
+    }
+
+    /// [`Self::ACCEPT`] of this value.
+    fn accept(&self) -> &'static str {
+        Self::ACCEPT
+    }
+
+    /// [`Self::EFFECT`] of this value.
+    fn effect(&self) -> Effect {
+        Self::EFFECT
+    }
+
+    /// [`Self::IDEMPOTENCY`] of this value.
+    fn idempotency(&self) -> IdempotencyKey {
+        Self::IDEMPOTENCY
+    }
 }
 
 /// Builds a request path, percent-encoding each parameter as one segment.

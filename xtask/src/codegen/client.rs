@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::imports;
 use super::models::{Hold, hold, rust_ty, type_name};
 use super::names::{field_ident, pascal, snake};
 use super::ops::{HEADER, Node, op_type, tree};
@@ -309,10 +310,9 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         let mut body = String::new();
         emit_resource(api, &mut body, std::slice::from_ref(top), node, &names);
         let mut out = String::from(HEADER);
-        out += "#![allow(unused_imports)]\n\n";
-        out += "use linq_types::ops;\n";
-        out += "use linq_types::{AttachmentId, AuditId, ChatId, ExperienceId, Handle, IntoValid, MessageId, PaymentId, PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n\n";
-        out += "use super::valid;\n";
+        out += &imports::use_line("linq_types", &imports::used(&body, LINQ_TYPES_NAMES));
+        out.push('\n');
+        out += &imports::use_line("super", &imports::used(&body, &["valid"]));
         out += "use crate::{Call, Client};\n\n";
         out += &body;
         files.push((format!("{ROOT}/resources/{top}.rs"), out));
@@ -330,9 +330,8 @@ fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> Str
     m += "//! The resources of [`blocking::Client`](crate::blocking::Client): the same\n";
     m += "//! tree, methods and arguments as [`crate::resources`], each returning a\n";
     m += "//! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.\n\n";
-    m += "#![allow(unused_imports, deprecated)]\n\n";
-    m += "use linq_types::ops;\n";
-    m += "use linq_types::{AttachmentId, AuditId, ChatId, ExperienceId, Handle, IntoValid, MessageId, PaymentId, PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n\n";
+    m += "#![allow(deprecated)]\n\n";
+    let imports_at = m.len();
     m += "use crate::blocking::{Call, Client};\n\n";
     m += "/// The resources, one accessor each.\nimpl Client {\n";
     let mut first = true;
@@ -353,8 +352,32 @@ fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> Str
     for (top, node) in &root.children {
         blocking_resource(api, &mut m, std::slice::from_ref(top), node, names);
     }
+    let types = imports::used(&m[imports_at..], LINQ_TYPES_NAMES);
+    m.insert_str(
+        imports_at,
+        &(imports::use_line("linq_types", &types) + "\n"),
+    );
     m
 }
+
+/// What a resource file may import from linq-types.
+const LINQ_TYPES_NAMES: &[&str] = &[
+    "ops",
+    "AttachmentId",
+    "AuditId",
+    "ChatId",
+    "ExperienceId",
+    "Handle",
+    "IntoValid",
+    "MessageId",
+    "PaymentId",
+    "PaymentProviderId",
+    "PaymentRequestId",
+    "PhoneNumberId",
+    "ReactionId",
+    "SubscriptionId",
+    "Timestamp",
+];
 
 fn blocking_resource(
     api: &Api,
@@ -546,11 +569,15 @@ fn emit_resource(
 
 fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
     let op_path = op_path(op);
-    let method = snake(&op.method);
     let plan = plan(api, op);
-    let o = overlay::get();
+    method_docs(api, out, op, &plan);
+    method_body(api, out, op, &plan, &op_path);
+    setters(api, setters_out, op, &plan, &op_path);
+}
 
-    // docs
+/// The doc comment and attributes of a resource method.
+fn method_docs(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
+    let o = overlay::get();
     let _ = writeln!(out, "    /// {}", overlay::op_doc(&op.id));
     out.push_str("    ///\n");
     let reply = match &op.output {
@@ -614,9 +641,12 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
     if let Some(note) = overlay::deprecated(&op.id) {
         let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
     }
+}
 
-    // signature
-    let params = params(api, &plan);
+/// A resource method's signature and the body that builds its operation.
+fn method_body(api: &Api, out: &mut String, op: &Op, plan: &Plan, op_path: &str) {
+    let method = snake(&op.method);
+    let params = params(api, plan);
     if params.len() > 6 {
         out.push_str("    #[allow(clippy::too_many_arguments)]\n");
     }
@@ -627,7 +657,6 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         params.join(", ")
     );
 
-    // body of the method: build the operation
     let value = |a: &Arg| -> String {
         let (_, conv) = input(api, a);
         if a.hold == Hold::OptNull {
@@ -692,7 +721,7 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         }
     }
     let literal = if literal_fields.is_empty() {
-        op_path.clone()
+        op_path.to_owned()
     } else {
         format!("{op_path} {{ {} }}", literal_fields.join(", "))
     };
@@ -712,8 +741,11 @@ fn emit_method(api: &Api, out: &mut String, setters_out: &mut String, op: &Op) {
         }
         let _ = writeln!(out, "        Call::new(self.client, Ok({literal}))\n    }}");
     }
+}
 
-    // setters on Call<op>
+/// `impl Call<Op>` with a setter per optional field.
+fn setters(api: &Api, setters_out: &mut String, op: &Op, plan: &Plan, op_path: &str) {
+    let o = overlay::get();
     if plan.setters.is_empty() {
         return;
     }

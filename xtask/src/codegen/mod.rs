@@ -7,8 +7,10 @@
 //! test does the same inside `cargo test`.
 
 mod bodies;
+mod catalog;
 mod client;
 mod conformance;
+mod imports;
 mod models;
 mod names;
 mod ops;
@@ -87,13 +89,14 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     let mut files = vec![(
         "crates/linq-types/src/generated/mod.rs".to_owned(),
         format!(
-            "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\npub mod models;\npub mod ops;\npub mod webhooks;\n",
+            "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\npub mod catalog;\npub mod models;\npub mod ops;\npub mod webhooks;\n",
             ops::HEADER
         ),
     )];
     files.extend(models::generate(&api));
     files.extend(ops::generate(&api));
     files.push((webhooks::PATH.to_owned(), webhooks::generate(&api)));
+    files.push((catalog::PATH.to_owned(), catalog::generate(&api)));
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
     files.push((

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use super::imports;
 use super::names::{field_ident, pascal, sentence, variant_ident};
 use super::ops::HEADER;
 use super::overlay;
@@ -231,13 +232,18 @@ pub fn unwritten_docs(api: &Api) -> (Vec<String>, Vec<String>) {
     (missing, unused)
 }
 
-fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
-    let mut d = written()
+/// A field's one-line doc: the written one, else its name as a sentence.
+pub fn field_summary(rust: &str, f: &Field) -> String {
+    written()
         .get(&format!("{rust}.{}", f.wire))
         .map(String::as_str)
         .or_else(|| overlay::field_doc(&f.wire))
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("{}.", sentence(&f.wire)));
+        .unwrap_or_else(|| format!("{}.", sentence(&f.wire)))
+}
+
+fn field_doc(rust: &str, owner: &str, f: &Field, role: Role, holding: Hold) -> Vec<String> {
+    let mut d = field_summary(rust, f);
     if let Some(k) = &f.konst {
         d += &format!(" Always `{k}`.");
     }
@@ -374,28 +380,57 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         .collect();
     reexports.sort();
     let _ = writeln!(root, "pub use self::{{{}}};\n", reexports.join(", "));
-    root += "// Every module sees every type, so a field can name a type of another module.\n";
-    root += "#[allow(unused_imports)]\n";
-    let globs: Vec<String> = bodies.keys().map(|m| format!("{m}::*")).collect();
-    let _ = writeln!(root, "use self::{{{}}};", globs.join(", "));
-    root += "#[allow(unused_imports)]\n";
-    root += "use crate::{AttachmentId, AuditId, ChatId, Extra, Handle, MessageId, PaymentId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp};\n";
-    root += "#[allow(unused_imports)]\n";
-    root += "use crate::models_support::{double_option, open_enum, tagged_union};\n";
-    root += "#[allow(unused_imports)]\n";
-    root += "use serde::{Deserialize, Serialize};\n";
-    root += "#[allow(unused_imports)]\n";
-    root += "use std::collections::BTreeMap;\n";
     files.push((format!("{ROOT}/mod.rs"), root));
-    for (m, body) in bodies {
+    for (m, body) in &bodies {
         let mut out = String::from(HEADER);
-        let _ = writeln!(out, "//! {}\n", o.module_docs[m]);
+        let _ = writeln!(out, "//! {}\n", o.module_docs[*m]);
         out += "#![allow(clippy::doc_markdown, deprecated)]\n\n";
-        out += "#[allow(unused_imports)]\nuse super::*;\n\n";
-        out += &body;
+        out += &module_imports(api, m, body);
+        out.push('\n');
+        out += body;
         files.push((format!("{ROOT}/{m}.rs"), out));
     }
     files
+}
+
+/// A model module's imports: the types of other modules it names, and the
+/// crate's and serde's items it uses.
+fn module_imports(api: &Api, module: &str, body: &str) -> String {
+    let words = imports::used_words(body);
+    let mut by_module: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (ty, m) in &api.module {
+        if m != module && words.contains(ty) {
+            by_module.entry(m).or_default().push(ty);
+        }
+    }
+    let mut out = String::new();
+    for (m, types) in by_module {
+        out += &imports::use_line(&format!("super::{m}"), &types);
+    }
+    const CRATE: &[&str] = &[
+        "AttachmentId",
+        "AuditId",
+        "ChatId",
+        "Extra",
+        "Handle",
+        "MessageId",
+        "PaymentId",
+        "PaymentRequestId",
+        "PhoneNumberId",
+        "ReactionId",
+        "SubscriptionId",
+        "Timestamp",
+    ];
+    out += &imports::use_line("crate", &imports::used(body, CRATE));
+    // `double_option` is named inside `deserialize_with = "..."`.
+    let mut support = imports::used(body, &["open_enum", "tagged_union"]);
+    if body.contains("\"double_option\"") {
+        support.insert(0, "double_option");
+    }
+    out += &imports::use_line("crate::models_support", &support);
+    out += &imports::use_line("serde", &imports::used(body, &["Deserialize", "Serialize"]));
+    out += &imports::use_line("std::collections", &imports::used(body, &["BTreeMap"]));
+    out
 }
 
 /// `#[doc(alias)]` lines for the spec names a type also stands for.

@@ -4,12 +4,11 @@
 //! tree, methods and arguments as [`crate::resources`], each returning a
 //! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.
 
-#![allow(unused_imports, deprecated)]
+#![allow(deprecated)]
 
-use linq_types::ops;
 use linq_types::{
     AttachmentId, AuditId, ChatId, ExperienceId, Handle, IntoValid, MessageId, PaymentId,
-    PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp,
+    PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp, ops,
 };
 
 use crate::blocking::{Call, Client};

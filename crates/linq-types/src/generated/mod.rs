@@ -5,6 +5,7 @@
 
 #![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
 
+pub mod catalog;
 pub mod models;
 pub mod ops;
 pub mod webhooks;

@@ -4,8 +4,10 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::models_support::open_enum;
+use crate::{AttachmentId, Extra, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A request for an upload slot: the file's name, type and size.
 ///

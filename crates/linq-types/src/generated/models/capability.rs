@@ -4,8 +4,8 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::{Extra, Handle};
+use serde::{Deserialize, Serialize};
 
 /// An address to check for iMessage or RCS support, and optionally the line to check from.
 ///

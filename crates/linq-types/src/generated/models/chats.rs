@@ -4,8 +4,11 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use super::messages::{MessageContent, SentMessage, ServiceType};
+use super::phone_numbers::LineType;
+use crate::models_support::open_enum;
+use crate::{ChatId, Extra, Handle, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Reply to a request the server queued: a note, a state and a trace id.
 #[doc(alias = "ChatLeaveChatResponse")]

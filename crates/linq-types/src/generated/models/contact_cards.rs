@@ -4,8 +4,8 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::{Extra, Handle};
+use serde::{Deserialize, Serialize};
 
 /// A line's contact card: name and photo.
 ///

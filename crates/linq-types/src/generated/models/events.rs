@@ -4,8 +4,21 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use super::chats::{BackgroundSetParamsType, ChatHandle, ChatHealthStatus};
+use super::messages::{
+    IMessageApp, InlineStickerResponse, MessageEffect, ReactionSticker, ReactionType, ServiceType,
+    TextDecoration, TextPartResponseMention,
+};
+use super::payments::{
+    BillingInterval, PaymentEventDiscount, PaymentEventNatural, PaymentEventStripe, PaymentMode,
+    PaymentRail,
+};
+use super::phone_numbers::ReputationReportSeverity;
+use super::polls::{Poll, PollOption};
+use crate::models_support::{open_enum, tagged_union};
+use crate::{AttachmentId, ChatId, Extra, MessageId, ReactionId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Who made an account change: a team member, an API token, Linq itself, or unknown.
 #[doc(alias = "APITokenActivatedWebhookEventDataActor")]

@@ -4,8 +4,10 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::Extra;
+use crate::models_support::open_enum;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// An experience you can invoke, with its actions.
 ///

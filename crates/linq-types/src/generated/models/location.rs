@@ -4,8 +4,8 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::{Extra, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Locations shared in a chat, as GeoJSON.
 ///

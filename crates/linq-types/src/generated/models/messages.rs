@@ -4,8 +4,10 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use super::chats::ChatHandle;
+use crate::models_support::{open_enum, tagged_union};
+use crate::{AttachmentId, ChatId, Extra, Handle, MessageId, Timestamp};
+use serde::{Deserialize, Serialize};
 
 open_enum! {
 /// Whether to add or remove something: a vote or a reaction.

@@ -41,22 +41,3 @@ pub use self::{
     attachments::SupportedContentType, chats::Chat, messages::Message, messages::MessageContent,
     messages::Part, messages::ReactionType, messages::ServiceType, subscriptions::WebhookEventType,
 };
-
-// Every module sees every type, so a field can name a type of another module.
-#[allow(unused_imports)]
-use self::{
-    attachments::*, blocked_handles::*, capability::*, chats::*, contact_cards::*, events::*,
-    experiences::*, location::*, messages::*, payments::*, phone_numbers::*, polls::*,
-    subscriptions::*,
-};
-#[allow(unused_imports)]
-use crate::models_support::{double_option, open_enum, tagged_union};
-#[allow(unused_imports)]
-use crate::{
-    AttachmentId, AuditId, ChatId, Extra, Handle, MessageId, PaymentId, PaymentRequestId,
-    PhoneNumberId, ReactionId, SubscriptionId, Timestamp,
-};
-#[allow(unused_imports)]
-use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use std::collections::BTreeMap;

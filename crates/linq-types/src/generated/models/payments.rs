@@ -4,8 +4,10 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::models_support::open_enum;
+use crate::{Extra, Handle, PaymentId, PaymentRequestId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 open_enum! {
 /// How often a subscription renews.

@@ -4,8 +4,9 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::models_support::open_enum;
+use crate::{AuditId, ChatId, Extra, Handle, PhoneNumberId, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Filters for picking a sending line.
 ///

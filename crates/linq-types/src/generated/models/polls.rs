@@ -4,8 +4,10 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use super::chats::ChatHandle;
+use super::messages::{AddOrRemove, Reaction, TextParam};
+use crate::{ChatId, Extra, MessageId, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// A poll: its options and who voted for what.
 #[doc(alias = "PollDeliveredWebhookEventDataPoll")]

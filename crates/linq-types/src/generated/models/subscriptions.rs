@@ -4,8 +4,9 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
-#[allow(unused_imports)]
-use super::*;
+use crate::models_support::{double_option, open_enum};
+use crate::{Extra, Handle, SubscriptionId, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Every webhook event type you can subscribe to.
 ///
