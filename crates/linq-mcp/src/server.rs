@@ -86,6 +86,7 @@ impl LinqMcp {
             + Self::account_router()
             + Self::webhooks_router()
             + Self::events_router()
+            + Self::operations_router()
     }
 
     /// The names of the tools this server offers.

@@ -452,3 +452,128 @@ async fn webhook_receiver_feeds_events_and_keeps_the_secret() {
 }
 
 use support::Spawned;
+
+#[tokio::test]
+async fn call_operation_reaches_what_no_task_tool_covers() {
+    let account = account().await;
+    let s = spawn(
+        &account,
+        &["--allow-recipient", "+1202555*", "--max-sends", "1"],
+    )
+    .await;
+    let chat_id = account
+        .sandbox
+        .create_chat(&[ALICE, "+12025550143"], "hi")
+        .unwrap()
+        .to_string();
+
+    let listed = ok(&s.mcp, "list_operations", json!({"search": "chats.update"})).await;
+    assert_eq!(listed["operations"][0]["id"], "chats.update", "{listed}");
+    let all = ok(&s.mcp, "list_operations", json!({})).await;
+    assert_eq!(all["operations"].as_array().unwrap().len(), 70);
+    let described = ok(
+        &s.mcp,
+        "describe_operation",
+        json!({"operation": "chats.update"}),
+    )
+    .await;
+    assert_eq!(described["method"], "PUT");
+    assert_eq!(described["argument_locations"]["chatId"], "path");
+    assert_eq!(described["arguments_schema"]["type"], "object");
+
+    let renamed = ok(
+        &s.mcp,
+        "call_operation",
+        json!({"operation": "chats.update", "arguments": {"chatId": chat_id, "display_name": "Lunch crew"}}),
+    )
+    .await;
+    assert_eq!(renamed["operation"], "chats.update");
+    account.sandbox.settle(); // the rename is applied asynchronously
+    let chat = account
+        .client
+        .chats()
+        .retrieve(chat_id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(chat.display_name.as_deref(), Some("Lunch crew"));
+
+    let (is_error, reply) =
+        call(&s.mcp, "call_operation", json!({"operation": "chats.nope"})).await;
+    assert!(
+        is_error && reply["error"]["kind"] == "invalid_input",
+        "{reply}"
+    );
+    let (is_error, reply) = call(
+        &s.mcp,
+        "call_operation",
+        json!({"operation": "chats.update", "arguments": {"chatId": chat_id, "colour": "red"}}),
+    )
+    .await;
+    assert!(
+        is_error
+            && reply["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("colour"),
+        "{reply}"
+    );
+
+    // Sends through call_operation obey the allow-list and the budget.
+    let before = account.sandbox.message_count();
+    let create = |to: &str| {
+        json!({"operation": "chats.create", "arguments": {
+        "from": "+12025550100", "to": [to], "message": {"parts": [{"type": "text", "value": "hey"}]}}})
+    };
+    let (is_error, reply) = call(&s.mcp, "call_operation", create("+13105550000")).await;
+    assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
+    assert_eq!(account.sandbox.message_count(), before);
+    ok(&s.mcp, "call_operation", create("+12025550144")).await;
+    let (is_error, reply) = call(&s.mcp, "call_operation", create("+12025550145")).await;
+    assert!(
+        is_error
+            && reply["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("budget"),
+        "{reply}"
+    );
+    assert_eq!(account.sandbox.message_count(), before + 1);
+}
+
+#[tokio::test]
+async fn read_only_call_operation_runs_only_reads() {
+    let account = account().await;
+    let s = spawn(&account, &["--read-only"]).await;
+    let chat_id = account
+        .sandbox
+        .create_chat(&[ALICE], "hi")
+        .unwrap()
+        .to_string();
+    let listed = ok(&s.mcp, "list_operations", json!({})).await;
+    let ids: Vec<&str> = listed["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"chats.retrieve") && !ids.contains(&"chats.update"),
+        "{ids:?}"
+    );
+    let got = ok(
+        &s.mcp,
+        "call_operation",
+        json!({"operation": "chats.retrieve", "arguments": {"chatId": chat_id}}),
+    )
+    .await;
+    assert_eq!(got["result"]["id"], chat_id.as_str());
+    let before = account.sandbox.message_count();
+    let (is_error, reply) = call(
+        &s.mcp,
+        "call_operation",
+        json!({"operation": "chats.messages.send", "arguments": {"chatId": chat_id, "message": {"parts": [{"type": "text", "value": "x"}]}}}),
+    )
+    .await;
+    assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
+    assert_eq!(account.sandbox.message_count(), before);
+}

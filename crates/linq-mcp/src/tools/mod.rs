@@ -4,4 +4,5 @@ pub(crate) mod account;
 mod chats;
 mod events;
 mod messages;
+mod operations;
 mod webhooks;
