@@ -1,0 +1,101 @@
+//! The binary's other ways in: `--sandbox`, credentials from the Linq
+//! CLI's profile, `install`.
+
+mod support;
+
+use rmcp::ServiceExt;
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("linq-mcp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn sandbox_mode_needs_no_key() {
+    let home = scratch("sandbox-home");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
+    cmd.arg("--sandbox")
+        .env_remove("LINQ_API_V3_API_KEY")
+        .env("HOME", &home)
+        .env("LINQ_MCP_LOG", "warn");
+    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let started = support::ok(&mcp, "start_chat", json!({"to": ["+12025550142"], "text": "hi"})).await;
+    assert_eq!(started["chat"]["line"], "+12025550100", "{started}");
+    let chats = support::ok(&mcp, "list_chats", json!({})).await;
+    assert_eq!(chats["chats"].as_array().unwrap().len(), 1);
+    let lines = support::ok(&mcp, "list_lines", json!({})).await;
+    assert_eq!(lines["lines"].as_array().unwrap().len(), 2, "{lines}");
+    mcp.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_key_comes_from_the_linq_cli_profile() {
+    let account = support::account().await;
+    let home = scratch("profile-home");
+    std::fs::create_dir_all(home.join(".linq")).unwrap();
+    let config = json!({"version": 2, "profile": "default", "profiles": {
+        "default": {"token": "sk_wrong", "fromPhone": "+12025550100"},
+        "work": {"token": account.sandbox.api_key(), "fromPhone": "+12025550101"}}});
+    std::fs::write(home.join(".linq/config.json"), config.to_string()).unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
+    cmd.args(["--base-url", &account.server.base_url()])
+        .env_remove("LINQ_API_V3_API_KEY")
+        .env("LINQ_PROFILE", "work")
+        .env("HOME", &home)
+        .env("LINQ_MCP_LOG", "warn");
+    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    // The profile's key is accepted, and its fromPhone is the default line.
+    let started = support::ok(&mcp, "start_chat", json!({"to": ["+12025550142"], "text": "hi"})).await;
+    assert_eq!(started["chat"]["line"], "+12025550101", "{started}");
+    mcp.cancel().await.unwrap();
+}
+
+#[test]
+fn no_key_is_a_clear_error() {
+    let home = scratch("no-key-home");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"))
+        .env_remove("LINQ_API_V3_API_KEY")
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no API key: set LINQ_API_V3_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn install_merges_into_the_clients_file() {
+    let dir = scratch("install");
+    let path = dir.join("claude_desktop_config.json");
+    std::fs::write(&path, r#"{"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"))
+        .args(["install", "--path"])
+        .arg(&path)
+        .args(["--", "--read-only", "--max-sends", "5"])
+        .env("LINQ_API_V3_API_KEY", "sk_must_not_be_written")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("sk_must_not_be_written"));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["theme"], "dark");
+    assert_eq!(v["mcpServers"]["other"]["command"], "x");
+    assert_eq!(v["mcpServers"]["linq"]["args"], json!(["--read-only", "--max-sends", "5"]));
+    assert!(v["mcpServers"]["linq"]["command"].as_str().unwrap().ends_with("linq-mcp"));
+
+    // VS Code's own shape, printed rather than written with --dry-run.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"))
+        .args(["install", "--client", "vscode", "--dry-run"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["servers"]["linq"]["type"], "stdio");
+    assert!(!dir.join(".vscode").exists(), "--dry-run writes nothing");
+}
