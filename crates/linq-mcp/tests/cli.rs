@@ -23,7 +23,12 @@ async fn sandbox_mode_needs_no_key() {
         .env("HOME", &home)
         .env("LINQ_MCP_LOG", "warn");
     let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
-    let started = support::ok(&mcp, "start_chat", json!({"to": ["+12025550142"], "text": "hi"})).await;
+    let started = support::ok(
+        &mcp,
+        "start_chat",
+        json!({"to": ["+12025550142"], "text": "hi"}),
+    )
+    .await;
     assert_eq!(started["chat"]["line"], "+12025550100", "{started}");
     let chats = support::ok(&mcp, "list_chats", json!({})).await;
     assert_eq!(chats["chats"].as_array().unwrap().len(), 1);
@@ -49,7 +54,12 @@ async fn the_key_comes_from_the_linq_cli_profile() {
         .env("LINQ_MCP_LOG", "warn");
     let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
     // The profile's key is accepted, and its fromPhone is the default line.
-    let started = support::ok(&mcp, "start_chat", json!({"to": ["+12025550142"], "text": "hi"})).await;
+    let started = support::ok(
+        &mcp,
+        "start_chat",
+        json!({"to": ["+12025550142"], "text": "hi"}),
+    )
+    .await;
     assert_eq!(started["chat"]["line"], "+12025550101", "{started}");
     mcp.cancel().await.unwrap();
 }
@@ -64,14 +74,21 @@ fn no_key_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no API key: set LINQ_API_V3_API_KEY"), "{stderr}");
+    assert!(
+        stderr.contains("no API key: set LINQ_API_V3_API_KEY"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn install_merges_into_the_clients_file() {
     let dir = scratch("install");
     let path = dir.join("claude_desktop_config.json");
-    std::fs::write(&path, r#"{"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}"#,
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"))
         .args(["install", "--path"])
         .arg(&path)
@@ -79,14 +96,26 @@ fn install_merges_into_the_clients_file() {
         .env("LINQ_API_V3_API_KEY", "sk_must_not_be_written")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("sk_must_not_be_written"));
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["theme"], "dark");
     assert_eq!(v["mcpServers"]["other"]["command"], "x");
-    assert_eq!(v["mcpServers"]["linq"]["args"], json!(["--read-only", "--max-sends", "5"]));
-    assert!(v["mcpServers"]["linq"]["command"].as_str().unwrap().ends_with("linq-mcp"));
+    assert_eq!(
+        v["mcpServers"]["linq"]["args"],
+        json!(["--read-only", "--max-sends", "5"])
+    );
+    assert!(
+        v["mcpServers"]["linq"]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with("linq-mcp")
+    );
 
     // VS Code's own shape, printed rather than written with --dry-run.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"))
