@@ -14,15 +14,22 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// The server with no key in its environment and `home` as its HOME.
+async fn keyless(home: &std::path::Path, args: &[&str]) -> support::Client {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
+    cmd.args(args)
+        .env_remove("LINQ_API_V3_API_KEY")
+        .env_remove("LINQ_PROFILE")
+        .env("HOME", home)
+        .env("LINQ_MCP_LOG", "warn");
+    ().serve(TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn sandbox_mode_needs_no_key() {
-    let home = scratch("sandbox-home");
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
-    cmd.arg("--sandbox")
-        .env_remove("LINQ_API_V3_API_KEY")
-        .env("HOME", &home)
-        .env("LINQ_MCP_LOG", "warn");
-    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let mcp = keyless(&scratch("sandbox-home"), &["--sandbox"]).await;
     let started = support::ok(
         &mcp,
         "start_chat",
@@ -46,13 +53,8 @@ async fn the_key_comes_from_the_linq_cli_profile() {
         "default": {"token": "sk_wrong", "fromPhone": "+12025550100"},
         "work": {"token": account.sandbox.api_key(), "fromPhone": "+12025550101"}}});
     std::fs::write(home.join(".linq/config.json"), config.to_string()).unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
-    cmd.args(["--base-url", &account.server.base_url()])
-        .env_remove("LINQ_API_V3_API_KEY")
-        .env("LINQ_PROFILE", "work")
-        .env("HOME", &home)
-        .env("LINQ_MCP_LOG", "warn");
-    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let base_url = account.server.base_url();
+    let mcp = keyless(&home, &["--base-url", &base_url, "--profile", "work"]).await;
     // The profile's key is accepted, and its fromPhone is the default line.
     let started = support::ok(
         &mcp,

@@ -17,13 +17,18 @@ struct Running {
     _server: linq_mcp::Server,
 }
 
-async fn start(config: linq_mcp::Config) -> Running {
+fn in_memory() -> (linq_sandbox::Sandbox, linq_client::Client) {
     let sandbox = linq_sandbox::Sandbox::new();
     let client = linq_client::Client::builder()
         .api_key(sandbox.api_key())
         .transport(sandbox.transport())
         .build()
         .unwrap();
+    (sandbox, client)
+}
+
+async fn start(config: linq_mcp::Config) -> Running {
+    let (sandbox, client) = in_memory();
     let line = sandbox.lines().first().cloned();
     let server = linq_mcp::Server::with_client(&config, client, line)
         .await
@@ -182,12 +187,7 @@ fn short_tokens_and_remote_addresses_are_refused() {
             webhook_addr: Some("0.0.0.0:0".parse().unwrap()),
             ..Default::default()
         };
-        let sandbox = linq_sandbox::Sandbox::new();
-        let client = linq_client::Client::builder()
-            .api_key(sandbox.api_key())
-            .transport(sandbox.transport())
-            .build()
-            .unwrap();
+        let (_sandbox, client) = in_memory();
         let err = linq_mcp::Server::with_client(&config, client, None)
             .await
             .unwrap_err();

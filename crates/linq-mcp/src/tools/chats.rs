@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::reply;
 use crate::server::{LinqMcp, run, tri};
+use crate::tools::messages::Content;
 
 /// Arguments of `start_chat`.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
@@ -15,25 +16,13 @@ pub struct StartChat {
     /// Who to text: phone numbers (E.164, +12025550142) or emails; two or
     /// more make a group.
     pub to: Vec<String>,
-    /// The first message's text.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// Files Linq fetches from public https URLs, sent after the text.
-    #[serde(default)]
-    pub media_urls: Vec<String>,
-    /// Local files to upload and send (only under the server's --upload-dir).
-    #[serde(default)]
-    pub media_paths: Vec<String>,
-    /// iMessage effect for the first message (see send_message).
-    #[serde(default)]
-    pub effect: Option<String>,
     /// Your line to send from (see list_lines); default: the profile's
     /// line, else the account's first.
     #[serde(default)]
     pub from: Option<String>,
-    /// Key that makes retries safe; by default derived from the arguments.
-    #[serde(default)]
-    pub idempotency_key: Option<String>,
+    /// The first message.
+    #[serde(flatten)]
+    pub content: Content,
 }
 
 /// Arguments of `list_chats`.
@@ -68,7 +57,12 @@ impl LinqMcp {
         if args.to.is_empty() {
             return reply::invalid("to: name at least one recipient");
         }
-        let arguments = serde_json::to_value(&args).unwrap_or_default();
+        // Checked here, before the budget is spent on a call that would fail.
+        for to in &args.to {
+            if let Err(e) = linq_types::Handle::parse(to) {
+                return reply::invalid(format!("to: {to:?}: {e}"));
+            }
+        }
         if let Err(refusal) = self
             .shared
             .policy
@@ -77,27 +71,7 @@ impl LinqMcp {
             return reply::refused(refusal);
         }
         let from = tri!(self.line(args.from.as_deref()).await);
-        let key = self.shared.policy.idempotency_key(
-            "start_chat",
-            &arguments,
-            args.idempotency_key.as_deref(),
-        );
-        if let Err(refusal) = self.shared.policy.can_spend(&key) {
-            return reply::refused(refusal);
-        }
-        let content = tri!(
-            self.content(
-                args.text.as_deref(),
-                &args.media_urls,
-                &args.media_paths,
-                args.effect.as_deref(),
-                &key
-            )
-            .await
-        );
-        if let Err(refusal) = self.shared.policy.spend(&key) {
-            return reply::refused(refusal);
-        }
+        let (key, content) = tri!(self.prepare_send("start_chat", &args, &args.content).await);
         let call = self
             .client()
             .chats()

@@ -13,11 +13,9 @@ use serde_json::json;
 use crate::reply;
 use crate::server::{LinqMcp, run, tri};
 
-/// Arguments of `send_message`.
+/// What a send carries: text, media and an effect, and its key.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SendMessage {
-    /// The chat to send into (from list_chats or start_chat).
-    pub chat_id: String,
+pub struct Content {
     /// The text to send.
     #[serde(default)]
     pub text: Option<String>,
@@ -27,9 +25,6 @@ pub struct SendMessage {
     /// Local files to upload and send (only under the server's --upload-dir).
     #[serde(default)]
     pub media_paths: Vec<String>,
-    /// The id of a message to reply to (makes a thread).
-    #[serde(default)]
-    pub reply_to: Option<String>,
     /// iMessage effect: confetti, fireworks, lasers, love, balloons,
     /// celebration, echo, spotlight (screen) or slam, loud, gentle,
     /// invisible_ink (bubble).
@@ -39,6 +34,19 @@ pub struct SendMessage {
     /// so pass a new one to send the same content again on purpose.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+}
+
+/// Arguments of `send_message`.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SendMessage {
+    /// The chat to send into (from list_chats or start_chat).
+    pub chat_id: String,
+    /// The id of a message to reply to (makes a thread).
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// The content.
+    #[serde(flatten)]
+    pub content: Content,
 }
 
 /// Arguments naming one chat.
@@ -103,37 +111,22 @@ impl LinqMcp {
         )
     )]
     async fn send_message(&self, Parameters(args): Parameters<SendMessage>) -> CallToolResult {
-        let arguments = serde_json::to_value(&args).unwrap_or_default();
+        if let Err(e) = linq_types::ChatId::try_from(args.chat_id.as_str()) {
+            return reply::invalid(format!("chat_id: {e}"));
+        }
         tri!(self.check_chat_recipients(&args.chat_id).await);
-        let key = self.shared.policy.idempotency_key(
-            "send_message",
-            &arguments,
-            args.idempotency_key.as_deref(),
-        );
-        if let Err(refusal) = self.shared.policy.can_spend(&key) {
-            return reply::refused(refusal);
-        }
-        let content = tri!(
-            self.content(
-                args.text.as_deref(),
-                &args.media_urls,
-                &args.media_paths,
-                args.effect.as_deref(),
-                &key
-            )
-            .await
-        );
-        let mut content = content;
-        if let Some(reply_to) = &args.reply_to {
-            let id = tri!(
-                linq_client::types::MessageId::try_from(reply_to.as_str())
+        let reply_to = match &args.reply_to {
+            None => None,
+            Some(id) => Some(ReplyToParam::new(tri!(
+                linq_client::types::MessageId::try_from(id.as_str())
                     .map_err(|e| reply::invalid(format!("reply_to: {e}")))
-            );
-            content.reply_to = Some(ReplyToParam::new(id));
-        }
-        if let Err(refusal) = self.shared.policy.spend(&key) {
-            return reply::refused(refusal);
-        }
+            ))),
+        };
+        let (key, mut content) = tri!(
+            self.prepare_send("send_message", &args, &args.content)
+                .await
+        );
+        content.reply_to = reply_to;
         let call = self
             .client()
             .chats()
@@ -252,21 +245,24 @@ impl LinqMcp {
 }
 
 impl LinqMcp {
-    /// Message content from a tool's text, media and effect arguments;
-    /// local files are uploaded first.
-    pub(crate) async fn content(
+    /// Everything before a send goes out: its idempotency key, the budget
+    /// (checked, then spent once the content is ready) and the content,
+    /// local files uploaded.
+    pub(crate) async fn prepare_send(
         &self,
-        text: Option<&str>,
-        media_urls: &[String],
-        media_paths: &[String],
-        effect: Option<&str>,
-        key: &str,
-    ) -> Result<MessageContent, CallToolResult> {
+        tool: &str,
+        arguments: &impl Serialize,
+        given: &Content,
+    ) -> Result<(String, MessageContent), CallToolResult> {
+        let policy = &self.shared.policy;
+        let arguments = serde_json::to_value(arguments).unwrap_or_default();
+        let key = policy.idempotency_key(tool, &arguments, given.idempotency_key.as_deref());
+        policy.can_spend(&key).map_err(reply::refused)?;
         let mut parts = Vec::new();
-        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+        if let Some(text) = given.text.as_deref().filter(|t| !t.trim().is_empty()) {
             parts.push(Part::text(text));
         }
-        for url in media_urls {
+        for url in &given.media_urls {
             if !url.starts_with("https://") {
                 return Err(reply::invalid(format!(
                     "media_urls: {url:?} is not an https URL"
@@ -274,18 +270,17 @@ impl LinqMcp {
             }
             parts.push(Part::media_url(url));
         }
-        for path in media_paths {
-            let uploaded = self.upload_path(path).await?;
-            parts.push(Part::media(uploaded));
-        }
-        if parts.is_empty() {
+        if parts.is_empty() && given.media_paths.is_empty() {
             return Err(reply::invalid(
                 "nothing to send: give text, media_urls or media_paths",
             ));
         }
+        for path in &given.media_paths {
+            parts.push(Part::media(self.upload_path(path).await?));
+        }
         let mut content = MessageContent::from_parts(parts);
-        content.idempotency_key = Some(key.to_owned());
-        if let Some(name) = effect.filter(|e| !e.is_empty()) {
+        content.idempotency_key = Some(key.clone());
+        if let Some(name) = given.effect.as_deref().filter(|e| !e.is_empty()) {
             let kind = if BUBBLE_EFFECTS.contains(&name) {
                 MessageEffectType::Bubble
             } else {
@@ -293,7 +288,8 @@ impl LinqMcp {
             };
             content.effect = Some(MessageEffectParam::new().name(name).kind(kind));
         }
-        Ok(content)
+        policy.spend(&key).map_err(reply::refused)?;
+        Ok((key, content))
     }
 
     /// Refuses a send into a chat with a member outside the allow-list (the

@@ -3,6 +3,6 @@
 pub(crate) mod account;
 mod chats;
 mod events;
-mod messages;
+pub(crate) mod messages;
 mod operations;
 mod webhooks;
