@@ -435,9 +435,32 @@ async fn webhook_receiver_feeds_events_and_keeps_the_secret() {
     let events = ok(&s.mcp, "recent_events", json!({"chat_id": chat_id})).await;
     assert_eq!(events["events"][0]["type"], "message.received", "{events}");
 
+    // A send, an API error and a generic call that returns a secret, in
+    // the same traced run.
+    let sent = ok(
+        &s.mcp,
+        "send_message",
+        json!({"chat_id": chat_id, "text": "pong"}),
+    )
+    .await;
+    let (_, failed) = call(
+        &s.mcp,
+        "get_message",
+        json!({"message_id": "00000000-0000-4000-8000-000000000000"}),
+    )
+    .await;
+    let generic = ok(
+        &s.mcp,
+        "call_operation",
+        json!({"operation": "webhook_subscriptions.create",
+               "arguments": {"target_url": "https://example.com/hook", "subscribed_events": ["message.sent"]}}),
+    )
+    .await;
+    assert_eq!(generic["result"]["signing_secret"], "(hidden by linq-mcp)");
+
     // No key or secret in any tool output or log line.
     let key = account.sandbox.api_key();
-    let outputs: Vec<Value> = vec![sub, listed, got, events];
+    let outputs: Vec<Value> = vec![sub, listed, got, events, sent, failed, generic];
     let Spawned { mcp, stderr } = s;
     mcp.cancel().await.unwrap();
     let log = stderr.await.unwrap();
