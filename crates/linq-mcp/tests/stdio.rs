@@ -284,6 +284,29 @@ async fn allow_list_and_budget_refuse_and_nothing_is_sent() {
     .await;
     assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
     assert_eq!(account.sandbox.message_count(), before);
+    // So are a reaction and typing there: both reach the stranger.
+    let page = account
+        .client
+        .chats()
+        .messages()
+        .list(&foreign)
+        .await
+        .unwrap();
+    let theirs = page.messages[0].id.to_string();
+    let (is_error, reply) = call(
+        &s.mcp,
+        "react",
+        json!({"message_id": theirs, "reaction": "like"}),
+    )
+    .await;
+    assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
+    let (is_error, _) = call(
+        &s.mcp,
+        "set_typing",
+        json!({"chat_id": foreign.to_string(), "typing": true}),
+    )
+    .await;
+    assert!(is_error);
 
     let chat = ok(&s.mcp, "start_chat", json!({"to": [ALICE], "text": "one"})).await;
     let chat_id = chat["chat"]["id"].as_str().unwrap();

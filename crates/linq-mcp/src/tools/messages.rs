@@ -198,6 +198,7 @@ impl LinqMcp {
                 args.reaction
             ));
         }
+        tri!(self.check_message_recipients(&args.message_id).await);
         let operation = if args.remove { "remove" } else { "add" };
         let call = self.client().messages().add_reaction(
             &args.message_id,
@@ -220,6 +221,7 @@ impl LinqMcp {
         )
     )]
     async fn mark_read(&self, Parameters(args): Parameters<ChatRef>) -> CallToolResult {
+        tri!(self.check_chat_recipients(&args.chat_id).await);
         tri!(run(self.client().chats().mark_as_read(&args.chat_id)).await);
         reply::ok(json!({"chat_id": args.chat_id, "read": true}))
     }
@@ -234,6 +236,7 @@ impl LinqMcp {
         )
     )]
     async fn set_typing(&self, Parameters(args): Parameters<SetTyping>) -> CallToolResult {
+        tri!(self.check_chat_recipients(&args.chat_id).await);
         let typing = self.client().chats().typing();
         if args.typing {
             tri!(run(typing.start(&args.chat_id)).await);
@@ -290,6 +293,17 @@ impl LinqMcp {
         }
         policy.spend(&key).map_err(reply::refused)?;
         Ok((key, content))
+    }
+
+    /// Refuses a reaction on a message in a chat with a member outside the
+    /// allow-list (a reaction reaches them too).
+    async fn check_message_recipients(&self, message_id: &str) -> Result<(), CallToolResult> {
+        if !self.shared.policy.restricts_recipients() {
+            return Ok(());
+        }
+        let message = run(self.client().messages().retrieve(message_id)).await?;
+        let chat_id = message["chat_id"].as_str().unwrap_or_default();
+        self.check_chat_recipients(chat_id).await
     }
 
     /// Refuses a send into a chat with a member outside the allow-list (the
