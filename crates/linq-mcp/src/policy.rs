@@ -145,12 +145,13 @@ fn hash_canonical(h: &mut impl Hasher, v: &Value) {
 }
 
 /// A pattern with `*` for any run of characters; case-insensitive, since
-/// email handles are. Phone numbers compare without spaces, dashes, dots or
-/// parentheses.
+/// email handles are. Against a phone number (a handle without `@`), both
+/// sides are compared without spaces, dashes, dots or parentheses.
 pub fn matches(pattern: &str, handle: &str) -> bool {
+    let phone = !handle.contains('@');
     let norm = |s: &str| -> Vec<char> {
         s.chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.') || s.contains('@'))
+            .filter(|c| !(phone && matches!(c, ' ' | '-' | '(' | ')' | '.')))
             .flat_map(char::to_lowercase)
             .collect()
     };

@@ -174,7 +174,9 @@ pub fn redact(value: &mut Value) {
 }
 
 /// Drops nulls and, when the reply is still long, shortens long strings
-/// and lists (saying how many items were left out).
+/// and lists (saying how many items were left out). What is still longer
+/// than [`MAX_REPLY_CHARS`] (an object with thousands of keys, say) becomes
+/// the start of its JSON text, marked as cut.
 pub fn fit(mut value: Value) -> Value {
     drop_nulls(&mut value);
     if value.to_string().len() <= MAX_REPLY_CHARS {
@@ -186,7 +188,19 @@ pub fn fit(mut value: Value) -> Value {
         cut_lists(&mut value, keep);
         keep /= 2;
     }
-    value
+    let text = value.to_string();
+    if text.len() <= MAX_REPLY_CHARS {
+        return value;
+    }
+    // Room for the wrapper and for escaping the quotes and backslashes of
+    // the kept text.
+    let room = (MAX_REPLY_CHARS - 200) / 2;
+    let mut end = room.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    json!({"cut": true, "start_of_reply": &text[..end],
+           "note": "the reply was too long; ask for less (a smaller limit or a filter)"})
 }
 
 fn drop_nulls(v: &mut Value) {
