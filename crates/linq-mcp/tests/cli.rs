@@ -130,3 +130,24 @@ fn install_merges_into_the_clients_file() {
     assert_eq!(printed["servers"]["linq"]["type"], "stdio");
     assert!(!dir.join(".vscode").exists(), "--dry-run writes nothing");
 }
+
+#[test]
+fn http_needs_a_token_and_loopback() {
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_linq-mcp"));
+        cmd.args(["--sandbox", "--transport", "http"]).args(args);
+        match token {
+            Some(t) => cmd.env("LINQ_MCP_TOKEN", t),
+            None => cmd.env_remove("LINQ_MCP_TOKEN"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run(&["--http-addr", "127.0.0.1:0"], None).contains("LINQ_MCP_TOKEN"));
+    let remote = run(
+        &["--http-addr", "0.0.0.0:0"],
+        Some("a-long-enough-token-123"),
+    );
+    assert!(remote.contains("--allow-remote"), "{remote}");
+}

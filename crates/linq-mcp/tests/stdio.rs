@@ -623,3 +623,55 @@ async fn read_only_call_operation_runs_only_reads() {
     assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
     assert_eq!(account.sandbox.message_count(), before);
 }
+
+#[tokio::test]
+async fn local_files_only_from_upload_dirs() {
+    let account = account().await;
+    let dir = std::env::temp_dir().join(format!("linq-mcp-uploads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let photo = dir.join("menu.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff\xe0 not really a jpeg").unwrap();
+    let outside = std::env::temp_dir().join(format!("linq-mcp-secret-{}.txt", std::process::id()));
+    std::fs::write(&outside, "do not send").unwrap();
+    let chat_id = account
+        .sandbox
+        .create_chat(&[ALICE], "hi")
+        .unwrap()
+        .to_string();
+
+    // Without --upload-dir no local file is read.
+    let closed = spawn(&account, &[]).await;
+    let (is_error, reply) = call(
+        &closed.mcp,
+        "send_message",
+        json!({"chat_id": chat_id, "media_paths": [photo]}),
+    )
+    .await;
+    assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
+
+    let open = spawn(&account, &["--upload-dir", dir.to_str().unwrap()]).await;
+    let before = account.sandbox.message_count();
+    let sneaky = dir.join("..").join(outside.file_name().unwrap());
+    for path in [outside.clone(), sneaky] {
+        let (is_error, reply) = call(
+            &open.mcp,
+            "send_message",
+            json!({"chat_id": chat_id, "text": "x", "media_paths": [path]}),
+        )
+        .await;
+        assert!(is_error && reply["error"]["kind"] == "refused", "{reply}");
+    }
+    assert_eq!(account.sandbox.message_count(), before);
+
+    let sent = ok(
+        &open.mcp,
+        "send_message",
+        json!({"chat_id": chat_id, "text": "menu", "media_paths": [photo]}),
+    )
+    .await;
+    assert_eq!(sent["message"]["attachments"][0]["type"], "media", "{sent}");
+    let uploaded = ok(&open.mcp, "upload_attachment", json!({"path": photo})).await;
+    assert!(uploaded["attachment_id"].is_string(), "{uploaded}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&outside).unwrap();
+}
