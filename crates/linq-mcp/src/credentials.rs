@@ -76,16 +76,17 @@ pub fn load(profile: Option<&str>) -> Result<Credentials, CredentialsError> {
         .filter(|k| !k.trim().is_empty());
     let env_profile = std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty());
     let profile = profile.map(str::to_owned).or(env_profile);
-    let from_file = match default_config_path() {
-        Some(path) if path.exists() => Some(from_file(&path, profile.as_deref())?),
-        _ => None,
-    };
-    match (from_env, from_file) {
-        (Some(key), file) => Ok(Credentials {
+    let path = default_config_path().filter(|p| p.exists());
+    match (from_env, path) {
+        // The key from the environment; the profile, if readable, only
+        // lends its default line.
+        (Some(key), path) => Ok(Credentials {
             api_key: ApiKey::new(key),
-            from_phone: file.and_then(|c| c.from_phone),
+            from_phone: path
+                .and_then(|p| from_file(&p, profile.as_deref()).ok())
+                .and_then(|c| c.from_phone),
         }),
-        (None, Some(creds)) => Ok(creds),
+        (None, Some(path)) => from_file(&path, profile.as_deref()),
         (None, None) => Err(CredentialsError::Missing),
     }
 }
