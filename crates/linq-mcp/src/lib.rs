@@ -168,7 +168,7 @@ impl Server {
             default_line,
             upload_dirs,
             read_only: config.read_only,
-            receiving: webhook_addr.is_some(),
+            receiver: webhook_addr,
         };
         Ok(Self {
             handler: LinqMcp::new(shared, &config.toolsets),

@@ -27,8 +27,8 @@ pub(crate) struct Shared {
     /// Canonical directories local files may be uploaded from.
     pub upload_dirs: Vec<PathBuf>,
     pub read_only: bool,
-    /// Whether a webhook receiver feeds `events`.
-    pub receiving: bool,
+    /// Where the webhook receiver feeding `events` listens, if it runs.
+    pub receiver: Option<std::net::SocketAddr>,
 }
 
 /// The Linq MCP server: cheap to clone, one per MCP session or request.

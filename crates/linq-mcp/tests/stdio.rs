@@ -420,22 +420,21 @@ async fn wait_for_reply_returns_the_inbound_message() {
 #[tokio::test]
 async fn webhook_receiver_feeds_events_and_keeps_the_secret() {
     let account = account().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
     let s = support::spawn_with_env(
         &account,
-        &["--webhook-addr", &addr],
+        &["--webhook-addr", "127.0.0.1:0"],
         &[("LINQ_MCP_LOG", "trace")],
     )
     .await;
+    // The receiver's address is one call away.
+    let empty = ok(&s.mcp, "recent_events", json!({})).await;
+    assert_eq!(empty["events"], json!([]));
+    let receiver = empty["receiver"].as_str().unwrap().to_owned();
+    assert!(receiver.starts_with("http://127.0.0.1:"), "{receiver}");
     let sub = ok(
         &s.mcp,
         "create_webhook_subscription",
-        json!({"target_url": format!("http://{addr}/linq"), "events": ["message.received"]}),
+        json!({"target_url": format!("{receiver}linq"), "events": ["message.received"]}),
     )
     .await;
     assert!(sub["subscription"]["id"].is_string(), "{sub}");

@@ -68,7 +68,7 @@ impl LinqMcp {
         let Some(chat_id) = args.chat_id else {
             return self.wait_any(deadline).await;
         };
-        let poll = if self.shared.receiving {
+        let poll = if self.shared.receiver.is_some() {
             POLL_EVERY_WITH_WEBHOOKS
         } else {
             POLL_EVERY
@@ -108,7 +108,7 @@ impl LinqMcp {
     }
 
     #[tool(
-        description = "Recent events the server's webhook receiver verified (messages, reactions, deliveries), oldest first, each with a seq to continue after.",
+        description = "Recent events the server's webhook receiver verified (messages, reactions, deliveries), oldest first, each with a seq to continue after; names the receiver's URL.",
         annotations(
             read_only_hint = true,
             destructive_hint = false,
@@ -124,10 +124,13 @@ impl LinqMcp {
                 .recent(args.after_seq.unwrap_or(0), limit, args.chat_id.as_deref());
         let events: Vec<Value> = entries.into_iter().map(|e| e.summary).collect();
         let mut out = json!({ "events": events });
-        if !self.shared.receiving {
-            out["note"] = json!(
-                "no webhook receiver runs: start the server with --webhook-addr, or use wait_for_reply with a chat_id"
-            );
+        match self.shared.receiver {
+            Some(addr) => out["receiver"] = json!(format!("http://{addr}/")),
+            None => {
+                out["note"] = json!(
+                    "no webhook receiver runs: start the server with --webhook-addr, or use wait_for_reply with a chat_id"
+                )
+            }
         }
         reply::ok(out)
     }
@@ -136,7 +139,7 @@ impl LinqMcp {
 impl LinqMcp {
     /// Waits for an inbound message in any chat, from the webhook log.
     async fn wait_any(&self, deadline: Instant) -> CallToolResult {
-        if !self.shared.receiving {
+        if self.shared.receiver.is_none() {
             return reply::invalid(
                 "name a chat_id: waiting on every chat needs the webhook receiver (--webhook-addr)",
             );
