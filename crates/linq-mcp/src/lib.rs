@@ -87,7 +87,6 @@ pub struct Server {
     handler: LinqMcp,
     config: Config,
     webhook_addr: Option<std::net::SocketAddr>,
-    _sandbox: Option<linq_sandbox::Sandbox>,
     _tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -113,11 +112,10 @@ impl Server {
                 .transport(sandbox.transport())
                 .build()?;
             let line = sandbox.lines().first().cloned();
-            let mut server = Self::with_client(config, client, line).await?;
+            let mut server = Self::build(config, client, line, Some(sandbox.clone())).await?;
             server
                 ._tasks
                 .push(sandbox.auto_advance(std::time::Duration::from_secs(1)));
-            server._sandbox = Some(sandbox);
             return Ok(server);
         }
         let creds = credentials::load(config.profile.as_deref())?;
@@ -134,6 +132,15 @@ impl Server {
         config: &Config,
         client: Client,
         default_line: Option<String>,
+    ) -> Result<Self, ServeError> {
+        Self::build(config, client, default_line, None).await
+    }
+
+    async fn build(
+        config: &Config,
+        client: Client,
+        default_line: Option<String>,
+        sandbox: Option<linq_sandbox::Sandbox>,
     ) -> Result<Self, ServeError> {
         let events = Arc::new(EventLog::default());
         let mut tasks = Vec::new();
@@ -169,12 +176,12 @@ impl Server {
             upload_dirs,
             read_only: config.read_only,
             receiver: webhook_addr,
+            sandbox,
         };
         Ok(Self {
             handler: LinqMcp::new(shared, &config.toolsets),
             config: config.clone(),
             webhook_addr,
-            _sandbox: None,
             _tasks: tasks,
         })
     }

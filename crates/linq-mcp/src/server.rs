@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     /// Canonical directories local files may be uploaded from.
     pub upload_dirs: Vec<PathBuf>,
     pub read_only: bool,
+    /// The embedded sandbox, with `--sandbox`.
+    pub sandbox: Option<linq_sandbox::Sandbox>,
     /// Where the webhook receiver feeding `events` listens, if it runs.
     pub receiver: Option<std::net::SocketAddr>,
 }
@@ -53,6 +55,9 @@ impl LinqMcp {
             let name = route.attr.name.to_string();
             let set = Toolset::of(&name).expect("every tool is in a toolset");
             if !toolsets.is_empty() && !toolsets.contains(&set) {
+                continue;
+            }
+            if set == Toolset::Sandbox && shared.sandbox.is_none() {
                 continue;
             }
             let writes = route
@@ -87,6 +92,7 @@ impl LinqMcp {
             + Self::webhooks_router()
             + Self::events_router()
             + Self::operations_router()
+            + Self::sandbox_router()
     }
 
     /// The names of the tools this server offers.

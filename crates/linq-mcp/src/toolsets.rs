@@ -16,17 +16,20 @@ pub enum Toolset {
     /// `list_operations`, `describe_operation`, `call_operation`: all 70
     /// operations.
     Operations,
+    /// `simulate_reply`, offered only with `--sandbox`.
+    Sandbox,
 }
 
 impl Toolset {
     /// Every group, in the order `--help` lists them.
-    pub const ALL: [Toolset; 6] = [
+    pub const ALL: [Toolset; 7] = [
         Toolset::Messages,
         Toolset::Chats,
         Toolset::Account,
         Toolset::Webhooks,
         Toolset::Events,
         Toolset::Operations,
+        Toolset::Sandbox,
     ];
 
     /// The group a tool belongs to.
@@ -41,6 +44,7 @@ impl Toolset {
             | "delete_webhook_subscription" => Toolset::Webhooks,
             "wait_for_reply" | "recent_events" => Toolset::Events,
             "list_operations" | "describe_operation" | "call_operation" => Toolset::Operations,
+            "simulate_reply" => Toolset::Sandbox,
             _ => return None,
         })
     }

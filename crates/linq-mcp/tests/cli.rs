@@ -41,6 +41,22 @@ async fn sandbox_mode_needs_no_key() {
     assert_eq!(chats["chats"].as_array().unwrap().len(), 1);
     let lines = support::ok(&mcp, "list_lines", json!({})).await;
     assert_eq!(lines["lines"].as_array().unwrap().len(), 2, "{lines}");
+    // The agent can hold a whole conversation: the sandbox plays the other side.
+    let chat_id = started["chat"]["id"].clone();
+    support::ok(
+        &mcp,
+        "simulate_reply",
+        json!({"chat_id": chat_id, "text": "sure"}),
+    )
+    .await;
+    let got = support::ok(
+        &mcp,
+        "wait_for_reply",
+        json!({"chat_id": chat_id, "timeout_seconds": 5}),
+    )
+    .await;
+    assert_eq!(got["replies"][0]["text"], "sure", "{got}");
+    assert_eq!(got["replies"][0]["from"], "+12025550142");
     mcp.cancel().await.unwrap();
 }
 

@@ -44,6 +44,10 @@ async fn every_tool_carries_all_four_annotations() {
     );
     assert_eq!(hints["upload_attachment"], [false, false, false, true]);
     assert_eq!(hints["recent_events"], [true, false, true, false]);
+    assert!(
+        !hints.contains_key("simulate_reply"),
+        "offered only with --sandbox"
+    );
     for tool in &tools {
         let schema = serde_json::to_value(&tool.input_schema).unwrap();
         assert_eq!(schema["type"], "object", "{}", tool.name);

@@ -5,4 +5,5 @@ mod chats;
 mod events;
 pub(crate) mod messages;
 mod operations;
+mod sandbox;
 mod webhooks;
