@@ -4,6 +4,8 @@
 //! on async-openai and on octocrab. `--build-cost-only` measures those alone.
 //! The `linq` binary's figures (start-up, one call on a loopback sandbox,
 //! size) are part of every run; `--cli-only` measures those alone.
+//! The MCP server's start-up and tool-call latency run with the runtime
+//! benchmarks; `--mcp-only` runs them alone.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,23 +17,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let only = args.iter().any(|a| a == "--build-cost-only");
     let cli_only = args.iter().any(|a| a == "--cli-only");
+    let mcp_only = args.iter().any(|a| a == "--mcp-only");
     let build_cost = only || args.iter().any(|a| a == "--build-cost");
     if let Some(other) = args.iter().find(|a| {
         !matches!(
             a.as_str(),
-            "--build-cost" | "--build-cost-only" | "--cli-only"
+            "--build-cost" | "--build-cost-only" | "--cli-only" | "--mcp-only"
         )
     }) {
         return Err(format!(
-            "bench takes only --build-cost, --build-cost-only or --cli-only, got {other:?}"
+            "bench takes only --build-cost, --build-cost-only, --cli-only or --mcp-only, got {other:?}"
         ));
     }
     if cli_only {
         return cli(&cargo);
     }
+    if mcp_only {
+        return mcp(&cargo);
+    }
     if !only {
         runtime(&cargo)?;
         cli(&cargo)?;
+        mcp(&cargo)?;
     }
     if build_cost {
         println!();
@@ -377,4 +384,189 @@ fn cli(cargo: &str) -> Result<(), String> {
         ),
     }
     Ok(())
+}
+/// Start-ups measured, and tool calls timed per tool.
+const MCP_STARTS: usize = 20;
+const MCP_CALLS: usize = 300;
+
+/// The MCP server (release build) on its embedded sandbox, spoken to over
+/// stdio as a desktop client does: the time from spawning it to the answer
+/// to `initialize`, and one `tools/call` round trip.
+fn mcp(cargo: &str) -> Result<(), String> {
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "linq-mcp",
+            "--bin",
+            "linq-mcp",
+        ])
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("building linq-mcp failed ({status})"));
+    }
+    let exe = workspace_root().join("target/release/linq-mcp");
+    let mut starts = Vec::new();
+    for _ in 0..MCP_STARTS {
+        let began = Instant::now();
+        let mut server = McpChild::start(&exe)?;
+        starts.push(began.elapsed().as_secs_f64() * 1e3);
+        server.stop();
+    }
+    let mut server = McpChild::start(&exe)?;
+    let chat = server.call(
+        "start_chat",
+        serde_json::json!({"to": ["+12025550142"], "text": "bench"}),
+    )?;
+    let chat_id = chat["chat"]["id"].as_str().unwrap_or_default().to_owned();
+    let mut rows = Vec::new();
+    for (tool, args) in [
+        ("list_chats", serde_json::json!({"limit": 20})),
+        (
+            "list_messages",
+            serde_json::json!({"chat_id": chat_id, "limit": 20}),
+        ),
+        ("send_message", serde_json::json!({"chat_id": chat_id})),
+    ] {
+        let mut times = Vec::new();
+        for i in 0..MCP_CALLS {
+            let mut args = args.clone();
+            if tool == "send_message" {
+                args["text"] = serde_json::json!(format!("message {i}"));
+            }
+            let began = Instant::now();
+            server.call(tool, args)?;
+            times.push(began.elapsed().as_secs_f64() * 1e6);
+        }
+        rows.push((tool, times));
+    }
+    server.stop();
+    println!();
+    println!("## MCP server: linq-mcp --sandbox over stdio (release)");
+    println!();
+    println!("| measure | runs | min | median | max |");
+    println!("|---|---|---|---|---|");
+    let (min, med, max) = spread(&mut starts);
+    println!(
+        "| start-up (spawn to `initialize` answered) | {MCP_STARTS} | {min:.1} ms | {med:.1} ms | {max:.1} ms |"
+    );
+    for (tool, mut times) in rows {
+        let (min, med, max) = spread(&mut times);
+        println!(
+            "| `tools/call {tool}` round trip | {MCP_CALLS} | {min:.0} µs | {med:.0} µs | {max:.0} µs |"
+        );
+    }
+    Ok(())
+}
+
+fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[0],
+        values[values.len() / 2],
+        values[values.len() - 1],
+    )
+}
+
+/// A `linq-mcp --sandbox` child speaking newline-delimited JSON-RPC.
+struct McpChild {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    next_id: u64,
+}
+
+impl McpChild {
+    /// Spawns the server and completes the MCP handshake.
+    fn start(exe: &Path) -> Result<Self, String> {
+        use std::process::Stdio;
+        let mut child = Command::new(exe)
+            .arg("--sandbox")
+            .env("LINQ_MCP_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", exe.display()))?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = std::io::BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        let mut server = Self {
+            child,
+            stdin,
+            stdout,
+            next_id: 0,
+        };
+        server.request(
+            "initialize",
+            serde_json::json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                               "clientInfo": {"name": "linq-bench", "version": "0"}}),
+        )?;
+        server
+            .send(&serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))?;
+        Ok(server)
+    }
+
+    fn send(&mut self, message: &serde_json::Value) -> Result<(), String> {
+        use std::io::Write;
+        writeln!(self.stdin, "{message}").map_err(|e| format!("writing to linq-mcp: {e}"))
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        use std::io::BufRead;
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(
+            &serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )?;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self
+                .stdout
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Err("linq-mcp closed its output".into());
+            }
+            let reply: serde_json::Value =
+                serde_json::from_str(&line).map_err(|e| e.to_string())?;
+            if reply["id"] == id {
+                if reply.get("error").is_some() {
+                    return Err(format!("{method}: {}", reply["error"]));
+                }
+                return Ok(reply["result"].clone());
+            }
+        }
+    }
+
+    /// Calls a tool; its JSON reply, or an error when it is a tool error.
+    fn call(
+        &mut self,
+        tool: &str,
+        arguments: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let result = self.request(
+            "tools/call",
+            serde_json::json!({"name": tool, "arguments": arguments}),
+        )?;
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        if result["isError"] == true {
+            return Err(format!("{tool}: {text}"));
+        }
+        serde_json::from_str(text).map_err(|e| format!("{tool}: {e}"))
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
