@@ -5,9 +5,9 @@ use clap::{Arg, ArgAction, Command, value_parser};
 
 const AFTER_HELP: &str = "\
 Credentials: `linq login` stores a key in ~/.linq/config.json (the official
-CLI's file). The profile is --profile, else LINQ_PROFILE, else the file's;
-a profile's values come first, then LINQ_API_V3_API_KEY / LINQ_TOKEN,
-LINQ_FROM_PHONE and LINQ_API_URL.
+CLI's file). The profile is --profile, else LINQ_PROFILE, else the file's.
+LINQ_API_V3_API_KEY / LINQ_TOKEN, LINQ_FROM_PHONE and LINQ_API_URL override
+the profile's values, except when --profile names it.
 
 Exit codes: 0 ok, 1 failure, 2 usage (nothing sent), 3 no key or key
 refused, 4 request refused (4xx), 5 API or network unavailable (5xx,
@@ -49,7 +49,8 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(crate::commands::sandbox::command())
-        .subcommand(crate::commands::api::command());
+        .subcommand(crate::commands::api::command())
+        .subcommand(crate::commands::mcp::command());
     for resource in crate::ops::resource_commands() {
         root = root.subcommand(resource);
     }

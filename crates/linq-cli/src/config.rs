@@ -9,19 +9,18 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{CliError, Result};
 
-/// The profile used when none is named anywhere.
-pub const DEFAULT_PROFILE: &str = "default";
+pub use linq_client::profile::DEFAULT_PROFILE;
 
 /// Profile fields this CLI reads, by their names in the file.
 pub mod field {
-    /// The API key.
-    pub const TOKEN: &str = "token";
-    /// The line messages are sent from by default.
-    pub const FROM_PHONE: &str = "fromPhone";
-    /// Where the API lives, when not the default.
-    pub const BASE_URL: &str = "baseUrl";
+    pub use linq_client::profile::field::{BASE_URL, FROM_PHONE, TOKEN};
     /// The stable secret `webhooks listen` and `trigger` sign forwards with.
     pub const WEBHOOK_SECRET: &str = "webhookSecret";
+}
+
+/// A non-blank environment variable.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// Fields whose values are never printed.
@@ -102,12 +101,14 @@ impl Config {
     }
 
     /// Which profile a command uses: `--profile`, else `LINQ_PROFILE`, else
-    /// the file's, else `default`.
+    /// the file's, else `default` (the rule every Linq tool shares).
     pub fn resolve_name(&self, flag: Option<&str>) -> String {
-        flag.map(str::to_owned)
-            .or_else(|| std::env::var("LINQ_PROFILE").ok().filter(|s| !s.is_empty()))
-            .or_else(|| self.current().map(str::to_owned))
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned())
+        linq_client::profile::profile_name(Some(&self.document()), flag, env_var)
+    }
+
+    /// The whole file as JSON.
+    pub fn document(&self) -> Value {
+        Value::Object(self.doc.clone())
     }
 
     /// Profile names, sorted.

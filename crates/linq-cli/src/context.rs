@@ -6,25 +6,13 @@ use std::time::Duration;
 use linq_client::Client;
 use linq_sandbox::{Clock, Sandbox};
 
-use crate::config::{Config, field};
+use linq_client::profile::Resolved;
+
+use crate::config::{Config, env_var};
 use crate::error::{CliError, Exit, Result};
 use crate::output::Output;
 
-/// Environment variables read, in the order they are tried.
-pub mod env {
-    /// The API key (this SDK's name).
-    pub const API_KEY: &str = "LINQ_API_V3_API_KEY";
-    /// The API key (the official CLI's name).
-    pub const TOKEN: &str = "LINQ_TOKEN";
-    /// The default line to send from.
-    pub const FROM_PHONE: &str = "LINQ_FROM_PHONE";
-    /// Where the API lives (the official CLI's name).
-    pub const API_URL: &str = "LINQ_API_URL";
-    /// Where the API lives (this SDK's name).
-    pub const BASE_URL: &str = "LINQ_API_V3_BASE_URL";
-    /// The profile to use.
-    pub const PROFILE: &str = "LINQ_PROFILE";
-}
+pub use linq_client::profile::env;
 
 /// The global flags.
 #[derive(Debug, Default, Clone)]
@@ -68,8 +56,11 @@ pub struct Context {
     embedded: Option<Embedded>,
 }
 
-fn env_value(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+fn sourced<T>(found: linq_client::profile::Sourced<T>, show: impl Fn(T) -> String) -> Sourced {
+    Sourced {
+        value: show(found.value),
+        source: found.source.to_string(),
+    }
 }
 
 impl Context {
@@ -86,64 +77,47 @@ impl Context {
         })
     }
 
-    /// The API key: the profile's `token`, else `LINQ_API_V3_API_KEY`,
-    /// else `LINQ_TOKEN`.
-    pub fn api_key(&self) -> Option<Sourced> {
-        if let Some(token) = self.config.get(&self.profile, field::TOKEN) {
-            return Some(Sourced {
-                value: token,
-                source: format!("profile {}", self.profile),
-            });
-        }
-        [env::API_KEY, env::TOKEN].into_iter().find_map(|name| {
-            env_value(name).map(|value| Sourced {
-                value,
-                source: name.to_owned(),
-            })
-        })
+    /// What the environment and the profile say, by the rule every Linq
+    /// tool shares (`linq_client::profile`): the environment overrides the
+    /// file unless `--profile` names the profile.
+    fn resolved(&self) -> Resolved {
+        linq_client::profile::resolve(
+            Some(&self.config.document()),
+            self.globals.profile.as_deref(),
+            env_var,
+        )
     }
 
-    /// The base URL: `--base-url`, else the profile's `baseUrl`, else
-    /// `LINQ_API_URL`, else `LINQ_API_V3_BASE_URL`, else the API's.
+    /// The API key: `LINQ_API_V3_API_KEY`, else `LINQ_TOKEN`, else the
+    /// profile's `token` (the profile's first when `--profile` names it).
+    pub fn api_key(&self) -> Option<Sourced> {
+        self.resolved()
+            .api_key
+            .map(|k| sourced(k, |key| key.expose().to_owned()))
+    }
+
+    /// The base URL: `--base-url`, else as [`api_key`](Self::api_key) picks
+    /// (`LINQ_API_V3_BASE_URL`, `LINQ_API_URL`, the profile's `baseUrl`),
+    /// else the API's.
     pub fn base_url(&self) -> Sourced {
-        if let Some(value) = &self.globals.base_url {
-            return Sourced {
+        match &self.globals.base_url {
+            Some(value) => Sourced {
                 value: value.clone(),
                 source: "--base-url".into(),
-            };
+            },
+            None => sourced(self.resolved().base_url, |url| url),
         }
-        if let Some(value) = self.config.get(&self.profile, field::BASE_URL) {
-            return Sourced {
-                value,
-                source: format!("profile {}", self.profile),
-            };
-        }
-        [env::API_URL, env::BASE_URL]
-            .into_iter()
-            .find_map(|name| {
-                env_value(name).map(|value| Sourced {
-                    value,
-                    source: name.to_owned(),
-                })
-            })
-            .unwrap_or_else(|| Sourced {
-                value: linq_client::DEFAULT_BASE_URL.to_owned(),
-                source: "default".into(),
-            })
     }
 
-    /// The line to send from when `--from` is not given: the profile's
-    /// `fromPhone`, else `LINQ_FROM_PHONE`, else (with `--sandbox`) the
-    /// sandbox's first line.
+    /// The line to send from when `--from` is not given: `LINQ_FROM_PHONE`
+    /// or the profile's `fromPhone` (as [`api_key`](Self::api_key) picks),
+    /// else (with `--sandbox`) the sandbox's first line.
     pub fn from_phone(&self) -> Option<String> {
-        self.config
-            .get(&self.profile, field::FROM_PHONE)
-            .or_else(|| env_value(env::FROM_PHONE))
-            .or_else(|| {
-                self.embedded
-                    .as_ref()
-                    .and_then(|e| e.sandbox.lines().first().cloned())
-            })
+        self.resolved().from_phone.map(|s| s.value).or_else(|| {
+            self.embedded
+                .as_ref()
+                .and_then(|e| e.sandbox.lines().first().cloned())
+        })
     }
 
     /// The line to send from, or a usage error naming the ways to set one.

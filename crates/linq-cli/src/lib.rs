@@ -83,6 +83,7 @@ pub async fn run(matches: &ArgMatches) -> Result<()> {
         "send" => commands::send::run(&mut ctx, sub).await,
         "sandbox" => commands::sandbox::run(&mut ctx, sub).await,
         "api" => commands::api::run(&mut ctx, sub).await,
+        "mcp" => commands::mcp::run(&mut ctx, sub).await,
         _ => ops::run(&mut ctx, name, sub).await,
     }
 }

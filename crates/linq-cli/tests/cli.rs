@@ -5,6 +5,8 @@
 mod bulk;
 #[path = "cli/everyday.rs"]
 mod everyday;
+#[path = "cli/mcp.rs"]
+mod mcp;
 #[path = "cli/profiles.rs"]
 mod profiles;
 #[path = "cli/support.rs"]

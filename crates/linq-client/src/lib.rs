@@ -75,6 +75,7 @@ mod error;
 mod generated;
 mod paginate;
 pub mod prelude;
+pub mod profile;
 mod retry;
 mod subscriptions_ext;
 

@@ -1,15 +1,12 @@
-//! Where the API key comes from: `LINQ_API_V3_API_KEY`, else a profile in
-//! the official CLI's `~/.linq/config.json`.
+//! Where the API key comes from: the environment or a profile of the
+//! official CLI's `~/.linq/config.json`, by the rule every Linq tool shares.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use linq_client::ApiKey;
-use serde::Deserialize;
+use linq_client::profile;
 
-/// The key environment variable, as every Linq SDK reads it.
-pub const API_KEY_ENV: &str = "LINQ_API_V3_API_KEY";
-/// Chooses a profile of `~/.linq/config.json`.
-pub const PROFILE_ENV: &str = "LINQ_PROFILE";
+use linq_client::profile::env::API_KEY as API_KEY_ENV;
 
 /// A key and the line it sends from by default.
 #[derive(Debug, Clone)]
@@ -46,81 +43,46 @@ pub enum CredentialsError {
     },
 }
 
-#[derive(Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    profile: Option<String>,
-    #[serde(default)]
-    profiles: std::collections::BTreeMap<String, Profile>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Profile {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    from_phone: Option<String>,
-}
-
 /// The default config file: `$HOME/.linq/config.json`.
-pub fn default_config_path() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(|home| Path::new(&home).join(".linq").join("config.json"))
+pub fn default_path() -> Option<PathBuf> {
+    profile::default_path()
 }
 
-/// Finds the key: the environment variable first, then the profile
-/// (`profile`, else `LINQ_PROFILE`, else the file's current one).
+/// Finds the key by the rule every Linq tool shares (`linq_client::profile`):
+/// `LINQ_API_V3_API_KEY` (or `LINQ_TOKEN`) over the file's profile, unless
+/// `profile` names one; `LINQ_PROFILE` picks the profile otherwise.
 pub fn load(profile: Option<&str>) -> Result<Credentials, CredentialsError> {
-    let from_env = std::env::var(API_KEY_ENV)
-        .ok()
-        .filter(|k| !k.trim().is_empty());
-    let env_profile = std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty());
-    let profile = profile.map(str::to_owned).or(env_profile);
-    let path = default_config_path().filter(|p| p.exists());
-    match (from_env, path) {
-        // The key from the environment; the profile, if readable, only
-        // lends its default line.
-        (Some(key), path) => Ok(Credentials {
-            api_key: ApiKey::new(key),
-            from_phone: path
-                .and_then(|p| from_file(&p, profile.as_deref()).ok())
-                .and_then(|c| c.from_phone),
-        }),
-        (None, Some(path)) => from_file(&path, profile.as_deref()),
-        (None, None) => Err(CredentialsError::Missing),
-    }
+    let file = match default_path() {
+        Some(path) => profile::read(&path).map_err(|reason| (path.display().to_string(), reason)),
+        None => Ok(None),
+    };
+    choose(file, profile, |name| std::env::var(name).ok())
 }
 
-/// Reads a key from one config file in the official CLI's format
-/// (`{"version":2,"profile":..,"profiles":{name:{token,fromPhone}}}`).
-pub fn from_file(path: &Path, profile: Option<&str>) -> Result<Credentials, CredentialsError> {
-    let shown = path.display().to_string();
-    let bad = |reason: String| CredentialsError::BadConfig {
-        path: shown.clone(),
-        reason,
+fn choose(
+    file: Result<Option<serde_json::Value>, (String, String)>,
+    named: Option<&str>,
+    env: impl Fn(&str) -> Option<String> + Copy,
+) -> Result<Credentials, CredentialsError> {
+    let file = match file {
+        Ok(file) => file,
+        // A key in the environment does not need the file.
+        Err(_) if named.is_none() && profile::resolve(None, None, env).api_key.is_some() => None,
+        Err((path, reason)) => return Err(CredentialsError::BadConfig { path, reason }),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    // serde's message names the position, never the token's text.
-    let file: ConfigFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    let name = profile
-        .map(str::to_owned)
-        .or(file.profile)
-        .unwrap_or_else(|| "default".to_owned());
-    let chosen = file
-        .profiles
-        .get(&name)
-        .ok_or_else(|| CredentialsError::NoProfile {
-            path: shown.clone(),
-            profile: name.clone(),
-        })?;
-    let token = chosen
-        .token
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or(CredentialsError::Missing)?;
+    if let (Some(name), Some(file)) = (named, &file) {
+        if file.get("profiles").and_then(|p| p.get(name)).is_none() {
+            return Err(CredentialsError::NoProfile {
+                path: default_path().map_or_else(String::new, |p| p.display().to_string()),
+                profile: name.to_owned(),
+            });
+        }
+    }
+    let found = profile::resolve(file.as_ref(), named, env);
+    let api_key = found.api_key.ok_or(CredentialsError::Missing)?;
     Ok(Credentials {
-        api_key: ApiKey::new(token),
-        from_phone: chosen.from_phone.clone(),
+        api_key: api_key.value,
+        from_phone: found.from_phone.map(|s| s.value),
     })
 }
 
@@ -130,28 +92,35 @@ mod tests {
 
     #[test]
     fn reads_the_chosen_or_current_profile() {
-        let dir = std::env::temp_dir().join(format!("linq-mcp-creds-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("config.json");
-        std::fs::write(
-            &path,
+        let file: serde_json::Value = serde_json::from_str(
             r#"{"version":2,"profile":"work","profiles":{
                 "work":{"token":"sk_work","fromPhone":"+12025550100"},
                 "home":{"token":"sk_home"}}}"#,
         )
         .unwrap();
-        let current = from_file(&path, None).unwrap();
+        let none = |_: &str| None;
+        let current = choose(Ok(Some(file.clone())), None, none).unwrap();
         assert_eq!(current.api_key.expose(), "sk_work");
         assert_eq!(current.from_phone.as_deref(), Some("+12025550100"));
-        assert_eq!(
-            from_file(&path, Some("home")).unwrap().api_key.expose(),
-            "sk_home"
+        let home = choose(Ok(Some(file.clone())), Some("home"), none).unwrap();
+        assert_eq!(home.api_key.expose(), "sk_home");
+        let missing = choose(Ok(Some(file.clone())), Some("nope"), none).unwrap_err();
+        assert!(
+            missing.to_string().contains("no profile named \"nope\""),
+            "{missing}"
         );
-        let missing = from_file(&path, Some("nope")).unwrap_err().to_string();
-        assert!(missing.contains("no profile named \"nope\""), "{missing}");
-        std::fs::write(&path, r#"{"profiles": {"default": {"token": 42}}}"#).unwrap();
-        let bad = from_file(&path, None).unwrap_err().to_string();
-        assert!(!bad.contains("42") || bad.contains("line"), "{bad}");
-        std::fs::remove_dir_all(&dir).unwrap();
+        // The environment's key wins over the current profile, and an
+        // unreadable file does not matter then.
+        let env = |n: &str| (n == "LINQ_API_V3_API_KEY").then(|| "sk_env".to_owned());
+        assert_eq!(
+            choose(Ok(Some(file)), None, env).unwrap().api_key.expose(),
+            "sk_env"
+        );
+        let bad = Err(("f".to_owned(), "not JSON".to_owned()));
+        assert_eq!(
+            choose(bad.clone(), None, env).unwrap().api_key.expose(),
+            "sk_env"
+        );
+        assert!(choose(bad, None, none).is_err());
     }
 }

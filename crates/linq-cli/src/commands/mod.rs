@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod completion;
 pub mod doctor;
 pub mod follow;
+pub mod mcp;
 pub mod profile;
 pub mod sandbox;
 pub mod send;
