@@ -115,10 +115,7 @@ async fn story(
         .unwrap();
     assert_eq!(messages.len(), 2, "the first message and ours");
     assert!(messages.iter().any(|m| m.id == sent.message.id));
-    let members = sandbox.chat(chat.as_str()).unwrap()["handles"]
-        .as_array()
-        .unwrap()
-        .len();
+    let members = sandbox.chat(chat.as_str()).unwrap().handles.len();
     assert_eq!(members, 4, "the addition was applied");
 
     // Every delivery verifies with the subscription's secret and decodes.

@@ -29,6 +29,9 @@ pub struct Operation {
     pub request: Option<Value>,
     /// Schema of the success reply body, if it has one.
     pub response: Option<Value>,
+    /// The success reply's media type (`application/json`, or
+    /// `application/geo+json` for a location).
+    pub content_type: String,
     /// Query parameters: name, whether required, schema.
     pub query: Vec<(String, bool, Value)>,
     /// Path parameters: name and schema.
@@ -44,6 +47,7 @@ enum Segment {
 
 impl Operation {
     /// Names of the path parameters, in order.
+    #[cfg(test)]
     pub fn path_params(&self) -> Vec<&str> {
         self.segments
             .iter()
@@ -101,7 +105,7 @@ pub fn operations() -> &'static [Operation] {
                 let Some(id) = op["operationId"].as_str() else {
                     continue;
                 };
-                let (status, response) = success(op);
+                let (status, response, content_type) = success(op);
                 let request = op["requestBody"]["content"]["application/json"]["schema"]
                     .as_object()
                     .map(|s| Value::Object(s.clone()));
@@ -147,6 +151,7 @@ pub fn operations() -> &'static [Operation] {
                     status,
                     request,
                     response,
+                    content_type,
                     query,
                     path_schemas,
                     segments,
@@ -157,24 +162,25 @@ pub fn operations() -> &'static [Operation] {
     })
 }
 
-fn success(op: &Value) -> (u16, Option<Value>) {
+fn success(op: &Value) -> (u16, Option<Value>, String) {
+    let json = || "application/json".to_owned();
     let Some(responses) = op["responses"].as_object() else {
-        return (200, None);
+        return (200, None, json());
     };
     for (code, reply) in responses {
         let Ok(code) = code.parse::<u16>() else {
             continue;
         };
         if (200..300).contains(&code) {
-            let schema = reply["content"]
-                .as_object()
-                .and_then(|c| c.values().next())
-                .map(|c| c["schema"].clone())
+            let content = reply["content"].as_object().and_then(|c| c.iter().next());
+            let schema = content
+                .map(|(_, c)| c["schema"].clone())
                 .filter(|s| !s.is_null());
-            return (code, schema);
+            let media = content.map_or_else(json, |(media, _)| media.clone());
+            return (code, schema, media);
         }
     }
-    (200, None)
+    (200, None, json())
 }
 
 /// How a request's path matched the description.

@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::{IMESSAGE, assert_error, call, request, send, subscribe, text};
-use linq_sandbox::{Clock, Sandbox, spec};
+use common::{IMESSAGE, answer_now, assert_error, call, request, send, subscribe, text};
+use linq_sandbox::{Clock, Sandbox};
 use serde_json::{Value, json};
 
 fn events_of(sb: &Sandbox, kind: &str) -> Vec<Value> {
-    sb.events()
+    sb.events_json()
         .into_iter()
         .filter(|e| e["event_type"] == kind)
         .collect()
@@ -21,7 +21,7 @@ async fn the_openapi_document_lists_every_endpoint() {
     let req = http::Request::get("/__sandbox/openapi.json")
         .body(bytes::Bytes::new())
         .unwrap();
-    let response = sb.respond(req);
+    let response = answer_now(&sb, req);
     assert_eq!(response.status(), 200);
     let doc: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -106,7 +106,7 @@ async fn seed_state_and_reset() {
     assert_eq!(state["chats"], json!([]));
     assert_eq!(state["lines"], json!(linq_sandbox::DEFAULT_LINES));
     assert_eq!(sb.faults_pending(), 0);
-    assert!(sb.events().is_empty());
+    assert!(sb.events_json().is_empty());
     // After reset the ids start over: same seed, same ids.
     let again = sb.create_chat(&["+12025550142"], "x").unwrap();
     let fresh = Sandbox::new().create_chat(&["+12025550142"], "x").unwrap();
@@ -154,7 +154,7 @@ async fn a_manual_clock_is_set_and_moved_over_http() {
     assert_eq!(clock["now"], "2030-01-01T12:00:01.500Z");
     let chat = sb.create_chat(&["+12025550142"], "x").unwrap();
     assert_eq!(
-        sb.chat(&chat).unwrap()["created_at"],
+        sb.chat_json(&chat).unwrap()["created_at"],
         "2030-01-01T12:00:01.500Z"
     );
     for bad in [
@@ -221,7 +221,9 @@ async fn a_stranger_texts_first_then_sends_media_reacts_and_types() {
     )
     .await;
     assert_eq!(media["chat_id"], chat.as_str());
-    let message = sb.message(media["message_id"].as_str().unwrap()).unwrap();
+    let message = sb
+        .message_json(media["message_id"].as_str().unwrap())
+        .unwrap();
     assert_eq!(message["parts"][1]["type"], "media");
     assert_eq!(message["parts"][1]["filename"], "cat.png");
 
@@ -245,7 +247,7 @@ async fn a_stranger_texts_first_then_sends_media_reacts_and_types() {
     let reaction = &events_of(&sb, "reaction.added")[0]["data"];
     assert_eq!(reaction["is_from_me"], false);
     assert_eq!(reaction["from"], stranger);
-    let shown = &sb.message(ours).unwrap()["parts"][0]["reactions"][0];
+    let shown = &sb.message_json(ours).unwrap()["parts"][0]["reactions"][0];
     assert_eq!(shown["is_me"], false);
     assert_eq!(shown["handle"]["handle"], stranger);
 
@@ -310,12 +312,15 @@ async fn a_sent_message_fails_later() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["data"]["code"], 4001);
     assert_eq!(failed[0]["data"]["reason"], "carrier rejected");
-    let schema = spec::schema("MessageFailedWebhookEvent");
-    spec::check(&failed[0], schema).unwrap();
+    let typed: linq_types::Event = serde_json::from_value(failed[0].clone()).unwrap();
+    assert!(matches!(
+        typed.data,
+        linq_types::EventData::MessageFailed(_)
+    ));
     // A failed message moves no further and is not pending.
     assert_eq!(sb.pending(), 0);
     sb.settle();
-    assert_eq!(sb.message(&id).unwrap()["delivery_status"], "failed");
+    assert_eq!(sb.message_json(&id).unwrap()["delivery_status"], "failed");
     let again = call(
         &sb,
         "POST",
@@ -324,72 +329,6 @@ async fn a_sent_message_fails_later() {
     )
     .await;
     assert_error(&again, 409, 1005);
-}
-
-#[tokio::test]
-async fn every_catalogue_event_can_be_emitted_schema_valid() {
-    let sb = Sandbox::new();
-    let (_, secret) = subscribe(&sb, "https://example.com/all", &["message.sent"]).await;
-    assert!(secret.starts_with("whsec_"));
-    let types = spec::schema("WebhookEventType")["enum"]
-        .as_array()
-        .unwrap()
-        .clone();
-    assert!(types.len() >= 70);
-    let mut checked = 0;
-    for event_type in &types {
-        let event_type = event_type.as_str().unwrap();
-        let (status, envelope) = call(
-            &sb,
-            "POST",
-            "/__sandbox/emit",
-            Some(json!({"event_type": event_type})),
-        )
-        .await;
-        assert_eq!(status, 200, "{event_type}: {envelope}");
-        assert_eq!(envelope["event_type"], event_type);
-        if let Some(data) = spec::event_data_schema(event_type) {
-            spec::check(&envelope["data"], &data)
-                .unwrap_or_else(|e| panic!("{event_type}: {e}\n{envelope:#}"));
-            checked += 1;
-        }
-    }
-    assert!(checked >= 68, "{checked}");
-    assert_eq!(sb.events().len(), types.len());
-    // Given fields are laid over the sample, and still checked.
-    let (status, envelope) = call(
-        &sb,
-        "POST",
-        "/__sandbox/emit",
-        Some(json!({"event_type": "message.failed", "data": {"code": 4001, "reason": "given"}})),
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(envelope["data"]["reason"], "given");
-    let reply = call(
-        &sb,
-        "POST",
-        "/__sandbox/emit",
-        Some(json!({"event_type": "message.failed", "data": {"code": "nope"}})),
-    )
-    .await;
-    assert_error(&reply, 400, 1005);
-    let reply = call(
-        &sb,
-        "POST",
-        "/__sandbox/emit",
-        Some(json!({"event_type": "not.an.event"})),
-    )
-    .await;
-    assert_error(&reply, 400, 1005);
-    // Subscribed types are delivered, signed, like any other event.
-    assert_eq!(
-        sb.deliveries()
-            .iter()
-            .filter(|d| d.event_type == "message.sent")
-            .count(),
-        1
-    );
 }
 
 #[tokio::test]

@@ -75,7 +75,10 @@ async fn the_seed_operation_over_http() {
     );
     sb.advance();
     assert_eq!(
-        sb.chat(&chat).unwrap()["handles"].as_array().unwrap().len(),
+        sb.chat_json(&chat).unwrap()["handles"]
+            .as_array()
+            .unwrap()
+            .len(),
         4
     );
 

@@ -56,6 +56,17 @@ pub async fn send(sb: &Sandbox, req: http::Request<Bytes>) -> Result<(u16, Value
     Ok((status, body))
 }
 
+/// Answers a request in process, now. Only for requests that do not wait:
+/// no `Delay` fault may be queued.
+pub fn answer_now(sb: &Sandbox, req: http::Request<Bytes>) -> http::Response<Bytes> {
+    use futures_util::FutureExt;
+    use linq_transport::Handler;
+    sb.handle(req)
+        .now_or_never()
+        .expect("nothing waits without a Delay fault")
+        .expect("no fault drops the request")
+}
+
 /// A text message body.
 pub fn text(value: &str) -> Value {
     json!({"parts": [{"type": "text", "value": value}]})

@@ -1,10 +1,8 @@
 //! Every operation in the spec answers a well-formed request with its
 //! documented success status and a body that matches the reply schema.
 
-mod common;
-
-use common::{IMESSAGE, call, subscribe, text};
-use linq_sandbox::{Sandbox, spec};
+use super::common::{IMESSAGE, call, subscribe, text};
+use crate::{Sandbox, spec};
 use serde_json::{Value, json};
 
 struct Fill(u64);

@@ -546,3 +546,42 @@ impl Subscription {
                 || line.is_none_or(|l| self.phone_numbers.iter().any(|p| p == l)))
     }
 }
+/// Most bytes one attachment may declare.
+pub(crate) const MAX_ATTACHMENT_BYTES: i64 = 100 << 20;
+
+/// A reserved upload and, once PUT, its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Attachment {
+    pub id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub created_at: String,
+    pub download_url: String,
+    pub data: Option<bytes::Bytes>,
+}
+
+impl Attachment {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "content_type": self.content_type,
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "size_bytes": self.size_bytes,
+            "status": if self.data.is_some() { "complete" } else { "pending" },
+            "download_url": self.data.as_ref().map(|_| self.download_url.clone()),
+        })
+    }
+
+    pub fn part_json(&self) -> Value {
+        json!({
+            "type": "media",
+            "id": self.id,
+            "filename": self.filename,
+            "mime_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "url": self.download_url,
+        })
+    }
+}

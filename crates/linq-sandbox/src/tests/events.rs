@@ -1,0 +1,176 @@
+//! Every event the sandbox emits, by a state change or by the control API,
+//! matches its schema in the API description.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use linq_client::Client;
+
+use super::common::{IMESSAGE, assert_error, call, subscribe, text};
+use crate::{Sandbox, spec};
+
+fn client(sb: &Sandbox) -> Client {
+    Client::builder()
+        .api_key(sb.api_key())
+        .transport(sb.transport())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_emitted_event_matches_its_schema() {
+    let sb = Sandbox::new();
+    let chat = sb.create_chat(&IMESSAGE[..3], "hi").unwrap();
+    let c = client(&sb);
+    c.chats()
+        .participants()
+        .add(chat.as_str(), IMESSAGE[3])
+        .await
+        .unwrap();
+    call(
+        &sb,
+        "DELETE",
+        &format!("/v3/chats/{chat}/participants"),
+        Some(json!({"handle": IMESSAGE[0]})),
+    )
+    .await;
+    call(
+        &sb,
+        "PUT",
+        &format!("/v3/chats/{chat}"),
+        Some(json!({"display_name": "Team", "group_chat_icon": "https://example.com/i.png"})),
+    )
+    .await;
+    call(&sb, "POST", &format!("/v3/chats/{chat}/typing"), None).await;
+    call(&sb, "DELETE", &format!("/v3/chats/{chat}/typing"), None).await;
+    let (_, sent) = call(
+        &sb,
+        "POST",
+        &format!("/v3/chats/{chat}/messages"),
+        Some(json!({"message": text("x")})),
+    )
+    .await;
+    let id = sent["message"]["id"].as_str().unwrap().to_owned();
+    call(
+        &sb,
+        "POST",
+        &format!("/v3/messages/{id}/reactions"),
+        Some(json!({"operation": "add", "type": "like"})),
+    )
+    .await;
+    call(
+        &sb,
+        "POST",
+        &format!("/v3/messages/{id}/reactions"),
+        Some(json!({"operation": "remove", "type": "like"})),
+    )
+    .await;
+    call(
+        &sb,
+        "PATCH",
+        &format!("/v3/messages/{id}"),
+        Some(json!({"text": "edited"})),
+    )
+    .await;
+    sb.receive(&chat, IMESSAGE[1], "hey").unwrap();
+    sb.settle();
+    let (status, _) = call(&sb, "POST", &format!("/v3/chats/{chat}/leave"), None).await;
+    assert_eq!(status, 200);
+    sb.advance();
+
+    let mut seen = HashSet::new();
+    for event in sb.events_json() {
+        let kind = event["event_type"].as_str().unwrap().to_owned();
+        let schema = &spec::document()["webhooks"][&kind]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert!(!schema.is_null(), "no schema for {kind}");
+        spec::check(&event, schema).unwrap_or_else(|e| panic!("{kind}: {e}\n{event:#}"));
+        seen.insert(kind);
+    }
+    for kind in [
+        "chat.created",
+        "participant.added",
+        "participant.removed",
+        "chat.group_name_updated",
+        "chat.group_icon_updated",
+        "chat.typing_indicator.started",
+        "chat.typing_indicator.stopped",
+        "message.sent",
+        "message.delivered",
+        "message.read",
+        "message.received",
+        "message.edited",
+        "reaction.added",
+        "reaction.removed",
+    ] {
+        assert!(seen.contains(kind), "{kind} never emitted");
+    }
+}
+
+#[tokio::test]
+async fn every_catalogue_event_can_be_emitted_schema_valid() {
+    let sb = Sandbox::new();
+    let (_, secret) = subscribe(&sb, "https://example.com/all", &["message.sent"]).await;
+    assert!(secret.starts_with("whsec_"));
+    let types = spec::schema("WebhookEventType")["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(types.len() >= 70);
+    let mut checked = 0;
+    for event_type in &types {
+        let event_type = event_type.as_str().unwrap();
+        let (status, envelope) = call(
+            &sb,
+            "POST",
+            "/__sandbox/emit",
+            Some(json!({"event_type": event_type})),
+        )
+        .await;
+        assert_eq!(status, 200, "{event_type}: {envelope}");
+        assert_eq!(envelope["event_type"], event_type);
+        if let Some(data) = spec::event_data_schema(event_type) {
+            spec::check(&envelope["data"], &data)
+                .unwrap_or_else(|e| panic!("{event_type}: {e}\n{envelope:#}"));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 68, "{checked}");
+    assert_eq!(sb.events_json().len(), types.len());
+    // Given fields are laid over the sample, and still checked.
+    let (status, envelope) = call(
+        &sb,
+        "POST",
+        "/__sandbox/emit",
+        Some(json!({"event_type": "message.failed", "data": {"code": 4001, "reason": "given"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(envelope["data"]["reason"], "given");
+    let reply = call(
+        &sb,
+        "POST",
+        "/__sandbox/emit",
+        Some(json!({"event_type": "message.failed", "data": {"code": "nope"}})),
+    )
+    .await;
+    assert_error(&reply, 400, 1005);
+    let reply = call(
+        &sb,
+        "POST",
+        "/__sandbox/emit",
+        Some(json!({"event_type": "not.an.event"})),
+    )
+    .await;
+    assert_error(&reply, 400, 1005);
+    // Subscribed types are delivered, signed, like any other event.
+    assert_eq!(
+        sb.deliveries()
+            .iter()
+            .filter(|d| d.event_type == "message.sent")
+            .count(),
+        1
+    );
+}
