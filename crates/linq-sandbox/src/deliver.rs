@@ -50,6 +50,45 @@ impl Delivery {
     }
 }
 
+/// What [`Sandbox::subscribe`] returns: every delivery made from then on.
+/// As an iterator it yields what is queued, settling the account when
+/// nothing is (queued changes apply, sent messages move to read), and ends
+/// once nothing is queued and nothing is pending.
+pub struct Deliveries {
+    pub(crate) rx: mpsc::UnboundedReceiver<Delivery>,
+    pub(crate) sandbox: WeakSandbox,
+}
+
+impl std::fmt::Debug for Deliveries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliveries").finish_non_exhaustive()
+    }
+}
+
+impl Deliveries {
+    /// Waits for the next delivery: one queued or caused by settling (as
+    /// the iterator does), else the next one made (an inbound message,
+    /// a request from another task). `None` once the sandbox is gone.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        if let Some(delivery) = self.next() {
+            return Some(delivery);
+        }
+        self.rx.recv().await
+    }
+}
+
+impl Iterator for Deliveries {
+    type Item = Delivery;
+
+    fn next(&mut self) -> Option<Delivery> {
+        if let Ok(delivery) = self.rx.try_recv() {
+            return Some(delivery);
+        }
+        self.sandbox.upgrade()?.settle();
+        self.rx.try_recv().ok()
+    }
+}
+
 /// The outcome of one attempt to POST a webhook delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {

@@ -168,7 +168,7 @@ extern crate self as linq_sandbox;
 
 pub use clock::Clock;
 pub use control::{MAX_CLOCK_ADVANCE_MS, REQUEST_LOG_BYTES};
-pub use deliver::{Attempt, Delivery};
+pub use deliver::{Attempt, Deliveries, Delivery};
 pub use fault::{
     Fault, FaultMatch, MAX_DELAY_MS, MAX_FAULT_COUNT, MAX_FAULT_RULES, MAX_RETRY_AFTER_SECS,
     NOT_FOUND,

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::control::RequestLog;
+use crate::deliver::Deliveries;
 use crate::ops::Fail;
 use crate::server::{self, ServeError, ServeOptions, Server};
 use crate::state::{Settings, State};
@@ -407,12 +408,28 @@ impl Sandbox {
         Some(fault)
     }
 
-    /// A channel receiving every delivery made from now on, for every
-    /// subscription.
-    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Delivery> {
+    /// Every delivery made from now on, for every subscription. Pending
+    /// changes apply by themselves as deliveries are taken: when none is
+    /// queued, iterating and [`Deliveries::recv`] settle the
+    /// account first, so a sent message's `message.sent`, `.delivered` and
+    /// `.read` arrive without a call to [`settle`](Self::settle).
+    ///
+    /// ```
+    /// # use linq_sandbox::Sandbox;
+    /// let sandbox = Sandbox::new();
+    /// let mut deliveries = sandbox.subscribe();
+    /// # sandbox.emit("chat.created", None).unwrap();
+    /// for delivery in deliveries {
+    ///     println!("{}", delivery.event_type);
+    /// }
+    /// ```
+    pub fn subscribe(&self) -> Deliveries {
         let (tx, rx) = mpsc::unbounded_channel();
         lock(&self.shared.taps).push(tx);
-        rx
+        Deliveries {
+            rx,
+            sandbox: self.downgrade(),
+        }
     }
 
     /// Every delivery made so far, oldest first.

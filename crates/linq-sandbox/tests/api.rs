@@ -5,7 +5,9 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{IMESSAGE, RCS_ONLY, answer_now, assert_error, call, request, send, subscribe, text};
+use common::{
+    IMESSAGE, RCS_ONLY, answer_now, assert_error, call, rcs_only, request, send, subscribe, text,
+};
 use linq_client::{Client, Error};
 use linq_sandbox::{Capabilities, Fault, Sandbox};
 use linq_webhooks::{Secret, Webhook};
@@ -104,6 +106,7 @@ async fn adding_to_a_direct_chat_is_refused() {
 #[tokio::test]
 async fn cross_service_additions_are_refused() {
     let sb = Sandbox::new();
+    rcs_only(&sb);
     let chat = sb.create_chat(&IMESSAGE[..2], "hi").unwrap();
     assert_eq!(sb.chat_json(&chat).unwrap()["service"], "iMessage");
     let err = client(&sb)
@@ -557,6 +560,7 @@ async fn messages_create_reuses_a_chat_with_the_same_recipients() {
 #[tokio::test]
 async fn chat_creation_rules() {
     let sb = Sandbox::new();
+    rcs_only(&sb);
     let line = sb.lines()[0].clone();
     let link =
         json!({"from": line, "to": [IMESSAGE[0]], "message": text("see https://example.com")});
@@ -602,6 +606,7 @@ async fn chat_creation_rules() {
 #[tokio::test]
 async fn capability_checks_follow_the_configured_capabilities() {
     let sb = Sandbox::new();
+    rcs_only(&sb);
     let check = |path: &'static str, address: &str| {
         let sb = sb.clone();
         let body = json!({ "address": address });
@@ -771,12 +776,9 @@ async fn events_are_signed_filtered_and_current() {
         .add(chat.as_str(), IMESSAGE[2])
         .await
         .unwrap();
-    sb.settle();
-
-    let mut got = Vec::new();
-    while let Ok(d) = rx.try_recv() {
-        got.push(d);
-    }
+    // Taking the deliveries settles the account: no `settle()` needed.
+    let got: Vec<_> = rx.by_ref().collect();
+    assert_eq!(sb.pending(), 0);
     assert_eq!(got.len(), sb.deliveries().len());
     let all: Vec<_> = got.iter().filter(|d| d.subscription_id == all_id).collect();
     let sent: Vec<_> = got.iter().filter(|d| d.subscription_id != all_id).collect();

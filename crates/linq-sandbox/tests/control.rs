@@ -137,7 +137,12 @@ async fn the_request_log_records_api_requests() {
 
 #[tokio::test]
 async fn a_manual_clock_is_set_and_moved_over_http() {
-    let sb = Sandbox::new();
+    // By default the manual clock starts at the wall clock's second.
+    let wall = std::time::SystemTime::now();
+    let started = Sandbox::new().now();
+    let gap = wall.duration_since(started).unwrap_or_default();
+    assert!(gap < std::time::Duration::from_secs(2), "{gap:?}");
+    let sb = Sandbox::builder().clock(Clock::fixed()).build();
     let (_, clock) = call(&sb, "GET", "/__sandbox/clock", None).await;
     assert_eq!(
         clock,
@@ -181,7 +186,7 @@ async fn a_manual_clock_is_set_and_moved_over_http() {
 
 #[tokio::test]
 async fn advancing_with_nothing_pending_still_moves_the_clock() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::builder().clock(Clock::fixed()).build();
     let (status, _) = call(
         &sb,
         "POST",

@@ -77,24 +77,16 @@ impl Capabilities {
         sms: false,
     };
 
-    /// The sandbox's default for a handle, chosen so that tests can pick
-    /// handles by their shape:
-    ///
-    /// - an email address: iMessage only;
-    /// - a phone number ending in an even digit: iMessage and SMS;
-    /// - a phone number ending in an odd digit: RCS and SMS.
+    /// The sandbox's default for a handle it was told nothing about: an
+    /// email address reaches iMessage only (the one service that
+    /// addresses email); a phone number reaches every service. A test that
+    /// needs an RCS-only or unreachable number says so with
+    /// `Sandbox::set_capabilities`.
     pub fn default_for(handle: &str) -> Capabilities {
         if handle.contains('@') {
-            return Capabilities::IMESSAGE_ONLY;
-        }
-        let even = handle
-            .bytes()
-            .last()
-            .is_some_and(|b| b.is_ascii_digit() && (b - b'0').is_multiple_of(2));
-        Capabilities {
-            imessage: even,
-            rcs: !even,
-            sms: true,
+            Capabilities::IMESSAGE_ONLY
+        } else {
+            Capabilities::ALL
         }
     }
 

@@ -6,15 +6,26 @@ use linq_sandbox::Sandbox;
 use linq_transport::{SendOptions, Transport, TransportError};
 use serde_json::{Value, json};
 
-/// Three handles that all reach iMessage by default (even last digit).
+/// Handles that reach every service (the default for phone numbers).
 pub const IMESSAGE: [&str; 4] = [
     "+12025550142",
     "+12025550144",
     "+12025550146",
     "+12025550148",
 ];
-/// A handle that reaches only RCS and SMS by default (odd last digit).
+/// A handle the tests make reach only RCS and SMS, with [`rcs_only`]
+/// (unknown phone numbers reach every service).
 pub const RCS_ONLY: &str = "+12025550143";
+
+/// Makes [`RCS_ONLY`] reach RCS and SMS only.
+pub fn rcs_only(sb: &Sandbox) {
+    let caps = linq_sandbox::Capabilities {
+        imessage: false,
+        rcs: true,
+        sms: true,
+    };
+    sb.set_capabilities(RCS_ONLY, caps);
+}
 
 /// A request with the sandbox's key.
 pub fn request(
