@@ -10,9 +10,15 @@
 //! change emits the matching webhook event, signed per Standard Webhooks with
 //! the subscription's secret.
 //!
-//! Nothing is random and, by default, nothing reads the wall clock: ids come
-//! from a seeded counter and time only moves when the sandbox advances, so a
-//! test sees the same ids and timestamps on every run.
+//! Nothing is random: ids come from a seeded counter, and time only moves
+//! when the sandbox advances. The clock starts at the wall clock's current
+//! second, so signed webhooks verify with plain `Webhook::verify`;
+//! [`Clock::fixed`] makes every run's timestamps the same too.
+//!
+//! Accepted changes (a message moving from sent to read, a participant
+//! joining) wait for the next step of time: [`Sandbox::advance`] takes one,
+//! [`Sandbox::settle`] takes them all, and the [`Deliveries`] from
+//! [`Sandbox::subscribe`] settle by themselves when nothing is queued.
 //!
 //! ```
 //! use linq_client::Client;
@@ -45,7 +51,11 @@
 //! # Rules it enforces
 //!
 //! - Requests need `Authorization: Bearer <api key>` (401, code 2004).
-//!   A request without it never spends a queued fault.
+//!   A request without it never spends a queued fault, and over HTTP its
+//!   body is never read.
+//! - The API is answered under `/api/partner` (as Linq's;
+//!   [`SandboxBuilder::api_prefix`] changes it), so a client with a wrong
+//!   base URL fails here as it would against Linq.
 //! - Unknown routes are 404 with code [`NOT_FOUND`] (404): the catalogue
 //!   has no generic not-found code, and 2001 reads as "chat not found".
 //! - A chat is a group when it has three or more participants, the
@@ -58,8 +68,10 @@
 //!   reference lists only 400, 401, 404 and 500 for these two endpoints and
 //!   puts codes 1005 (invalid parameter) and 1006 (not a group) under 400.
 //! - Handles are E.164 phone numbers or emails (400, code 1002). Which
-//!   services reach a handle is [`Capabilities::default_for`] unless set
-//!   with [`Sandbox::set_capabilities`].
+//!   services reach a handle is [`Capabilities::default_for`] (a phone
+//!   number every service, an email iMessage) unless set with
+//!   [`Sandbox::set_capabilities`]. A text part must not be blank and `to`
+//!   must name someone (400, code 1005).
 //! - Sends carrying an idempotency key (the `Idempotency-Key` header on
 //!   `POST /v3/messages`, `message.idempotency_key` in the body elsewhere)
 //!   create one message. A key belongs to one operation, and to one chat
@@ -75,9 +87,9 @@
 //! - Webhook payloads are the current version (`webhook_version`
 //!   [`WEBHOOK_VERSION`]) unless the target URL asks for
 //!   `?version=2025-01-01`, which gets the message events in that older
-//!   shape. They are signed at the sandbox's time: with the default
-//!   manual clock, verify with `Webhook::verify_at(body, headers,
-//!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
+//!   shape. They are signed at the sandbox's time, which starts at the
+//!   wall clock: plain `verify` works unless the test moves the clock far
+//!   (then `Webhook::verify_at(body, headers, sandbox.now())`).
 //! - Attachments: `POST /v3/attachments` reserves one and returns an
 //!   `upload_url` the sandbox itself answers (`http://127.0.0.1:PORT/__files/{id}`
 //!   when served; over the in-memory transport any host reaches the
@@ -95,8 +107,9 @@
 //!
 //! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]);
 //! [`Sandbox::fail_matching`] only those of one operation, method or path.
-//! Over HTTP the same controls, and more, are under `/__sandbox/` (same
-//! bearer key; any path prefix): reset, seed, state, the request log,
+//! Over HTTP the same controls, and more, are under `/__sandbox/` (any
+//! path prefix), behind the control key ([`Sandbox::control_key`]: the API
+//! key in strict mode, a key of its own in mock mode): reset, seed, state, the request log,
 //! events, deliveries and their attempts, faults, advance and settle, the
 //! clock, capabilities, inbound messages, reactions and typing, a sent
 //! message failing, and emitting any event type. `GET
@@ -112,12 +125,16 @@
 //! another SDK's test suite, whose requests name things that were never
 //! created:
 //!
-//! - any bearer key is accepted (a request without one is still 401);
+//! - any bearer key is accepted (a request without one is still 401), and
+//!   the API is also answered at the root (`/v3/...`), where other SDKs'
+//!   suites send it; the control API needs the control key;
 //! - an unknown chat, message, webhook subscription or attachment id in
 //!   the path exists from its first use on: a chat is an iMessage group of
 //!   the first line and three people, a message a delivered text of yours
 //!   in a chat of its own, a subscription one to `message.received`, an
-//!   attachment an uploaded empty JPEG. A later read sees the same thing;
+//!   attachment an uploaded empty JPEG. A later read sees the same thing
+//!   (the newest thousand made-up things are kept, so requests naming
+//!   ever new ids do not grow the state without bound);
 //! - a message named in `reply_to` or an attachment in a media part
 //!   likewise, and any E.164 `from` becomes one of the account's lines;
 //! - a request that fits the spec but that the rules refuse (`message: {}`,

@@ -92,6 +92,8 @@ pub(crate) struct State {
     pub(crate) emitted: Vec<Value>,
     pub(crate) attachments: Vec<Attachment>,
     pub(crate) seq: u64,
+    /// What mock mode made exist, oldest first (bounded).
+    pub(crate) made_up: VecDeque<crate::mock::MadeUp>,
     /// Phone number settings, reputation audits, available numbers.
     #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) numbers: numbers::Numbers,
@@ -151,6 +153,7 @@ impl State {
             emitted: Vec::new(),
             attachments: Vec::new(),
             seq: 0,
+            made_up: VecDeque::new(),
             numbers: Default::default(),
             payments: Default::default(),
             blocked: Default::default(),
