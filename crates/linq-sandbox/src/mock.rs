@@ -177,6 +177,7 @@ pub(crate) fn mock_chat(state: &mut State, id: &str) -> usize {
         created_at: now.clone(),
         updated_at: now,
         typing: false,
+        background: None,
     });
     state.chats.len() - 1
 }
@@ -212,6 +213,7 @@ pub(crate) fn mock_message(state: &mut State, id: &str) {
         effect: None,
         idempotency_key: None,
         reactions: Vec::new(),
+        poll: None,
     });
 }
 

@@ -353,6 +353,7 @@ pub(crate) fn push_message(
         effect: message.get("effect").filter(|e| e.is_object()).cloned(),
         idempotency_key: key,
         reactions: Vec::new(),
+        poll: None,
     };
     state.messages.push(m);
     Ok(state.messages.len() - 1)

@@ -19,18 +19,24 @@
 //! An operation without a handler is answered with a reply sampled from its
 //! schema (`crate::mock::sampled`).
 
+mod app_cards;
 mod attachments;
+mod backgrounds;
 mod blocked_handles;
 mod capability;
 mod chats;
+mod contact_card;
 mod experiences;
 mod idempotency;
+mod location;
 mod messages;
 mod paging;
 mod participants;
 mod payments;
 mod phone_numbers;
+mod polls;
 mod reactions;
+mod voice_memos;
 mod webhooks;
 
 pub(crate) use attachments::{download, upload};
@@ -57,6 +63,12 @@ const FAMILIES: &[&[(&str, Handler)]] = &[
     webhooks::HANDLERS,
     phone_numbers::HANDLERS,
     capability::HANDLERS,
+    location::HANDLERS,
+    voice_memos::HANDLERS,
+    contact_card::HANDLERS,
+    polls::HANDLERS,
+    backgrounds::HANDLERS,
+    app_cards::HANDLERS,
     payments::HANDLERS,
     blocked_handles::HANDLERS,
     experiences::HANDLERS,

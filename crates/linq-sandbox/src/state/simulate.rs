@@ -63,6 +63,7 @@ impl State {
             effect: None,
             idempotency_key: None,
             reactions: Vec::new(),
+            poll: None,
         };
         let (data, v1, line, id) = (
             message.event_json(chat),
@@ -179,6 +180,7 @@ impl State {
                     body.get("part_index").and_then(Value::as_u64).unwrap_or(0) as usize;
                 let id = self.ids.uuid();
                 self.messages[m].reactions.push(Reaction {
+                    placement: None,
                     id: id.clone(),
                     part_index,
                     kind: kind.clone(),

@@ -174,3 +174,97 @@ async fn every_catalogue_event_can_be_emitted_schema_valid() {
         1
     );
 }
+
+/// Checks every emitted event against its schema, and returns their types.
+fn checked_types(sb: &Sandbox) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    for event in sb.events_json() {
+        let kind = event["event_type"].as_str().unwrap().to_owned();
+        let schema = &spec::document()["webhooks"][&kind]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert!(!schema.is_null(), "no schema for {kind}");
+        spec::check(&event, schema).unwrap_or_else(|e| panic!("{kind}: {e}\n{event:#}"));
+        let typed: linq_types::Event = serde_json::from_value(event.clone())
+            .unwrap_or_else(|e| panic!("{kind} does not decode: {e}\n{event:#}"));
+        assert!(
+            !matches!(typed.data, linq_types::EventData::Unknown { .. }),
+            "{kind} decodes as unknown"
+        );
+        seen.insert(kind);
+    }
+    seen
+}
+
+#[tokio::test]
+async fn location_polls_backgrounds_and_cards_emit_schema_valid_events() {
+    let sb = Sandbox::new();
+    let line = sb.lines()[0].clone();
+    let ok = |(status, body): (u16, serde_json::Value)| {
+        assert!((200..300).contains(&status), "{body}");
+        body
+    };
+    let direct = sb.create_chat(&["+12025550170"], "hi").unwrap();
+    let group = sb.create_chat(&IMESSAGE[..3], "hi").unwrap();
+    ok(call(
+        &sb,
+        "POST",
+        &format!("/v3/chats/{direct}/location/request"),
+        None,
+    )
+    .await);
+    sb.advance();
+    let stop = json!({"handle": "+12025550170"});
+    ok(call(
+        &sb,
+        "DELETE",
+        &format!("/v3/chats/{direct}/location"),
+        Some(stop),
+    )
+    .await);
+    let poll = json!({"poll": {"options": [{"text": "Tea"}, {"text": "Coffee"}]}});
+    let poll = ok(call(&sb, "POST", &format!("/v3/chats/{group}/polls"), Some(poll)).await);
+    let id = poll["message_id"].as_str().unwrap();
+    let option = poll["poll"]["options"][0]["option_id"].as_str().unwrap();
+    let more = json!({"options": [{"text": "Juice"}]});
+    ok(call(
+        &sb,
+        "POST",
+        &format!("/v3/messages/{id}/poll/options"),
+        Some(more),
+    )
+    .await);
+    for operation in ["add", "remove"] {
+        let vote = json!({"operation": operation, "option_id": option});
+        ok(call(
+            &sb,
+            "POST",
+            &format!("/v3/messages/{id}/poll/votes"),
+            Some(vote),
+        )
+        .await);
+    }
+    let background = json!({"type": "dynamic", "style": "sky", "variant": "dusk"});
+    let path = format!("/v3/chats/{group}/background");
+    ok(call(&sb, "POST", &path, Some(background)).await);
+    let card = json!({"phone_number": line, "first_name": "Ada"});
+    ok(call(&sb, "POST", "/v3/contact_card", Some(card)).await);
+    let path = format!("/v3/contact_card?phone_number={}", line.replace('+', "%2B"));
+    ok(call(&sb, "PATCH", &path, Some(json!({"last_name": "Lovelace"}))).await);
+    sb.settle();
+    let seen = checked_types(&sb);
+    for kind in [
+        "location.sharing.started",
+        "location.sharing.stopped",
+        "poll.sent",
+        "poll.delivered",
+        "poll.read",
+        "poll.updated",
+        "poll.vote.added",
+        "poll.vote.removed",
+        "chat.background_updated",
+        "contact_card.created",
+        "contact_card.updated",
+    ] {
+        assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
+    }
+}
