@@ -281,8 +281,8 @@ pub(crate) fn sampled(state: &mut State, call: &Call<'_>) -> Handled {
                     }
                 }
             }
-            Ok(Reply::json(call.op.status, body))
+            Ok(Reply::json(call.op.status, body).sampled())
         }
-        None => Ok(Reply::empty(call.op.status)),
+        None => Ok(Reply::empty(call.op.status).sampled()),
     }
 }

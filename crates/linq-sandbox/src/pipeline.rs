@@ -265,6 +265,9 @@ fn respond(result: Handled, state: &mut State, content_type: &str) -> Response<B
     match result {
         Ok(reply) => {
             let mut builder = Response::builder().status(reply.status);
+            if reply.sampled {
+                builder = builder.header("x-sandbox-sampled", "true");
+            }
             let body = match reply.body {
                 Some(body) => {
                     builder = builder.header("content-type", content_type);

@@ -96,6 +96,9 @@ pub(crate) struct Fail {
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// Made up from the reply's schema, not from state: marked with the
+    /// `x-sandbox-sampled` header.
+    pub sampled: bool,
 }
 
 impl Reply {
@@ -103,11 +106,21 @@ impl Reply {
         Self {
             status,
             body: Some(body),
+            sampled: false,
         }
     }
 
     pub(crate) fn empty(status: u16) -> Self {
-        Self { status, body: None }
+        Self {
+            status,
+            body: None,
+            sampled: false,
+        }
+    }
+
+    pub(crate) fn sampled(mut self) -> Self {
+        self.sampled = true;
+        self
     }
 }
 

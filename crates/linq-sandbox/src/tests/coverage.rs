@@ -3,6 +3,7 @@
 
 use super::common::{IMESSAGE, call, subscribe, text};
 use crate::{Sandbox, spec};
+use linq_transport::{SendOptions, Transport};
 use serde_json::{Value, json};
 
 struct Fill(u64);
@@ -134,6 +135,73 @@ fn body_for(op: &spec::Operation, f: &Fixture) -> Option<Value> {
     Some(special)
 }
 
+/// Operations strict mode does not model yet: their replies are sampled
+/// from the schema (marked `x-sandbox-sampled`). Modelling one means
+/// removing it here; the test fails on an entry that is no longer sampled.
+const NOT_MODELLED: &[&str] = &[
+    "phone_numbers.update",
+    "phone_numbers.get_reputation_audit",
+    "phone_numbers.start_reputation_audit",
+    "available_number.retrieve",
+    "payment_requests.create",
+    "payment_requests.list",
+    "payment_requests.retrieve",
+    "payment_requests.cancel",
+    "payment_providers.retrieve",
+    "payment_providers.connect",
+    "payment_handles.connect",
+    "payment_handles.connection",
+    "payment_handles.revoke",
+    "payment_handles.verify",
+    "payments.create",
+    "payments.retrieve",
+    "payments.cancel",
+    "payments.credentials",
+    "blocked_handles.list",
+    "blocked_handles.block",
+    "blocked_handles.unblock",
+    "experiences.retrieve",
+    "experiences.list",
+];
+
+/// A strict reply is made from state: not sampled, no placeholder text
+/// the request did not carry, no `success: false` on a 2xx.
+fn no_placeholder(
+    op: &str,
+    sampled: bool,
+    status: u16,
+    reply: &Value,
+    request: Option<&Value>,
+) -> Result<(), String> {
+    if NOT_MODELLED.contains(&op) {
+        return if sampled {
+            Ok(())
+        } else {
+            Err(format!("{op} is modelled now: take it off NOT_MODELLED"))
+        };
+    }
+    if sampled {
+        return Err(format!("{op}: answered with a sample in strict mode"));
+    }
+    let text = reply.to_string();
+    let asked = request.map(Value::to_string).unwrap_or_default();
+    for placeholder in [
+        "sample message",
+        "sample value",
+        "\"sample",
+        "sandbox.linq.invalid/",
+    ] {
+        let made_up = text.matches(placeholder).count() > asked.matches(placeholder).count();
+        if made_up && !text.contains("/__files/") {
+            return Err(format!("{op}: placeholder {placeholder:?} in {text}"));
+        }
+    }
+    if (200..300).contains(&status) && reply["success"] == false {
+        return Err(format!("{op}: success false on {status}"));
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn every_operation_answers_2xx_with_a_schema_valid_body() {
     let ops = spec::operations();
@@ -172,7 +240,22 @@ async fn every_operation_answers_2xx_with_a_schema_valid_body() {
             path = format!("{path}?{}", query.join("&"));
         }
         let body = body_for(op, &f);
-        let (status, reply) = call(sb, op.method.as_str(), &path, body.clone()).await;
+        let request = super::common::request(sb, op.method.as_str(), &path, body.as_ref());
+        let response = sb
+            .transport()
+            .send(request, SendOptions::default())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let sampled = response.headers().contains_key("x-sandbox-sampled");
+        let reply: Value = if response.body().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(response.body()).unwrap()
+        };
+        if let Err(e) = no_placeholder(op.id.as_str(), sampled, status, &reply, body.as_ref()) {
+            failures.push(e);
+        }
         if status != op.status {
             failures.push(format!(
                 "{} {} {}: {status} (want {}) {reply} for body {body:?}",
