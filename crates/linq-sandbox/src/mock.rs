@@ -255,6 +255,39 @@ pub(crate) fn mock_attachment(state: &mut State, id: &str) {
     });
 }
 
+/// A sampled chat's handles are the request's `from` and `to`, wherever
+/// the reply lists handles (at the top, as `messages.create` does, or under
+/// `chat`, as `chats.create` does).
+fn echo_recipients(reply: &mut Value, request: &serde_json::Map<String, Value>) {
+    let Some(to) = request.get("to").and_then(Value::as_array) else {
+        return;
+    };
+    let from = request.get("from").and_then(Value::as_str);
+    for pointer in ["/handles", "/chat/handles"] {
+        let Some(handles) = reply.pointer_mut(pointer) else {
+            continue;
+        };
+        let Some(template) = handles.get(0).cloned() else {
+            continue;
+        };
+        let handle = |text: &str, is_me: bool| {
+            let mut h = template.clone();
+            h["handle"] = Value::String(text.to_owned());
+            if h.get("is_me").is_some() {
+                h["is_me"] = Value::Bool(is_me);
+            }
+            h
+        };
+        let mut list: Vec<Value> = from.map(|f| handle(f, true)).into_iter().collect();
+        list.extend(
+            to.iter()
+                .filter_map(Value::as_str)
+                .map(|t| handle(t, false)),
+        );
+        *handles = Value::Array(list);
+    }
+}
+
 /// An operation without state (the request was validated already):
 /// the reply is a sample of the success schema, carrying what the
 /// request set wherever the reply has a field of that name and type.
@@ -263,7 +296,8 @@ pub(crate) fn sampled(state: &mut State, call: &Call<'_>) -> Handled {
         Some(schema) => {
             let mut body = state.sample(schema);
             if let Ok(request) = call.object() {
-                echo(&mut body, &Value::Object(request), schema, 0);
+                echo(&mut body, &Value::Object(request.clone()), schema, 0);
+                echo_recipients(&mut body, &request);
             }
             // Echo the path id where the reply names the same thing.
             if let (Some(obj), Some((_, last))) = (body.as_object_mut(), call.params.last()) {
