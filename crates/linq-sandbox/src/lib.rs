@@ -3,8 +3,9 @@
 //!
 //! A [`Sandbox`] models one Linq account: its phone numbers (lines), chats
 //! with their participants and service, messages whose delivery status
-//! moves on as simulated time advances, reactions, typing indicators and
-//! webhook subscriptions. It answers the API's requests in process, through
+//! moves on as simulated time advances, reactions and stickers, typing
+//! indicators, uploads, voice memos, polls, location sharing, contact
+//! cards, chat backgrounds and webhook subscriptions. It answers the API's requests in process, through
 //! [`Sandbox::transport`], or over HTTP on a loopback port through
 //! [`Sandbox::serve`] (also `cargo run -p linq-sandbox`). Every accepted
 //! change emits the matching webhook event, signed per Standard Webhooks with
@@ -100,8 +101,36 @@
 //!   same URL, answering `GET` with the bytes), and a media part naming the
 //!   attachment shows its filename, type, size and URL. Sending one that is
 //!   not uploaded yet is 400, code 2007; an unknown one 404, code 2003.
-//! - Operations the sandbox keeps no state for answer their documented
-//!   success status with a sample built from the reply's schema.
+//! - Location sharing: `POST .../location/request` works in 1:1 iMessage
+//!   chats only (409, code 2016 for a group, 2017 for RCS or SMS; 409 when
+//!   the contact already shares); the contact accepts on the next step of
+//!   time (`location.sharing.started`), and `GET .../location` answers
+//!   `application/geo+json` with a `Point` `[longitude, latitude]` per
+//!   sharing participant. A stop (404 if they do not share) ends the share
+//!   on the next step (`location.sharing.stopped`).
+//! - Voice memos are audio messages of yours in an iMessage chat (one of
+//!   `voice_memo_url`, an https URL to an audio file, or `attachment_id`,
+//!   an uploaded audio attachment); they live like any message.
+//! - Contact cards: one per line (409, code 2014 for a second; 404, code
+//!   2012 when there is none), emitting `contact_card.created` and
+//!   `contact_card.updated` (with what changed); sharing one into a chat
+//!   needs a card for the chat's line and is allowed once per chat every
+//!   five minutes of sandbox time (429).
+//! - Polls (iMessage, two options or more): a poll is a message of yours,
+//!   told by `poll.sent`, `.delivered`, `.read`; added options emit
+//!   `poll.updated`, votes `poll.vote.added` / `poll.vote.removed` (a vote
+//!   already so changes nothing and emits nothing).
+//! - Chat backgrounds apply on the next step of time, emitting
+//!   `chat.background_updated` (a removal with `background: null`); RCS and
+//!   SMS chats accept the request and change nothing, as the API does.
+//! - An app card update needs a sent `imessage_app` card of yours (400,
+//!   409 while it is queued) and arrives as a new message with the card's
+//!   app and the new layout. A sticker's placement can be changed (a
+//!   tapback's cannot: 400); no event, since the catalogue has none.
+//! - Operations the sandbox does not model yet (phone number settings and
+//!   audits, available numbers, payments, blocked handles, experiences)
+//!   answer their documented success status with a sample built from the
+//!   reply's schema, marked with the header `x-sandbox-sampled: true`.
 //!
 //! # Faults and control
 //!
