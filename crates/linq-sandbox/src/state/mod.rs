@@ -506,7 +506,7 @@ impl State {
         }
     }
 
-    fn start_sharing(&mut self, chat: &str, handle: &str, now: &str) {
+    pub(crate) fn start_sharing(&mut self, chat: &str, handle: &str, now: &str) {
         let Ok(i) = self.chat_index(chat) else { return };
         let line = self.chats[i].line.clone();
         if self
@@ -534,7 +534,7 @@ impl State {
         self.emit("location.sharing.started", Some(line), data);
     }
 
-    fn stop_sharing(&mut self, line: &str, handle: &str, now: &str) {
+    pub(crate) fn stop_sharing(&mut self, line: &str, handle: &str, now: &str) {
         let Some(i) = self
             .shares
             .iter()

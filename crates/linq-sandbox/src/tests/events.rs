@@ -268,3 +268,44 @@ async fn location_polls_backgrounds_and_cards_emit_schema_valid_events() {
         assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
     }
 }
+
+#[tokio::test]
+async fn what_other_people_do_emits_schema_valid_events_too() {
+    let sb = Sandbox::new();
+    let chat = sb.create_chat(&IMESSAGE[..2], "hi").unwrap();
+    let inbound = |body: serde_json::Value| sb.inbound(&body).unwrap();
+    let from = IMESSAGE[0];
+    let poll = inbound(
+        json!({"kind": "poll", "from": from, "chat_id": chat.as_str(), "options": ["Yes", "No"]}),
+    );
+    let id = poll["message_id"].as_str().unwrap();
+    let (_, read) = call(&sb, "GET", &format!("/v3/messages/{id}/poll"), None).await;
+    let option = read["poll"]["options"][0]["option_id"].as_str().unwrap();
+    for _ in 0..2 {
+        inbound(
+            json!({"kind": "poll_vote", "from": IMESSAGE[1], "chat_id": chat.as_str(), "message_id": id, "option_id": option}),
+        );
+    }
+    inbound(
+        json!({"kind": "contact_card", "from": from, "chat_id": chat.as_str(), "first_name": "Ada"}),
+    );
+    let direct = sb.create_chat(&["+12025550170"], "hi").unwrap();
+    for kind in ["location_started", "location_stopped"] {
+        inbound(json!({"kind": kind, "from": "+12025550170", "chat_id": direct.as_str()}));
+    }
+    let seen = checked_types(&sb);
+    for kind in [
+        "poll.received",
+        "poll.vote.added",
+        "poll.vote.removed",
+        "contact_card.received",
+        "location.sharing.started",
+        "location.sharing.stopped",
+    ] {
+        assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
+    }
+    assert!(
+        !seen.contains("message.received"),
+        "a poll arrives as poll.received"
+    );
+}
