@@ -3,6 +3,5 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-mod arbitrary;
 mod coverage;
 mod events;
