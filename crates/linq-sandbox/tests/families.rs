@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{IMESSAGE, call};
-use linq_client::Client;
+use common::{IMESSAGE, call, client};
 use linq_sandbox::Sandbox;
 use linq_types::models::chats::BackgroundSetParamsType;
 use linq_types::models::messages::{
@@ -14,15 +13,6 @@ use linq_types::models::messages::{
 use linq_types::models::polls::PollCreateParamsPoll;
 use linq_types::{EventData, MessageId};
 use serde_json::{Value, json};
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn json_of<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap()

@@ -5,19 +5,8 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use linq_client::Client;
-
-use super::common::{IMESSAGE, assert_error, call, subscribe, text};
+use super::common::{IMESSAGE, assert_error, call, client, subscribe, text};
 use crate::{Sandbox, spec};
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn every_emitted_event_matches_its_schema() {
@@ -80,15 +69,7 @@ async fn every_emitted_event_matches_its_schema() {
     assert_eq!(status, 200);
     sb.advance();
 
-    let mut seen = HashSet::new();
-    for event in sb.events_json() {
-        let kind = event["event_type"].as_str().unwrap().to_owned();
-        let schema = &spec::document()["webhooks"][&kind]["post"]["requestBody"]["content"]["application/json"]
-            ["schema"];
-        assert!(!schema.is_null(), "no schema for {kind}");
-        spec::check(&event, schema).unwrap_or_else(|e| panic!("{kind}: {e}\n{event:#}"));
-        seen.insert(kind);
-    }
+    let seen = checked_types(&sb);
     for kind in [
         "chat.created",
         "participant.added",
