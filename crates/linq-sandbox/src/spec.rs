@@ -246,6 +246,22 @@ pub fn sample(schema: &Value, fill: &mut dyn Filler) -> Value {
     sample_named(schema, "", fill, 0)
 }
 
+/// Whether a schema admits `null`.
+fn nullable(schema: &Value) -> bool {
+    let schema = resolve(schema);
+    let by_type = match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(types) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    let by_alternative = ["anyOf", "oneOf"].iter().any(|key| {
+        schema[*key]
+            .as_array()
+            .is_some_and(|alts| alts.iter().any(|a| resolve(a)["type"] == "null"))
+    });
+    by_type || by_alternative
+}
+
 fn first_type(schema: &Value) -> Option<&str> {
     match &schema["type"] {
         Value::String(t) => Some(t.as_str()),
@@ -297,6 +313,13 @@ fn sample_named(schema: &Value, name: &str, fill: &mut dyn Filler, depth: usize)
                     sample_named(&props[key], key, fill, depth + 1),
                 );
             }
+            // A field that may be null is there, as null: the official SDKs
+            // declare many of them required (the description lost that).
+            for (key, prop) in props.as_object().into_iter().flatten() {
+                if !out.contains_key(key) && nullable(prop) {
+                    out.insert(key.clone(), Value::Null);
+                }
+            }
             Value::Object(out)
         }
         "array" => {
@@ -308,7 +331,8 @@ fn sample_named(schema: &Value, name: &str, fill: &mut dyn Filler, depth: usize)
         }
         "integer" => Value::from(1),
         "number" => Value::from(1.0),
-        "boolean" => Value::Bool(false),
+        // A reply's `success` says it worked; other flags are off.
+        "boolean" => Value::Bool(name == "success"),
         "null" => Value::Null,
         _ => Value::String(sample_string(schema, name, fill)),
     }

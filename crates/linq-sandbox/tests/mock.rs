@@ -265,4 +265,16 @@ async fn a_sampled_chat_keeps_the_requests_recipients() {
         .map(|h| h["handle"].as_str().unwrap())
         .collect();
     assert_eq!(handles, ["+12025550100", "+12025550147", "ada@example.com"]);
+    // Fields the official SDKs require but may be null are there, as null.
+    let chat = reply["chat"].as_object().unwrap();
+    assert!(chat.contains_key("display_name"), "{reply}");
+    let message = chat["message"].as_object().unwrap();
+    assert!(message.contains_key("sent_at"), "{reply}");
+    assert!(
+        message["parts"][0]
+            .as_object()
+            .unwrap()
+            .contains_key("reactions"),
+        "{reply}"
+    );
 }
