@@ -111,12 +111,16 @@ impl Sandbox {
         let mut out = Vec::new();
         for event in events {
             let current = Bytes::from(event.envelope.to_string());
-            let v1 = event.v1_data.as_ref().map(|data| {
+            // The 2025-01-01 payload: the message events' older `data`,
+            // the same `data` for the rest, and that version named.
+            let v1 = {
                 let mut envelope = event.envelope.clone();
-                envelope["data"] = data.clone();
+                if let Some(data) = &event.v1_data {
+                    envelope["data"] = data.clone();
+                }
                 envelope["webhook_version"] = Value::from("2025-01-01");
-                Bytes::from(envelope.to_string())
-            });
+                Some(Bytes::from(envelope.to_string()))
+            };
             let subs: Vec<_> = state
                 .subs
                 .iter()

@@ -374,11 +374,13 @@ async fn a_target_asking_for_2025_01_01_gets_that_payload_version() {
     assert_eq!(received["data"]["is_from_me"], false);
     assert_eq!(received["data"]["from_handle"]["handle"], IMESSAGE[0]);
     assert_eq!(received["data"]["recipient_phone"], sb.lines()[0]);
-    // Other events have one format in both versions.
+    // Other events have one format in both versions, and still name the
+    // version the target asked for.
     assert_eq!(
         of(&old, "chat.created")["data"],
         of(&plain, "chat.created")["data"]
     );
+    assert_eq!(of(&old, "chat.created")["webhook_version"], "2025-01-01");
     for sub in [&new, &plain] {
         let sent = of(sub, "message.sent");
         assert_eq!(sent["webhook_version"], linq_sandbox::WEBHOOK_VERSION);
