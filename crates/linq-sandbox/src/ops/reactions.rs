@@ -87,7 +87,13 @@ pub(crate) fn add(state: &mut State, call: &Call<'_>) -> Handled {
                 kind: kind.clone(),
                 custom_emoji: custom.clone(),
             });
-            ("reaction.added", id)
+            // A reaction on a poll is told by poll.reaction.added.
+            let event = if state.messages[i].poll.is_some() {
+                "poll.reaction.added"
+            } else {
+                "reaction.added"
+            };
+            (event, id)
         }
         "remove" => {
             if kind == "sticker" {

@@ -385,6 +385,23 @@ impl State {
         m.updated_at = now.clone();
         let m = &self.messages[i];
         let chat = self.chat_of(m);
+        let line = chat.line.clone();
+        if let Some(poll) = &m.poll {
+            // A poll's failure is told by poll.failed.
+            let data = json!({
+                "chat": chat.event_chat(),
+                "direction": "outbound",
+                "error": {"code": code, "message": reason},
+                "failed_at": now,
+                "message_id": m.id,
+                "poll": poll.json(chat),
+                "service": m.service.as_str(),
+                "sender_handle": chat.me().json(chat.service),
+                "zero_retention": false,
+            });
+            self.emit("poll.failed", Some(line), data);
+            return Ok(());
+        }
         let data = json!({
             "code": code,
             "failed_at": now,
@@ -395,7 +412,6 @@ impl State {
             "reason": reason,
             "service": m.service.as_str(),
         });
-        let line = chat.line.clone();
         self.emit("message.failed", Some(line), data);
         Ok(())
     }

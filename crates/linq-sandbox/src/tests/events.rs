@@ -224,6 +224,23 @@ async fn location_polls_backgrounds_and_cards_emit_schema_valid_events() {
         )
         .await);
     }
+    let like = json!({"operation": "add", "type": "like"});
+    ok(call(
+        &sb,
+        "POST",
+        &format!("/v3/messages/{id}/reactions"),
+        Some(like),
+    )
+    .await);
+    // A second poll fails to deliver.
+    let poll = json!({"poll": {"options": [{"text": "Now"}, {"text": "Later"}]}});
+    let failing = ok(call(&sb, "POST", &format!("/v3/chats/{group}/polls"), Some(poll)).await);
+    sb.fail_message(
+        failing["message_id"].as_str().unwrap(),
+        4001,
+        "undeliverable",
+    )
+    .unwrap();
     let background = json!({"type": "dynamic", "style": "sky", "variant": "dusk"});
     let path = format!("/v3/chats/{group}/background");
     ok(call(&sb, "POST", &path, Some(background)).await);
@@ -242,6 +259,8 @@ async fn location_polls_backgrounds_and_cards_emit_schema_valid_events() {
         "poll.updated",
         "poll.vote.added",
         "poll.vote.removed",
+        "poll.reaction.added",
+        "poll.failed",
         "chat.background_updated",
         "contact_card.created",
         "contact_card.updated",
