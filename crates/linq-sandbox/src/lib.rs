@@ -127,6 +127,13 @@
 //!   409 while it is queued) and arrives as a new message with the card's
 //!   app and the new layout. A sticker's placement can be changed (a
 //!   tapback's cannot: 400); no event, since the catalogue has none.
+//! - Creating, changing and deleting a webhook subscription emit the
+//!   account events `webhook_subscription.created`, `.deleted`,
+//!   `.target_url_changed`, `.enabled`, `.disabled`, `.events.updated`,
+//!   `.phone_numbers.updated`, `.routing_headers_set` and
+//!   `.routing_headers_cleared` (one per kind of change, with `change`
+//!   holding `from` and `to`); the new subscription hears its own
+//!   `created` if it asked for it.
 //! - Operations the sandbox does not model yet (phone number settings and
 //!   audits, available numbers, payments, blocked handles, experiences)
 //!   answer their documented success status with a sample built from the

@@ -22,13 +22,9 @@ fn card_not_found() -> Fail {
     fail(404, 2012, "Contact card not found")
 }
 
-/// The data every account event carries, around what changed.
+/// An account event about `card`.
 fn account_event(state: &State, summary: String, card: &ContactCard) -> Map<String, Value> {
-    let mut data = Map::new();
-    data.insert("summary".into(), Value::String(summary));
-    data.insert("occurred_at".into(), Value::String(state.time.rfc3339()));
-    data.insert("actor".into(), json!({"type": "api"}));
-    data.insert("origin".into(), json!("api"));
+    let mut data = state.account_event(summary);
     data.insert("contact_card".into(), card.event_json());
     data.insert("phone_number".into(), json!(card.phone_number));
     data

@@ -43,7 +43,9 @@ fn retrieve(state: &mut State, call: &Call<'_>) -> Handled {
 
 fn delete(state: &mut State, call: &Call<'_>) -> Handled {
     let i = sub_index(state, call.param("subscriptionId"))?;
-    state.subs.remove(i);
+    let sub = state.subs.remove(i);
+    let data = account_event(state, &sub, "deleted", None);
+    state.emit("webhook_subscription.deleted", None, data);
     Ok(Reply::empty(204))
 }
 
@@ -151,8 +153,80 @@ pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {
     };
     let mut reply = sub.json();
     reply["signing_secret"] = Value::String(sub.secret.clone());
+    let data = account_event(state, &sub, "created", None);
     state.subs.push(sub);
+    state.emit("webhook_subscription.created", None, data);
     Ok(Reply::json(201, reply))
+}
+
+/// A `webhook_subscription.*` account event about `sub`, with the change
+/// it describes, if any.
+fn account_event(state: &State, sub: &Subscription, what: &str, change: Option<Value>) -> Value {
+    let mut data = state.account_event(format!("Webhook subscription {} {what}", sub.id));
+    data.insert(
+        "webhook_subscription".into(),
+        json!({"id": sub.id, "events": sub.events, "target_url": sub.target_url}),
+    );
+    if let Some(change) = change {
+        data.insert("change".into(), change);
+    }
+    Value::Object(data)
+}
+
+/// The account events an update causes: one per kind of change.
+fn changes(
+    before: &Subscription,
+    after: &Subscription,
+) -> Vec<(&'static str, &'static str, Value)> {
+    let mut out = Vec::new();
+    let change = |from: Value, to: Value| json!({"from": from, "to": to});
+    if before.target_url != after.target_url {
+        let c = change(json!(before.target_url), json!(after.target_url));
+        out.push((
+            "webhook_subscription.target_url_changed",
+            "target URL changed",
+            c,
+        ));
+    }
+    if before.is_active != after.is_active {
+        let (event, what) = if after.is_active {
+            ("webhook_subscription.enabled", "enabled")
+        } else {
+            ("webhook_subscription.disabled", "disabled")
+        };
+        out.push((event, what, Value::Null));
+    }
+    if before.events != after.events {
+        let c = change(json!(before.events), json!(after.events));
+        out.push(("webhook_subscription.events.updated", "events updated", c));
+    }
+    if before.phone_numbers != after.phone_numbers {
+        let c = change(json!(before.phone_numbers), json!(after.phone_numbers));
+        out.push((
+            "webhook_subscription.phone_numbers.updated",
+            "phone numbers updated",
+            c,
+        ));
+    }
+    let headers = |s: &Subscription| json!({"routing_id_header": s.routing_id_header, "routing_key_header": s.routing_key_header});
+    if (&before.routing_id_header, &before.routing_key_header)
+        != (&after.routing_id_header, &after.routing_key_header)
+    {
+        let cleared = after.routing_id_header.is_none() && after.routing_key_header.is_none();
+        let (event, what) = if cleared {
+            (
+                "webhook_subscription.routing_headers_cleared",
+                "routing headers cleared",
+            )
+        } else {
+            (
+                "webhook_subscription.routing_headers_set",
+                "routing headers set",
+            )
+        };
+        out.push((event, what, change(headers(before), headers(after))));
+    }
+    out
 }
 
 pub(crate) fn update(state: &mut State, call: &Call<'_>) -> Handled {
@@ -183,6 +257,7 @@ pub(crate) fn update(state: &mut State, call: &Call<'_>) -> Handled {
         .get("routing_key_header")
         .map(|v| v.as_str().map(str::to_owned));
     let now = state.time.rfc3339();
+    let before = state.subs[i].clone();
     let sub = &mut state.subs[i];
     if let Some(e) = events {
         sub.events = e;
@@ -203,5 +278,11 @@ pub(crate) fn update(state: &mut State, call: &Call<'_>) -> Handled {
         sub.routing_key_header = r;
     }
     sub.updated_at = now;
-    Ok(Reply::json(200, sub.json()))
+    let after = sub.clone();
+    for (event, what, change) in changes(&before, &after) {
+        let change = (!change.is_null()).then_some(change);
+        let data = account_event(state, &after, what, change);
+        state.emit(event, None, data);
+    }
+    Ok(Reply::json(200, after.json()))
 }

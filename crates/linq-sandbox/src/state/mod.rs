@@ -506,6 +506,18 @@ impl State {
         }
     }
 
+    /// The fields every account event (`contact_card.*`,
+    /// `webhook_subscription.*`, …) carries: a change made now, through
+    /// the API.
+    pub(crate) fn account_event(&self, summary: String) -> serde_json::Map<String, Value> {
+        let mut data = serde_json::Map::new();
+        data.insert("summary".into(), Value::String(summary));
+        data.insert("occurred_at".into(), Value::String(self.time.rfc3339()));
+        data.insert("actor".into(), json!({"type": "api"}));
+        data.insert("origin".into(), json!("api"));
+        data
+    }
+
     pub(crate) fn start_sharing(&mut self, chat: &str, handle: &str, now: &str) {
         let Ok(i) = self.chat_index(chat) else { return };
         let line = self.chats[i].line.clone();

@@ -119,7 +119,8 @@ async fn every_catalogue_event_can_be_emitted_schema_valid() {
         }
     }
     assert!(checked >= 68, "{checked}");
-    assert_eq!(sb.events_json().len(), types.len());
+    // One each, after the subscription's own webhook_subscription.created.
+    assert_eq!(sb.events_json().len(), types.len() + 1);
     // Given fields are laid over the sample, and still checked.
     let (status, envelope) = call(
         &sb,
@@ -267,6 +268,49 @@ async fn location_polls_backgrounds_and_cards_emit_schema_valid_events() {
     ] {
         assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
     }
+}
+
+#[tokio::test]
+async fn webhook_subscription_changes_are_account_events() {
+    let sb = Sandbox::new();
+    let ok = |(status, body): (u16, serde_json::Value)| {
+        assert!((200..300).contains(&status), "{body}");
+        body
+    };
+    let (id, _) = subscribe(&sb, "https://example.com/a", &["message.sent"]).await;
+    let path = format!("/v3/webhook-subscriptions/{id}");
+    let update = json!({
+        "target_url": "https://example.com/b",
+        "subscribed_events": ["message.sent", "message.read"],
+        "phone_numbers": [sb.lines()[0]],
+        "is_active": false,
+        "routing_id_header": "x-tenant",
+    });
+    ok(call(&sb, "PUT", &path, Some(update)).await);
+    let clear = json!({"is_active": true, "routing_id_header": null});
+    ok(call(&sb, "PUT", &path, Some(clear)).await);
+    ok(call(&sb, "DELETE", &path, None).await);
+    let seen = checked_types(&sb);
+    for kind in [
+        "webhook_subscription.created",
+        "webhook_subscription.target_url_changed",
+        "webhook_subscription.events.updated",
+        "webhook_subscription.phone_numbers.updated",
+        "webhook_subscription.disabled",
+        "webhook_subscription.enabled",
+        "webhook_subscription.routing_headers_set",
+        "webhook_subscription.routing_headers_cleared",
+        "webhook_subscription.deleted",
+    ] {
+        assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
+    }
+    let changed = sb
+        .events_json()
+        .into_iter()
+        .find(|e| e["event_type"] == "webhook_subscription.target_url_changed")
+        .unwrap();
+    assert_eq!(changed["data"]["change"]["from"], "https://example.com/a");
+    assert_eq!(changed["data"]["change"]["to"], "https://example.com/b");
 }
 
 #[tokio::test]
