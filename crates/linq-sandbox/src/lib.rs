@@ -120,6 +120,10 @@
 //!   told by `poll.sent`, `.delivered`, `.read`; added options emit
 //!   `poll.updated`, votes `poll.vote.added` / `poll.vote.removed` (a vote
 //!   already so changes nothing and emits nothing).
+//! - A group name, icon or background queued behind the line's own leave
+//!   fails when it comes to apply: `chat.group_name_update_failed`,
+//!   `chat.group_icon_update_failed`, `chat.background_update_failed`
+//!   (code 4001).
 //! - Chat backgrounds apply on the next step of time, emitting
 //!   `chat.background_updated` (a removal with `background: null`); RCS and
 //!   SMS chats accept the request and change nothing, as the API does.

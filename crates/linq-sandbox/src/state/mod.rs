@@ -492,6 +492,10 @@ impl State {
                 let Ok(i) = self.chat_index(&chat) else {
                     return;
                 };
+                if !self.chats[i].me_active() {
+                    self.update_failed(i, "chat.background_update_failed", &now);
+                    return;
+                }
                 let c = &mut self.chats[i];
                 c.background = background.clone();
                 c.updated_at = now.clone();
@@ -577,6 +581,11 @@ impl State {
         let Ok(i) = self.chat_index(chat) else {
             return;
         };
+        if !self.chats[i].me_active() {
+            // The line left before the change could be made.
+            self.update_failed(i, &event.replace("_updated", "_update_failed"), now);
+            return;
+        }
         let c = &mut self.chats[i];
         let old = field(c).replace(value.clone());
         c.updated_at = now.to_owned();
@@ -587,6 +596,15 @@ impl State {
             "new_value": value,
             "old_value": old,
         });
+        let line = c.line.clone();
+        self.emit(event, Some(line), data);
+    }
+
+    /// A queued change to a chat that could not be made: code 4001
+    /// (the catalogue's code for a change that did not go through).
+    fn update_failed(&mut self, i: usize, event: &str, now: &str) {
+        let c = &self.chats[i];
+        let data = json!({"chat_id": c.id, "error_code": 4001, "failed_at": now});
         let line = c.line.clone();
         self.emit(event, Some(line), data);
     }

@@ -353,3 +353,36 @@ async fn what_other_people_do_emits_schema_valid_events_too() {
         "a poll arrives as poll.received"
     );
 }
+
+#[tokio::test]
+async fn changes_queued_behind_a_leave_fail_with_their_events() {
+    let sb = Sandbox::new();
+    let chat = sb.create_chat(&IMESSAGE[..3], "hi").unwrap();
+    let ok = |(status, body): (u16, serde_json::Value)| {
+        assert!((200..300).contains(&status), "{body}");
+        body
+    };
+    ok(call(&sb, "POST", &format!("/v3/chats/{chat}/leave"), None).await);
+    let update = json!({"display_name": "Team", "group_chat_icon": "https://example.com/i.png"});
+    ok(call(&sb, "PUT", &format!("/v3/chats/{chat}"), Some(update)).await);
+    let background = json!({"type": "color", "variant": "plum"});
+    ok(call(
+        &sb,
+        "POST",
+        &format!("/v3/chats/{chat}/background"),
+        Some(background),
+    )
+    .await);
+    sb.advance();
+    let seen = checked_types(&sb);
+    for kind in [
+        "participant.removed",
+        "chat.group_name_update_failed",
+        "chat.group_icon_update_failed",
+        "chat.background_update_failed",
+    ] {
+        assert!(seen.contains(kind), "{kind} was never emitted: {seen:?}");
+    }
+    assert!(!seen.contains("chat.group_name_updated"));
+    assert_eq!(sb.chat(&chat).unwrap().display_name, None);
+}
