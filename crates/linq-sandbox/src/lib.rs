@@ -101,6 +101,12 @@
 //!   same URL, answering `GET` with the bytes), and a media part naming the
 //!   attachment shows its filename, type, size and URL. Sending one that is
 //!   not uploaded yet is 400, code 2007; an unknown one 404, code 2003.
+//! - Opt-outs: an inbound message that is, trimmed, STOP, UNSUBSCRIBE,
+//!   OPTOUT, CANCEL, END or QUIT (or "opt out" in any casing, spaced or
+//!   hyphenated) opts its sender out: the 1:1 chat's health reads
+//!   `OPTED_OUT`, and 1:1 sends to them are refused (403, code 2024)
+//!   unless the request sets `override_optout`; groups are never blocked.
+//!   Any other message from them opts them back in.
 //! - Location sharing: `POST .../location/request` works in 1:1 iMessage
 //!   chats only (409, code 2016 for a group, 2017 for RCS or SMS; 409 when
 //!   the contact already shares); the contact accepts on the next step of

@@ -178,6 +178,7 @@ pub(crate) fn mock_chat(state: &mut State, id: &str) -> usize {
         updated_at: now,
         typing: false,
         background: None,
+        opted_out: false,
     });
     state.chats.len() - 1
 }

@@ -376,3 +376,57 @@ async fn an_app_card_is_redrawn_by_a_new_message_and_a_sticker_moves() {
             .update_sticker_placement(&card_id, id_of("like").as_str(), placement);
     assert!(tapback.await.is_err());
 }
+
+#[tokio::test]
+async fn an_opt_out_keyword_blocks_sends_until_the_person_writes_again() {
+    let sb = Sandbox::new();
+    let c = client(&sb);
+    let person = IMESSAGE[0];
+    let chat = sb.create_chat(&[person], "hi").unwrap();
+    let group = sb.create_chat(&IMESSAGE[..2], "hi all").unwrap();
+    // Not a keyword: the whole trimmed message must be one.
+    sb.receive(&chat, person, "please stop").unwrap();
+    c.chats().messages().send(&chat, "ok").await.unwrap();
+    sb.receive(&chat, person, " STOP ").unwrap();
+    let health = json_of(&sb.chat(&chat).unwrap().health_status);
+    assert_eq!(health["status"], "OPTED_OUT");
+    let refused = c
+        .chats()
+        .messages()
+        .send(&chat, "are you sure?")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().unwrap().as_u16(), 403);
+    assert_eq!(refused.code().map(|c| c.as_u32()), Some(2024), "{refused}");
+    let line = sb.lines()[0].clone();
+    assert!(
+        c.chats()
+            .create(line.as_str(), [person], "hello?")
+            .await
+            .is_err()
+    );
+    // One message may go anyway; the opt-out stays.
+    c.chats()
+        .messages()
+        .send(&chat, "Goodbye")
+        .override_optout(true)
+        .await
+        .unwrap();
+    assert!(c.chats().messages().send(&chat, "again").await.is_err());
+    // Groups are never blocked.
+    c.chats().messages().send(&group, "lunch?").await.unwrap();
+    // Writing again opts back in.
+    sb.receive(&chat, person, "sorry, I'm back").unwrap();
+    c.chats()
+        .messages()
+        .send(&chat, "welcome back")
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(&sb.chat(&chat).unwrap().health_status)["status"],
+        "HEALTHY"
+    );
+    // "Opt-Out" counts in any casing.
+    sb.receive(&chat, person, "Opt-Out").unwrap();
+    assert!(c.chats().messages().send(&chat, "x").await.is_err());
+}

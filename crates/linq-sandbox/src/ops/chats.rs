@@ -85,6 +85,7 @@ pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {
         ));
     }
     let recipients = recipients(state, &body)?;
+    state.refuse_opted_out(&recipients, &body)?;
     let parts = parts(state, message)?;
     if parts
         .iter()
@@ -107,11 +108,7 @@ pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {
                 "id": chat.id,
                 "display_name": chat.display_name,
                 "handles": chat.handles_json(),
-                "health_status": {
-                    "doc_url": "https://docs.linqapp.com/channel/imessage/guides/chat-health",
-                    "status": "HEALTHY",
-                    "updated_at": chat.updated_at,
-                },
+                "health_status": chat.health(),
                 "is_group": chat.is_group,
                 "message": msg.sent_json(chat),
                 "service": chat.service.as_str(),

@@ -43,6 +43,8 @@ pub(crate) fn send(state: &mut State, call: &Call<'_>) -> Handled {
         return replayed;
     }
     state.require_me(i)?;
+    let recipients = state.chats[i].recipients();
+    state.refuse_opted_out(&recipients, &body)?;
     let parts = parts(state, message)?;
     let m = push_message(state, i, message, parts, key.clone())?;
     let chat = &state.chats[i];
@@ -71,6 +73,7 @@ pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {
         return replayed;
     }
     let recipients = recipients(state, &body)?;
+    state.refuse_opted_out(&recipients, &body)?;
     let excluded: Vec<&str> = body
         .get("exclude_from")
         .and_then(Value::as_array)

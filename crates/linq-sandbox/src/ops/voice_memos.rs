@@ -94,6 +94,8 @@ fn send(state: &mut State, call: &Call<'_>) -> Handled {
     if state.chats[i].service != Service::IMessage {
         return Err(fail(400, 1005, "Voice memos are iMessage-only"));
     }
+    let recipients = state.chats[i].recipients();
+    state.refuse_opted_out(&recipients, &body)?;
     let part = audio_part(state, &body)?;
     let m = push_message(state, i, &Map::new(), vec![part.clone()], None)?;
     let (message, chat) = (&state.messages[m], &state.chats[i]);

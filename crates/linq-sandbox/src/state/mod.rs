@@ -124,6 +124,9 @@ pub(crate) struct State {
     pub(crate) emitted: Vec<Value>,
     pub(crate) attachments: Vec<Attachment>,
     pub(crate) seq: u64,
+    /// Handles that sent an opt-out keyword (STOP, …) and have not written
+    /// since: sends to them are refused.
+    pub(crate) opted_out: std::collections::HashSet<String>,
     /// Contacts sharing their location with your lines.
     pub(crate) shares: Vec<location::Share>,
     /// Contact cards, one per line at most.
@@ -140,6 +143,20 @@ pub(crate) struct State {
     pub(crate) blocked: blocked_handles::BlockedHandles,
     #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) experiences: experiences::Experiences,
+}
+
+/// Whether a whole (trimmed) message is an opt-out keyword: STOP,
+/// UNSUBSCRIBE, OPTOUT, CANCEL, END or QUIT exactly, or "opt out" in any
+/// casing, with or without the space or a hyphen.
+fn is_opt_out_keyword(text: &str) -> bool {
+    let text = text.trim();
+    let squeezed: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["STOP", "UNSUBSCRIBE", "OPTOUT", "CANCEL", "END", "QUIT"].contains(&text)
+        || squeezed == "optout"
 }
 
 /// The data of `poll.sent`, `.delivered` and `.read` for a poll message.
@@ -212,6 +229,7 @@ impl State {
             seq: 0,
             made_up: VecDeque::new(),
             shares: Vec::new(),
+            opted_out: Default::default(),
             contact_cards: Vec::new(),
             card_shared: HashMap::new(),
             numbers: Default::default(),
@@ -510,6 +528,39 @@ impl State {
         }
     }
 
+    /// Refuses a 1:1 send to someone who opted out (403, code 2024),
+    /// unless the request sets `override_optout`. Groups are never blocked.
+    pub(crate) fn refuse_opted_out(
+        &self,
+        recipients: &[String],
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<(), Fail> {
+        let overridden = body.get("override_optout") == Some(&Value::Bool(true));
+        match recipients {
+            [one] if !overridden && self.opted_out.contains(one) => Err(fail(
+                403,
+                2024,
+                format!("{one} opted out; set override_optout to send this one message anyway"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes an inbound text: an opt-out keyword opts its sender out (and
+    /// marks a 1:1 chat), anything else from them opts them back in.
+    pub(crate) fn note_opt_out(&mut self, chat: usize, from: &str, text: &str) {
+        if is_opt_out_keyword(text) {
+            self.opted_out.insert(from.to_owned());
+            if !self.chats[chat].is_group {
+                self.chats[chat].opted_out = true;
+            }
+        } else if self.opted_out.remove(from) {
+            for c in self.chats.iter_mut().filter(|c| c.recipients() == [from]) {
+                c.opted_out = false;
+            }
+        }
+    }
+
     /// The fields every account event (`contact_card.*`,
     /// `webhook_subscription.*`, …) carries: a change made now, through
     /// the API.
@@ -701,6 +752,7 @@ impl State {
             updated_at: now,
             typing: false,
             background: None,
+            opted_out: false,
         };
         let data = chat.created_event();
         self.emit("chat.created", Some(line.to_owned()), data);

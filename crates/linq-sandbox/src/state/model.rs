@@ -171,6 +171,8 @@ pub(crate) struct Chat {
     pub typing: bool,
     /// The transcript background, as `chat.background_updated` shows it.
     pub background: Option<Value>,
+    /// The recipient sent an opt-out keyword in this (1:1) chat.
+    pub opted_out: bool,
 }
 
 impl Chat {
@@ -207,10 +209,12 @@ impl Chat {
         v
     }
 
-    fn health(&self) -> Value {
+    /// The chat's health: `OPTED_OUT` where the recipient sent an opt-out
+    /// keyword in it, else `HEALTHY`.
+    pub fn health(&self) -> Value {
         json!({
             "doc_url": "https://docs.linqapp.com/channel/imessage/guides/chat-health",
-            "status": "HEALTHY",
+            "status": if self.opted_out { "OPTED_OUT" } else { "HEALTHY" },
             "updated_at": self.updated_at,
         })
     }

@@ -41,6 +41,11 @@ impl State {
         from: &str,
         parts: Vec<Value>,
     ) -> Result<String, Fail> {
+        let text: String = parts
+            .iter()
+            .filter_map(|p| p["value"].as_str().filter(|_| p["type"] == "text"))
+            .collect();
+        self.note_opt_out(i, from, &text);
         let m = self.push_received(i, from, parts, None);
         let (message, chat) = (&self.messages[m], &self.chats[i]);
         let (data, v1, line, id) = (
