@@ -8,6 +8,7 @@ pub(crate) mod experiences;
 pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod numbers;
+mod opt_out;
 pub(crate) mod payments;
 pub(crate) mod polls;
 mod simulate;
@@ -143,20 +144,6 @@ pub(crate) struct State {
     pub(crate) blocked: blocked_handles::BlockedHandles,
     #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) experiences: experiences::Experiences,
-}
-
-/// Whether a whole (trimmed) message is an opt-out keyword: STOP,
-/// UNSUBSCRIBE, OPTOUT, CANCEL, END or QUIT exactly, or "opt out" in any
-/// casing, with or without the space or a hyphen.
-fn is_opt_out_keyword(text: &str) -> bool {
-    let text = text.trim();
-    let squeezed: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect::<String>()
-        .to_ascii_lowercase();
-    ["STOP", "UNSUBSCRIBE", "OPTOUT", "CANCEL", "END", "QUIT"].contains(&text)
-        || squeezed == "optout"
 }
 
 /// The data of `poll.sent`, `.delivered` and `.read` for a poll message.
@@ -524,39 +511,6 @@ impl State {
                 });
                 let line = c.line.clone();
                 self.emit("chat.background_updated", Some(line), data);
-            }
-        }
-    }
-
-    /// Refuses a 1:1 send to someone who opted out (403, code 2024),
-    /// unless the request sets `override_optout`. Groups are never blocked.
-    pub(crate) fn refuse_opted_out(
-        &self,
-        recipients: &[String],
-        body: &serde_json::Map<String, Value>,
-    ) -> Result<(), Fail> {
-        let overridden = body.get("override_optout") == Some(&Value::Bool(true));
-        match recipients {
-            [one] if !overridden && self.opted_out.contains(one) => Err(fail(
-                403,
-                2024,
-                format!("{one} opted out; set override_optout to send this one message anyway"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// Notes an inbound text: an opt-out keyword opts its sender out (and
-    /// marks a 1:1 chat), anything else from them opts them back in.
-    pub(crate) fn note_opt_out(&mut self, chat: usize, from: &str, text: &str) {
-        if is_opt_out_keyword(text) {
-            self.opted_out.insert(from.to_owned());
-            if !self.chats[chat].is_group {
-                self.chats[chat].opted_out = true;
-            }
-        } else if self.opted_out.remove(from) {
-            for c in self.chats.iter_mut().filter(|c| c.recipients() == [from]) {
-                c.opted_out = false;
             }
         }
     }
