@@ -59,13 +59,7 @@ fn adds_a_participant_and_lists_pages_over_loopback() {
         .unwrap();
     assert_eq!(reply.status.as_deref(), Some("accepted"));
     sandbox.advance();
-    assert_eq!(
-        sandbox.chat(&chat).unwrap()["handles"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(sandbox.chat(&chat).unwrap().handles.len(), 4);
 
     let mut sent = Vec::new();
     for text in ["one", "two", "three", "four"] {

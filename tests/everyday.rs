@@ -3,7 +3,7 @@
 
 use futures_util::TryStreamExt;
 use linq_client::prelude::*;
-use linq_sandbox::{Capabilities, Sandbox};
+use linq_sandbox::Sandbox;
 use linq_tests::sandbox_client;
 use linq_transport::RecordedRequest;
 
@@ -14,9 +14,6 @@ fn body(request: &RecordedRequest) -> serde_json::Value {
 #[tokio::test]
 async fn the_everyday_calls_in_one_line_each() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::new();
-    // The sandbox makes +12025550147 RCS only; here it has iMessage too, so
-    // one service reaches both people.
-    sandbox.set_capabilities("+12025550147", Capabilities::ALL);
     let (client, transport) = sandbox_client(&sandbox);
     let bytes = b"\xFF\xD8\xFF\xE0 not really a jpeg".to_vec();
 

@@ -11,12 +11,18 @@ use futures_util::TryStreamExt;
 use linq_client::prelude::*;
 use linq_client::types::WebhookEvent;
 use linq_client::{ErrorCode, HyperTransport};
-use linq_sandbox::Sandbox;
+use linq_sandbox::{Capabilities, Sandbox};
 use linq_tests::*;
 use linq_webhooks::{Secret, Webhook};
 
 /// A received delivery: headers and raw body.
 type Received = (http::HeaderMap, bytes::Bytes);
+
+const RCS_AND_SMS: Capabilities = Capabilities {
+    imessage: false,
+    rcs: true,
+    sms: true,
+};
 
 async fn story(
     client: &Client,
@@ -71,6 +77,7 @@ async fn story(
         (unknown.status().unwrap().as_u16(), unknown.code()),
         (404, Some(ErrorCode::ChatNotFound))
     );
+    // The sandbox was told this number reaches RCS and SMS only.
     let rcs_only = client
         .chats()
         .participants()
@@ -115,10 +122,7 @@ async fn story(
         .unwrap();
     assert_eq!(messages.len(), 2, "the first message and ours");
     assert!(messages.iter().any(|m| m.id == sent.message.id));
-    let members = sandbox.chat(chat.as_str()).unwrap()["handles"]
-        .as_array()
-        .unwrap()
-        .len();
+    let members = sandbox.chat(chat.as_str()).unwrap().handles.len();
     assert_eq!(members, 4, "the addition was applied");
 
     // Every delivery verifies with the subscription's secret and decodes.
@@ -150,6 +154,7 @@ async fn story(
 #[tokio::test]
 async fn the_story_in_process() {
     let sandbox = Sandbox::new();
+    sandbox.set_capabilities("+12025550147", RCS_AND_SMS);
     let client = Client::builder()
         .api_key(sandbox.api_key())
         .transport(sandbox.transport())
@@ -174,6 +179,7 @@ async fn the_story_in_process() {
 async fn the_story_over_http() {
     let receiver = TestServer::start(Arc::new(|_| json_reply(200, "{}"))).await;
     let sandbox = Sandbox::new();
+    sandbox.set_capabilities("+12025550147", RCS_AND_SMS);
     let server = sandbox.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let client = Client::builder()
         .api_key(sandbox.api_key())

@@ -8,7 +8,6 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sandbox = linq_sandbox::Sandbox::new();
-//! # sandbox.set_capabilities("+12025550147", linq_sandbox::Capabilities::ALL);
 //! # let client = Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
 //! # let bytes = b"\xFF\xD8\xFF\xE0".to_vec();
 //! // let client = Client::from_env()?; // LINQ_API_V3_API_KEY, LINQ_API_V3_BASE_URL

@@ -7,18 +7,32 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     /// Starts at the given instant and moves only when the sandbox advances
-    /// (by its tick) or when told to. The default, starting at
-    /// 2026-02-03T00:00:00Z.
+    /// (by its tick) or when told to. The default starts at the wall
+    /// clock's current second, so webhook timestamps verify with plain
+    /// `Webhook::verify`; use [`Clock::fixed`] for
+    /// timestamps that are the same on every run.
     Manual(SystemTime),
     /// The machine's wall clock. Use it when something outside the process
     /// checks webhook timestamps against its own clock.
     System,
 }
 
-impl Default for Clock {
-    fn default() -> Self {
-        // 2026-02-03T00:00:00Z
+impl Clock {
+    /// A manual clock starting at 2026-02-03T00:00:00Z: every run's
+    /// timestamps are the same.
+    pub fn fixed() -> Clock {
         Clock::Manual(UNIX_EPOCH + Duration::from_secs(1_770_076_800))
+    }
+}
+
+impl Default for Clock {
+    /// A manual clock starting at the wall clock's current second.
+    fn default() -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        Clock::Manual(UNIX_EPOCH + Duration::from_secs(now))
     }
 }
 

@@ -1,20 +1,62 @@
 //! The control API under `/__sandbox/`: what a test in any language uses
 //! to set the account up, look inside it and make things happen. Described
-//! by the OpenAPI document [`openapi`] serves at `/__sandbox/openapi.json`.
+//! by the OpenAPI document `openapi` serves at `/__sandbox/openapi.json`.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Response};
 use serde_json::{Map, Value, json};
 
+use crate::sandbox::rejected;
 use crate::{
     Capabilities, Fault, MAX_ADVANCE_STEPS, MAX_FAULT_RULES, NOT_FOUND, Rejected, Sandbox, lock,
-    rejected,
 };
 
-/// Requests kept in the request log; older ones are dropped first.
-pub const REQUEST_LOG_LIMIT: usize = 10_000;
+/// Bytes the request log may hold (its entries as JSON text); older
+/// entries are dropped first.
+pub const REQUEST_LOG_BYTES: usize = 4 << 20;
+/// Longest path a log entry keeps; a longer one is cut and marked.
+const LOGGED_PATH_BYTES: usize = 2048;
+
+/// The request log, bounded by the bytes its entries take.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    entries: VecDeque<(Value, usize)>,
+    bytes: usize,
+}
+
+impl RequestLog {
+    fn push(&mut self, entry: Value) {
+        let size = entry.to_string().len();
+        while self.bytes + size > REQUEST_LOG_BYTES {
+            let Some((_, dropped)) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= dropped;
+        }
+        self.bytes += size;
+        self.entries.push_back((entry, size));
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+    }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary and marked.
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
 /// Most a manual clock may move in one `POST /__sandbox/clock`, in ms
 /// (about ten years).
 pub const MAX_CLOCK_ADVANCE_MS: u64 = 10 * 366 * 86_400_000;
@@ -58,17 +100,33 @@ impl Sandbox {
 
     /// Every API request answered so far (control requests aside), oldest
     /// first: method, path, query, operation id and status (`null` when
-    /// the connection was dropped). Keeps the last [`REQUEST_LOG_LIMIT`].
+    /// the connection was dropped). Keeps the newest
+    /// [`REQUEST_LOG_BYTES`] of entries; paths are cut at 2 KiB.
     pub fn requests(&self) -> Vec<Value> {
-        lock(&self.shared.requests).iter().cloned().collect()
+        lock(&self.shared.requests)
+            .entries
+            .iter()
+            .map(|(entry, _)| entry.clone())
+            .collect()
     }
 
-    pub(crate) fn log_request(&self, entry: Value) {
-        let mut log = lock(&self.shared.requests);
-        if log.len() == REQUEST_LOG_LIMIT {
-            log.pop_front();
-        }
-        log.push_back(entry);
+    pub(crate) fn log_request(
+        &self,
+        method: &Method,
+        path: &str,
+        query: Option<&str>,
+        operation: Option<&str>,
+        status: Option<u16>,
+    ) {
+        let entry = json!({
+            "method": method.as_str(),
+            "path": clip(path, LOGGED_PATH_BYTES),
+            "query": query.map(|q| clip(q, LOGGED_PATH_BYTES)),
+            "operation": operation,
+            "at": self.state().time.rfc3339(),
+            "status": status,
+        });
+        lock(&self.shared.requests).push(entry);
     }
 
     /// The whole account as JSON: lines, capabilities set, chats, messages,
@@ -295,7 +353,7 @@ impl Sandbox {
                     .and_then(Value::as_str)
                     .unwrap_or("The message could not be delivered");
                 self.fail_message(id, code, reason)?;
-                ok(self.message(id).unwrap_or(Value::Null))
+                ok(self.message_json(id).unwrap_or(Value::Null))
             }
             ("POST", "emit") => {
                 only(map, &["event_type", "data"]).map_err(refuse)?;
@@ -309,7 +367,7 @@ impl Sandbox {
                     })?;
                 ok(self.emit(event_type, map.get("data"))?)
             }
-            ("GET", "events") => ok(Value::Array(self.events())),
+            ("GET", "events") => ok(Value::Array(self.events_json())),
             ("GET", "deliveries") => ok(Value::Array(
                 self.deliveries()
                     .iter()
@@ -358,7 +416,7 @@ impl Sandbox {
 }
 
 /// The OpenAPI 3.1 document of the control API.
-pub fn openapi() -> Value {
+pub(crate) fn openapi() -> Value {
     let object = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
     let any_object = json!({"type": "object"});
     let reply = |description: &str, schema: Value| json!({"200": {"description": description, "content": {"application/json": {"schema": schema}}}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}});
@@ -547,10 +605,10 @@ pub fn openapi() -> Value {
         "inbound",
         post(
             "inbound",
-            "Someone writes, reacts or types; without chat_id a stranger starts a direct chat with line `to`",
+            "Someone writes, reacts, types, creates or votes on a poll, shares their contact card or location; without chat_id a stranger starts a direct chat with line `to`",
             object(
                 json!({
-                    "kind": {"enum": ["message", "reaction", "typing_started", "typing_stopped"], "default": "message"},
+                    "kind": {"enum": ["message", "reaction", "typing_started", "typing_stopped", "poll", "poll_vote", "contact_card", "location_started", "location_stopped"], "default": "message"},
                     "from": handle,
                     "chat_id": {"type": "string"},
                     "to": {"type": "string", "description": "one of your lines (default the first)"},
@@ -559,6 +617,10 @@ pub fn openapi() -> Value {
                     "message_id": {"type": "string", "description": "kind reaction: the message reacted to"},
                     "reaction": {"type": "string", "description": "kind reaction: a ReactionType (default love)"},
                     "part_index": {"type": "integer", "minimum": 0},
+                    "options": {"type": "array", "items": {"type": "string"}, "description": "kind poll: two option texts or more"},
+                    "option_id": {"type": "string", "description": "kind poll_vote: the option (message_id names the poll); voting again takes the vote back"},
+                    "first_name": {"type": "string", "description": "kind contact_card"},
+                    "last_name": {"type": "string", "description": "kind contact_card"},
                 }),
                 &["from"],
             ),

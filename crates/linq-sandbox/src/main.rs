@@ -11,9 +11,10 @@ use clap::Parser;
 use linq_sandbox::{Capabilities, Clock, Sandbox, ServeOptions};
 
 const AFTER_HELP: &str = "\
-Output: two lines on stdout, then it serves until killed:
+Output: three lines on stdout, then it serves until killed:
   LINQ_API_V3_BASE_URL=http://127.0.0.1:PORT/api/partner
   LINQ_API_V3_API_KEY=KEY
+  LINQ_SANDBOX_CONTROL_KEY=KEY
 
 Modes:
   strict (default)  one account with rules like the real API's: requests need
@@ -26,7 +27,8 @@ Modes:
                     are answered as if they had succeeded. Invalid requests
                     are 400 in both modes.
 
-Control API (same bearer key; OpenAPI document at /__sandbox/openapi.json):
+Control API (bearer control key: the API key in strict mode, a key of its
+own in mock mode; OpenAPI document at /__sandbox/openapi.json):
   POST   /__sandbox/reset          back to the starting state
   POST   /__sandbox/seed           {lines, capabilities, chats} (as --fixture)
   POST   /__sandbox/capabilities   {handle, imessage, rcs, sms}
@@ -38,7 +40,8 @@ Control API (same bearer key; OpenAPI document at /__sandbox/openapi.json):
   DELETE /__sandbox/faults
   POST   /__sandbox/advance        {steps}; /settle until nothing is pending
   GET    /__sandbox/clock          now; POST /__sandbox/clock {set | advance_ms}
-  POST   /__sandbox/inbound        a message, reaction or typing from a person
+  POST   /__sandbox/inbound        a message, reaction, typing, poll, vote, contact
+                                   card or location share from a person
   POST   /__sandbox/fail-message   a sent message fails later
   POST   /__sandbox/emit           any event type, with a schema-valid payload";
 
@@ -59,6 +62,12 @@ struct Args {
     /// The key requests must carry (default: a random key, printed).
     #[arg(long, value_name = "KEY")]
     api_key: Option<String>,
+
+    /// The key the control API needs (default: the API key in strict
+    /// mode; in mock mode, where any key is an API key, a random key of
+    /// its own, printed).
+    #[arg(long, value_name = "KEY")]
+    control_key: Option<String>,
 
     /// Seeds the id generator: the same seed gives the same ids.
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -184,6 +193,11 @@ fn main() -> ExitCode {
         .clock(clock)
         .mock(args.mock)
         .api_key(args.api_key.clone().unwrap_or_else(random_key));
+    builder = match (&args.control_key, args.mock) {
+        (Some(key), _) => builder.control_key(key.clone()),
+        (None, true) => builder.control_key(random_key().replacen("sk_sandbox_", "sk_control_", 1)),
+        (None, false) => builder,
+    };
     if !args.lines.is_empty() {
         builder = builder.lines(args.lines.clone());
     }
@@ -222,6 +236,7 @@ fn main() -> ExitCode {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "LINQ_API_V3_BASE_URL={}", server.base_url());
         let _ = writeln!(out, "LINQ_API_V3_API_KEY={}", sandbox.api_key());
+        let _ = writeln!(out, "LINQ_SANDBOX_CONTROL_KEY={}", sandbox.control_key());
         let _ = out.flush();
         drop(out);
         let _ticker =

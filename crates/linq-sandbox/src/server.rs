@@ -2,22 +2,23 @@
 //! deliveries to loopback targets.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Request, Uri};
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::{Delivery, Outcome, Sandbox, WeakSandbox};
-
-/// Delivery attempts per webhook, the first included.
-const DELIVERY_ATTEMPTS: u32 = 4;
+use crate::Sandbox;
+use crate::deliver::start_delivery;
+use crate::pipeline::Outcome;
 
 /// Limits for [`Sandbox::serve_with`]. They keep one misbehaving client
 /// (or a web page aiming at the port) from wedging the server.
@@ -33,6 +34,10 @@ pub struct ServeOptions {
     /// Largest request body read; a larger one is answered 413
     /// (default 16 MiB).
     pub body_limit: usize,
+    /// How long a client may take to send a request's body once its
+    /// headers are in; then it is answered 408 and the connection closed
+    /// (default 10 s).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -41,6 +46,7 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 256,
             body_limit: 16 << 20,
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -55,6 +61,12 @@ impl ServeOptions {
     /// Sets [`max_connections`](Self::max_connections).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+
+    /// Sets [`body_read_timeout`](Self::body_read_timeout).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 
@@ -97,20 +109,6 @@ pub enum ServeError {
     /// Binding failed.
     #[error("could not listen: {0}")]
     Io(#[from] io::Error),
-}
-
-/// The outcome of one attempt to POST a webhook delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attempt {
-    /// The delivery's `webhook-id`.
-    pub webhook_id: String,
-    /// Where it was going.
-    pub target_url: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    /// The receiver's status, or why there was none (refused, skipped
-    /// because the target is not loopback, ...).
-    pub outcome: Result<u16, String>,
 }
 
 /// A running HTTP server for a sandbox. Dropping it stops serving and
@@ -177,43 +175,14 @@ pub(crate) async fn serve(
             let sandbox = sandbox.clone();
             connections.spawn(async move {
                 let _slot = slot;
-                let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+                let service = service_fn(move |request: Request<Incoming>| {
                     let sandbox = sandbox.clone();
                     async move {
-                        let (mut parts, body) = request.into_parts();
-                        if !loopback_host_header(parts.headers.get(http::header::HOST)) {
-                            let reply = sandbox.error(
-                                403,
-                                2005,
-                                "The Host header must name a loopback address or localhost",
-                            );
-                            return Ok(reply.map(Full::new));
-                        }
-                        let declared = parts
-                            .headers
-                            .get(http::header::CONTENT_LENGTH)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.parse::<u64>().ok());
-                        let too_large = || {
-                            let message =
-                                format!("Request body is larger than {} bytes", options.body_limit);
-                            Ok(sandbox.error(413, 5005, &message).map(Full::new))
-                        };
-                        if declared.is_some_and(|n| n > options.body_limit as u64) {
-                            return too_large();
-                        }
-                        let body = match Limited::new(body, options.body_limit).collect().await {
-                            Ok(collected) => collected.to_bytes(),
-                            Err(_) => return too_large(),
-                        };
-                        parts.extensions.insert(Served(addr));
-                        match sandbox.process(Request::from_parts(parts, body)).await {
-                            Outcome::Reply(response) => Ok(response.map(Full::new)),
-                            Outcome::Drop => Err(io::Error::new(
-                                io::ErrorKind::ConnectionAborted,
-                                "fault: drop the connection",
-                            )),
-                        }
+                        Ok::<_, io::Error>(
+                            answer(&sandbox, request, addr, options)
+                                .await?
+                                .map(Full::new),
+                        )
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -227,137 +196,99 @@ pub(crate) async fn serve(
     Ok(Server { addr, task })
 }
 
-/// Starts the task that POSTs deliveries, unless one is running.
-fn start_delivery(sandbox: &Sandbox) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Delivery>();
-    if !sandbox.set_outbound(tx) {
-        return;
+/// One request over HTTP: the Host header, then the key (from the headers
+/// alone, so a keyless client never gets its body read), then the body,
+/// bounded in bytes and time, then the pipeline.
+async fn answer(
+    sandbox: &Sandbox,
+    request: Request<Incoming>,
+    addr: SocketAddr,
+    options: ServeOptions,
+) -> io::Result<Response<Bytes>> {
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(Served(addr));
+    if !loopback_host_header(parts.headers.get(http::header::HOST)) {
+        let message = "The Host header must name a loopback address or localhost";
+        return Ok(sandbox.error(403, 2005, message));
     }
-    // The task holds the sandbox weakly: once every handle to the sandbox
-    // is gone, the sender it owns goes too and the task ends.
-    let weak = sandbox.downgrade();
-    tokio::spawn(async move {
-        while let Some(delivery) = rx.recv().await {
-            let weak = weak.clone();
-            tokio::spawn(async move { deliver(&weak, delivery).await });
+    let body = if sandbox.admits(parts.uri.path(), &parts.headers, &parts.method) {
+        match read_body(body, &parts.headers, &options).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                let message = format!("Request body is larger than {} bytes", options.body_limit);
+                return Ok(sandbox.error(413, 5005, &message));
+            }
+            Err(BodyError::TooSlow) => {
+                let message = "The request body did not arrive in time";
+                return Ok(sandbox.error(408, 1005, message));
+            }
+            Err(BodyError::Broken) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "body cut short",
+                ));
+            }
         }
-    });
-}
-
-/// Where a target URL may be reached: only loopback addresses, never a
-/// name lookup (`localhost` is taken as 127.0.0.1).
-pub(crate) fn loopback_target(url: &str) -> Result<(SocketAddr, Uri), String> {
-    let uri: Uri = url.parse().map_err(|_| "not a URL".to_owned())?;
-    if uri.scheme_str() != Some("http") {
-        return Err("skipped: only http:// loopback targets are delivered to".into());
-    }
-    let host = uri.host().ok_or("no host")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let ip = if host.eq_ignore_ascii_case("localhost") {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
     } else {
-        host.parse::<IpAddr>()
-            .map_err(|_| "skipped: the target is not a loopback address".to_owned())?
+        // Answered 401 by the pipeline; the body is never read.
+        Bytes::new()
     };
-    if !ip.is_loopback() {
-        return Err("skipped: the target is not a loopback address".into());
+    match sandbox.answer(Request::from_parts(parts, body)).await {
+        Outcome::Reply(response) => Ok(response),
+        Outcome::Drop => Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "fault: drop the connection",
+        )),
     }
-    Ok((SocketAddr::new(ip, uri.port_u16().unwrap_or(80)), uri))
 }
 
-async fn deliver(sandbox: &WeakSandbox, delivery: Delivery) {
-    let webhook_id = delivery
-        .headers
-        .get(linq_webhooks::HEADER_ID)
+enum BodyError {
+    TooLarge,
+    TooSlow,
+    Broken,
+}
+
+/// Reads a body into one buffer, copying each frame as it arrives (a kept
+/// frame would pin the connection's whole read buffer: ~8 KiB for a
+/// one-byte segment), up to `body_limit` bytes and within
+/// `body_read_timeout`.
+async fn read_body(
+    mut body: Incoming,
+    headers: &http::HeaderMap,
+    options: &ServeOptions,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let record = |attempt, outcome| {
-        if let Some(sandbox) = sandbox.upgrade() {
-            sandbox.record_attempt(Attempt {
-                webhook_id: webhook_id.clone(),
-                target_url: delivery.target_url.clone(),
-                attempt,
-                outcome,
-            });
-        }
-    };
-    let (addr, uri) = match loopback_target(&delivery.target_url) {
-        Ok(target) => target,
-        Err(why) => {
-            record(1, Err(why));
-            return;
-        }
-    };
-    let mut wait = Duration::from_millis(100);
-    for attempt in 1..=DELIVERY_ATTEMPTS {
-        let outcome = post(addr, &uri, &delivery).await;
-        let retry = match &outcome {
-            // As real senders do: anything but a 2xx is tried again.
-            Ok(status) => !(200..300).contains(status),
-            Err(_) => true,
-        };
-        record(attempt, outcome);
-        if !retry {
-            return;
-        }
-        tokio::time::sleep(wait).await;
-        wait *= 4;
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > options.body_limit as u64) {
+        return Err(BodyError::TooLarge);
     }
-}
-
-async fn post(addr: SocketAddr, uri: &Uri, delivery: &Delivery) -> Result<u16, String> {
-    let connect = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr));
-    let stream = connect
-        .await
-        .map_err(|_| "connect timed out".to_owned())?
-        .map_err(|e| format!("connect failed: {e}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake failed: {e}"))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let mut request = Request::post(
-        uri.path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-            .to_owned(),
-    )
-    .header(
-        http::header::HOST,
-        uri.authority().map(|a| a.as_str()).unwrap_or("localhost"),
-    )
-    .body(Full::new(delivery.body.clone()))
-    .map_err(|e| e.to_string())?;
-    request.headers_mut().extend(delivery.headers.clone());
-    let exchange = async {
-        let response = sender.send_request(request).await?;
-        let status = response.status().as_u16();
-        let _ = response.into_body().collect().await;
-        Ok::<_, hyper::Error>(status)
+    // Reserve what is declared, but never much ahead of what arrives.
+    let reserve = declared.map_or(0, |n| n.min(64 << 10) as usize);
+    let mut buffer = Vec::with_capacity(reserve);
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Broken)?;
+            if let Some(data) = frame.data_ref() {
+                if buffer.len() + data.len() > options.body_limit {
+                    return Err(BodyError::TooLarge);
+                }
+                buffer.extend_from_slice(data);
+            }
+        }
+        Ok(())
     };
-    match tokio::time::timeout(Duration::from_secs(10), exchange).await {
-        Ok(Ok(status)) => Ok(status),
-        Ok(Err(e)) => Err(format!("request failed: {e}")),
-        Err(_) => Err("timed out".into()),
+    match tokio::time::timeout(options.body_read_timeout, read).await {
+        Ok(Ok(())) => Ok(Bytes::from(buffer)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(BodyError::TooSlow),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_loopback_targets() {
-        assert!(loopback_target("http://127.0.0.1:9/hook").is_ok());
-        assert!(loopback_target("http://localhost:9/hook").is_ok());
-        assert!(loopback_target("http://[::1]:9/hook").is_ok());
-        assert!(loopback_target("http://10.0.0.1/hook").is_err());
-        assert!(loopback_target("http://example.com/hook").is_err());
-        assert!(loopback_target("https://127.0.0.1/hook").is_err());
-        assert!(loopback_target("http://127.0.0.1.example.com/hook").is_err());
-    }
 
     #[test]
     fn host_headers_must_be_loopback() {

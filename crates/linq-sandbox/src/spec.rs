@@ -29,6 +29,9 @@ pub struct Operation {
     pub request: Option<Value>,
     /// Schema of the success reply body, if it has one.
     pub response: Option<Value>,
+    /// The success reply's media type (`application/json`, or
+    /// `application/geo+json` for a location).
+    pub content_type: String,
     /// Query parameters: name, whether required, schema.
     pub query: Vec<(String, bool, Value)>,
     /// Path parameters: name and schema.
@@ -44,6 +47,7 @@ enum Segment {
 
 impl Operation {
     /// Names of the path parameters, in order.
+    #[cfg(test)]
     pub fn path_params(&self) -> Vec<&str> {
         self.segments
             .iter()
@@ -101,7 +105,7 @@ pub fn operations() -> &'static [Operation] {
                 let Some(id) = op["operationId"].as_str() else {
                     continue;
                 };
-                let (status, response) = success(op);
+                let (status, response, content_type) = success(op);
                 let request = op["requestBody"]["content"]["application/json"]["schema"]
                     .as_object()
                     .map(|s| Value::Object(s.clone()));
@@ -147,6 +151,7 @@ pub fn operations() -> &'static [Operation] {
                     status,
                     request,
                     response,
+                    content_type,
                     query,
                     path_schemas,
                     segments,
@@ -157,24 +162,25 @@ pub fn operations() -> &'static [Operation] {
     })
 }
 
-fn success(op: &Value) -> (u16, Option<Value>) {
+fn success(op: &Value) -> (u16, Option<Value>, String) {
+    let json = || "application/json".to_owned();
     let Some(responses) = op["responses"].as_object() else {
-        return (200, None);
+        return (200, None, json());
     };
     for (code, reply) in responses {
         let Ok(code) = code.parse::<u16>() else {
             continue;
         };
         if (200..300).contains(&code) {
-            let schema = reply["content"]
-                .as_object()
-                .and_then(|c| c.values().next())
-                .map(|c| c["schema"].clone())
+            let content = reply["content"].as_object().and_then(|c| c.iter().next());
+            let schema = content
+                .map(|(_, c)| c["schema"].clone())
                 .filter(|s| !s.is_null());
-            return (code, schema);
+            let media = content.map_or_else(json, |(media, _)| media.clone());
+            return (code, schema, media);
         }
     }
-    (200, None)
+    (200, None, json())
 }
 
 /// How a request's path matched the description.
@@ -240,6 +246,22 @@ pub fn sample(schema: &Value, fill: &mut dyn Filler) -> Value {
     sample_named(schema, "", fill, 0)
 }
 
+/// Whether a schema admits `null`.
+fn nullable(schema: &Value) -> bool {
+    let schema = resolve(schema);
+    let by_type = match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(types) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    let by_alternative = ["anyOf", "oneOf"].iter().any(|key| {
+        schema[*key]
+            .as_array()
+            .is_some_and(|alts| alts.iter().any(|a| resolve(a)["type"] == "null"))
+    });
+    by_type || by_alternative
+}
+
 fn first_type(schema: &Value) -> Option<&str> {
     match &schema["type"] {
         Value::String(t) => Some(t.as_str()),
@@ -291,6 +313,13 @@ fn sample_named(schema: &Value, name: &str, fill: &mut dyn Filler, depth: usize)
                     sample_named(&props[key], key, fill, depth + 1),
                 );
             }
+            // A field that may be null is there, as null: the official SDKs
+            // declare many of them required (the description lost that).
+            for (key, prop) in props.as_object().into_iter().flatten() {
+                if !out.contains_key(key) && nullable(prop) {
+                    out.insert(key.clone(), Value::Null);
+                }
+            }
             Value::Object(out)
         }
         "array" => {
@@ -302,7 +331,8 @@ fn sample_named(schema: &Value, name: &str, fill: &mut dyn Filler, depth: usize)
         }
         "integer" => Value::from(1),
         "number" => Value::from(1.0),
-        "boolean" => Value::Bool(false),
+        // A reply's `success` says it worked; other flags are off.
+        "boolean" => Value::Bool(name == "success"),
         "null" => Value::Null,
         _ => Value::String(sample_string(schema, name, fill)),
     }

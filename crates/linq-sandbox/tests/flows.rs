@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_error, call};
+use common::{answer_now, assert_error, call};
 use futures_util::TryStreamExt;
 use linq_client::prelude::*;
 use linq_sandbox::{Capabilities, Sandbox};
@@ -85,7 +85,8 @@ async fn the_readme_flow_runs_in_process() {
     let url = check_outcome(&sb, &chat, &printed).await;
     // The download URL is answered by the sandbox too.
     let path = url.split_once("/__files/").map(|(_, id)| id).unwrap();
-    let response = sb.respond(
+    let response = answer_now(
+        &sb,
         http::Request::get(format!("/__files/{path}"))
             .body(bytes::Bytes::new())
             .unwrap(),
@@ -165,9 +166,9 @@ async fn uploads_must_match_their_reservation() {
             .body(bytes::Bytes::from_static(body))
             .unwrap()
     };
-    assert_eq!(sb.respond(put("text/plain", b"toolong")).status(), 400);
-    assert_eq!(sb.respond(put("image/png", b"hello")).status(), 400);
-    assert_eq!(sb.respond(put("text/plain", b"hello")).status(), 200);
+    assert_eq!(answer_now(&sb, put("text/plain", b"toolong")).status(), 400);
+    assert_eq!(answer_now(&sb, put("image/png", b"hello")).status(), 400);
+    assert_eq!(answer_now(&sb, put("text/plain", b"hello")).status(), 200);
 
     let (_, done) = call(&sb, "GET", &format!("/v3/attachments/{id}"), None).await;
     assert_eq!(done["status"], "complete");

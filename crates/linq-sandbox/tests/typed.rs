@@ -14,17 +14,17 @@ fn ids_messages_and_events_come_back_typed() {
     assert_eq!(messages[0].id, inbound, "newest first");
     assert_eq!(messages[0].texts().collect::<Vec<_>>(), ["hi back"]);
     assert_eq!(messages[1].texts().collect::<Vec<_>>(), ["hello"]);
-    assert_eq!(sb.typed_message(&inbound).unwrap().id, inbound);
-    assert_eq!(sb.typed_chat(&chat).unwrap().id, chat);
+    assert_eq!(sb.message(&inbound).unwrap().id, inbound);
+    assert_eq!(sb.chat(&chat).unwrap().id, chat);
     assert!(
         sb.messages("550e8400-e29b-41d4-a716-446655440099")
             .is_empty()
     );
 
-    let events = sb.typed_events();
+    let events = sb.events();
     assert_eq!(
         events.len(),
-        sb.events().len(),
+        sb.events_json().len(),
         "every emitted event decodes"
     );
     let received = events

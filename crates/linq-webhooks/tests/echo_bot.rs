@@ -7,7 +7,7 @@ mod bot;
 use std::time::Duration;
 
 use linq_client::prelude::*;
-use linq_sandbox::{Clock, Fault, FaultMatch, Sandbox};
+use linq_sandbox::{Fault, FaultMatch, Sandbox};
 use linq_webhooks::{MemoryDedupe, Secret, Webhook};
 
 struct Setup {
@@ -18,7 +18,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let sandbox = Sandbox::builder().clock(Clock::System).build();
+    let sandbox = Sandbox::new();
     let server = sandbox.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let client = Client::builder()
         .api_key(sandbox.api_key())

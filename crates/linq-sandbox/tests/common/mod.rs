@@ -6,15 +6,26 @@ use linq_sandbox::Sandbox;
 use linq_transport::{SendOptions, Transport, TransportError};
 use serde_json::{Value, json};
 
-/// Three handles that all reach iMessage by default (even last digit).
+/// Handles that reach every service (the default for phone numbers).
 pub const IMESSAGE: [&str; 4] = [
     "+12025550142",
     "+12025550144",
     "+12025550146",
     "+12025550148",
 ];
-/// A handle that reaches only RCS and SMS by default (odd last digit).
+/// A handle the tests make reach only RCS and SMS, with [`rcs_only`]
+/// (unknown phone numbers reach every service).
 pub const RCS_ONLY: &str = "+12025550143";
+
+/// Makes [`RCS_ONLY`] reach RCS and SMS only.
+pub fn rcs_only(sb: &Sandbox) {
+    let caps = linq_sandbox::Capabilities {
+        imessage: false,
+        rcs: true,
+        sms: true,
+    };
+    sb.set_capabilities(RCS_ONLY, caps);
+}
 
 /// A request with the sandbox's key.
 pub fn request(
@@ -54,6 +65,27 @@ pub async fn send(sb: &Sandbox, req: http::Request<Bytes>) -> Result<(u16, Value
         serde_json::from_slice(response.body()).expect("JSON reply")
     };
     Ok((status, body))
+}
+
+/// A client on the sandbox's in-memory transport that never retries.
+pub fn client(sb: &Sandbox) -> linq_client::Client {
+    linq_client::Client::builder()
+        .api_key(sb.api_key())
+        .transport(sb.transport())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+/// Answers a request in process, now. Only for requests that do not wait:
+/// no `Delay` fault may be queued.
+pub fn answer_now(sb: &Sandbox, req: http::Request<Bytes>) -> http::Response<Bytes> {
+    use futures_util::FutureExt;
+    use linq_transport::Handler;
+    sb.handle(req)
+        .now_or_never()
+        .expect("nothing waits without a Delay fault")
+        .expect("no fault drops the request")
 }
 
 /// A text message body.

@@ -77,24 +77,16 @@ impl Capabilities {
         sms: false,
     };
 
-    /// The sandbox's default for a handle, chosen so that tests can pick
-    /// handles by their shape:
-    ///
-    /// - an email address: iMessage only;
-    /// - a phone number ending in an even digit: iMessage and SMS;
-    /// - a phone number ending in an odd digit: RCS and SMS.
+    /// The sandbox's default for a handle it was told nothing about: an
+    /// email address reaches iMessage only (the one service that
+    /// addresses email); a phone number reaches every service. A test that
+    /// needs an RCS-only or unreachable number says so with
+    /// `Sandbox::set_capabilities`.
     pub fn default_for(handle: &str) -> Capabilities {
         if handle.contains('@') {
-            return Capabilities::IMESSAGE_ONLY;
-        }
-        let even = handle
-            .bytes()
-            .last()
-            .is_some_and(|b| b.is_ascii_digit() && (b - b'0').is_multiple_of(2));
-        Capabilities {
-            imessage: even,
-            rcs: !even,
-            sms: true,
+            Capabilities::IMESSAGE_ONLY
+        } else {
+            Capabilities::ALL
         }
     }
 
@@ -177,6 +169,10 @@ pub(crate) struct Chat {
     pub created_at: String,
     pub updated_at: String,
     pub typing: bool,
+    /// The transcript background, as `chat.background_updated` shows it.
+    pub background: Option<Value>,
+    /// The recipient sent an opt-out keyword in this (1:1) chat.
+    pub opted_out: bool,
 }
 
 impl Chat {
@@ -213,10 +209,12 @@ impl Chat {
         v
     }
 
-    fn health(&self) -> Value {
+    /// The chat's health: `OPTED_OUT` where the recipient sent an opt-out
+    /// keyword in it, else `HEALTHY`.
+    pub fn health(&self) -> Value {
         json!({
             "doc_url": "https://docs.linqapp.com/channel/imessage/guides/chat-health",
-            "status": "HEALTHY",
+            "status": if self.opted_out { "OPTED_OUT" } else { "HEALTHY" },
             "updated_at": self.updated_at,
         })
     }
@@ -300,6 +298,8 @@ pub(crate) struct Reaction {
     pub custom_emoji: Option<String>,
     /// Who reacted: the account's line or another member.
     pub from: String,
+    /// Where a sticker sits on the bubble (x, y, scale, rotation).
+    pub placement: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -325,35 +325,46 @@ pub(crate) struct Message {
     pub effect: Option<Value>,
     pub idempotency_key: Option<String>,
     pub reactions: Vec<Reaction>,
+    /// Set on a poll-definition message.
+    pub poll: Option<super::polls::Poll>,
 }
 
 impl Message {
-    fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
+    /// The reactions on part `index` (every part for `None`), as replies
+    /// show them.
+    pub fn reactions_json(&self, chat: &Chat, index: Option<usize>) -> Vec<Value> {
         let me = chat.me();
+        self.reactions
+            .iter()
+            .filter(|r| index.is_none_or(|i| r.part_index == i))
+            .map(|r| {
+                let by = chat
+                    .members
+                    .iter()
+                    .find(|m| m.handle == r.from)
+                    .unwrap_or(me);
+                let mut reaction = json!({
+                    "handle": by.json(chat.service),
+                    "is_me": by.is_me,
+                    "type": r.kind,
+                    "id": r.id,
+                    "custom_emoji": r.custom_emoji,
+                });
+                if let Some(placement) = &r.placement {
+                    reaction["placement"] = placement.clone();
+                }
+                reaction
+            })
+            .collect()
+    }
+
+    fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
         self.parts
             .iter()
             .enumerate()
             .map(|(i, part)| {
                 let mut part = part.clone();
-                let reactions: Vec<Value> = self
-                    .reactions
-                    .iter()
-                    .filter(|r| r.part_index == i)
-                    .map(|r| {
-                        let by = chat
-                            .members
-                            .iter()
-                            .find(|m| m.handle == r.from)
-                            .unwrap_or(me);
-                        json!({
-                            "handle": by.json(chat.service),
-                            "is_me": by.is_me,
-                            "type": r.kind,
-                            "id": r.id,
-                            "custom_emoji": r.custom_emoji,
-                        })
-                    })
-                    .collect();
+                let reactions = self.reactions_json(chat, Some(i));
                 if let Some(obj) = part.as_object_mut() {
                     obj.insert(
                         "reactions".into(),
@@ -544,5 +555,44 @@ impl Subscription {
             && self.events.iter().any(|e| e == event_type)
             && (self.phone_numbers.is_empty()
                 || line.is_none_or(|l| self.phone_numbers.iter().any(|p| p == l)))
+    }
+}
+/// Most bytes one attachment may declare.
+pub(crate) const MAX_ATTACHMENT_BYTES: i64 = 100 << 20;
+
+/// A reserved upload and, once PUT, its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Attachment {
+    pub id: String,
+    pub content_type: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub created_at: String,
+    pub download_url: String,
+    pub data: Option<bytes::Bytes>,
+}
+
+impl Attachment {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "content_type": self.content_type,
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "size_bytes": self.size_bytes,
+            "status": if self.data.is_some() { "complete" } else { "pending" },
+            "download_url": self.data.as_ref().map(|_| self.download_url.clone()),
+        })
+    }
+
+    pub fn part_json(&self) -> Value {
+        json!({
+            "type": "media",
+            "id": self.id,
+            "filename": self.filename,
+            "mime_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "url": self.download_url,
+        })
     }
 }

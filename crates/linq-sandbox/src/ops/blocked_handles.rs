@@ -1,0 +1,5 @@
+//! Blocked handles. Not modelled yet: answered from the reply schema.
+
+use super::Handler;
+
+pub(crate) const HANDLERS: &[(&str, Handler)] = &[];

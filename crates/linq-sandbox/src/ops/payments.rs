@@ -1,0 +1,5 @@
+//! Payments: providers, handles, payment requests and payments. Not modelled yet: answered from the reply schema.
+
+use super::Handler;
+
+pub(crate) const HANDLERS: &[(&str, Handler)] = &[];

@@ -1,0 +1,7 @@
+//! Tests that need the crate's insides: its copy of the API description.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+mod coverage;
+mod events;
