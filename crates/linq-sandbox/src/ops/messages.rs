@@ -43,6 +43,7 @@ pub(crate) fn send(state: &mut State, call: &Call<'_>) -> Handled {
         return replayed;
     }
     state.require_me(i)?;
+    state.blocked.refuse(&state.chats[i].recipients())?;
     let parts = parts(state, message)?;
     let m = push_message(state, i, message, parts, key.clone())?;
     let chat = &state.chats[i];

@@ -6,3 +6,4 @@ mod common;
 mod arbitrary;
 mod coverage;
 mod events;
+mod prepared;
