@@ -41,6 +41,7 @@ pub(super) async fn prepare(sb: &Sandbox, op: &str) -> Prepared {
             assert_eq!(status, 200);
             out.body = Some(json!({"handle": STRANGER}));
         }
+        "experiences.retrieve" => out.params.push(("experience", "agentpay".into())),
         _ => {}
     }
     out

@@ -1,0 +1,54 @@
+//! Experiences through linq-client on a strict sandbox: the catalogue the
+//! API documents, listed and retrieved alike, and nothing else.
+
+use linq_client::Client;
+use linq_sandbox::Sandbox;
+use linq_types::models::experiences::ExperienceFieldKind;
+
+fn client(sb: &Sandbox) -> Client {
+    Client::builder()
+        .api_key(sb.api_key())
+        .transport(sb.transport())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn experiences_are_listed_and_retrieved_alike() {
+    let sb = Sandbox::new();
+    let client = client(&sb);
+    let events_before = sb.events().len();
+
+    let listed = client
+        .experiences()
+        .list()
+        .await
+        .unwrap()
+        .experiences
+        .unwrap();
+    let names: Vec<_> = listed
+        .iter()
+        .filter_map(|e| e.experience.as_deref())
+        .collect();
+    assert_eq!(names, ["agentpay", "agentcard", "link"]);
+    for experience in &listed {
+        let name = experience.experience.as_deref().unwrap();
+        let one = client.experiences().retrieve(name).await.unwrap();
+        assert_eq!(&one, experience, "{name}: retrieve agrees with list");
+        assert!(!one.actions.as_deref().unwrap_or_default().is_empty());
+    }
+
+    // agentpay's request_payment takes exactly a required checkout_url.
+    let agentpay = client.experiences().retrieve("agentpay").await.unwrap();
+    let action = &agentpay.actions.unwrap()[0];
+    assert_eq!(action.name.as_deref(), Some("request_payment"));
+    let fields = action.fields.as_ref().unwrap();
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["checkout_url"]);
+    assert_eq!(fields["checkout_url"].kind, Some(ExperienceFieldKind::Url));
+    assert_eq!(fields["checkout_url"].required, Some(true));
+
+    let e = client.experiences().retrieve("teleport").await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(sb.events().len(), events_before, "reading causes no events");
+}
