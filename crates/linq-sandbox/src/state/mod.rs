@@ -93,12 +93,10 @@ pub(crate) struct State {
     pub(crate) attachments: Vec<Attachment>,
     pub(crate) seq: u64,
     /// Phone number settings, reputation audits, available numbers.
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) numbers: numbers::Numbers,
     #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) payments: payments::Payments,
     pub(crate) blocked: blocked_handles::BlockedHandles,
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) experiences: experiences::Experiences,
 }
 
@@ -297,6 +295,7 @@ impl State {
 
     pub(crate) fn pending_count(&self) -> usize {
         self.pending.len()
+            + self.numbers.pending()
             + self
                 .messages
                 .iter()
@@ -323,6 +322,7 @@ impl State {
         for change in pending {
             self.apply(change);
         }
+        self.advance_audits();
         let now = self.time.rfc3339();
         let mut steps = Vec::new();
         for (i, m) in self.messages.iter_mut().enumerate() {

@@ -42,6 +42,25 @@ pub(super) async fn prepare(sb: &Sandbox, op: &str) -> Prepared {
             out.body = Some(json!({"handle": STRANGER}));
         }
         "experiences.retrieve" => out.params.push(("experience", "agentpay".into())),
+        "phone_numbers.update" => {
+            let (_, lines) = call(sb, "GET", "/v3/phone_numbers", None).await;
+            let id = lines["phone_numbers"][0]["id"].as_str().unwrap().to_owned();
+            out.params.push(("phoneNumberId", id));
+            out.body = Some(json!({"forwarding_number": STRANGER}));
+        }
+        "phone_numbers.get_reputation_audit" => {
+            let line = sb.lines()[0].replace('+', "%2B");
+            let path = format!("/v3/phone_numbers/{line}/reputation_audit");
+            let (status, started) = call(sb, "POST", &path, None).await;
+            assert_eq!(status, 202);
+            let id = started["audit_id"].as_str().unwrap().to_owned();
+            out.params.push(("phoneNumber", line));
+            out.params.push(("auditId", id));
+        }
+        "phone_numbers.start_reputation_audit" => {
+            out.params
+                .push(("phoneNumber", sb.lines()[0].replace('+', "%2B")));
+        }
         _ => {}
     }
     out
