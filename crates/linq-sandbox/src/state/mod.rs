@@ -94,7 +94,6 @@ pub(crate) struct State {
     pub(crate) seq: u64,
     /// Phone number settings, reputation audits, available numbers.
     pub(crate) numbers: numbers::Numbers,
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) payments: payments::Payments,
     pub(crate) blocked: blocked_handles::BlockedHandles,
     pub(crate) experiences: experiences::Experiences,
@@ -296,6 +295,7 @@ impl State {
     pub(crate) fn pending_count(&self) -> usize {
         self.pending.len()
             + self.numbers.pending()
+            + self.payments.pending()
             + self
                 .messages
                 .iter()
@@ -323,6 +323,7 @@ impl State {
             self.apply(change);
         }
         self.advance_audits();
+        self.advance_payments();
         let now = self.time.rfc3339();
         let mut steps = Vec::new();
         for (i, m) in self.messages.iter_mut().enumerate() {
