@@ -1,25 +1,11 @@
 //! Blocked handles through linq-client on a strict sandbox: the blocklist
 //! itself, and a blocked handle refused as a recipient of a direct send.
 
-use linq_client::Client;
+mod through_client;
+
 use linq_sandbox::Sandbox;
 use linq_types::webhooks::EventData;
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn refused(e: &linq_client::Error) -> (u16, Option<u32>) {
-    (
-        e.status().map(|s| s.as_u16()).unwrap_or(0),
-        e.code().map(|c| c.as_u32()),
-    )
-}
+use through_client::{client, refusal};
 
 #[tokio::test]
 async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {
@@ -56,7 +42,7 @@ async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {
         .block("4155551234")
         .await
         .unwrap_err();
-    assert_eq!(refused(&bad).0, 400);
+    assert_eq!(refusal(&bad).0, 400);
 
     let listed = client
         .blocked_handles()
@@ -74,20 +60,20 @@ async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {
         .create(line.as_str(), ["+12025550142"], "hi")
         .await
         .unwrap_err();
-    assert_eq!(refused(&e), (403, Some(2026)));
+    assert_eq!(refusal(&e), (403, Some(2026)));
     let e = client
         .messages()
         .create(["ada@example.com"], "hi")
         .await
         .unwrap_err();
-    assert_eq!(refused(&e), (403, Some(2026)));
+    assert_eq!(refusal(&e), (403, Some(2026)));
     let e = client
         .chats()
         .messages()
         .send(&chat, "still there?")
         .await
         .unwrap_err();
-    assert_eq!(refused(&e), (403, Some(2026)));
+    assert_eq!(refusal(&e), (403, Some(2026)));
     // Inbound from a blocked handle is dropped: no message, no webhook.
     assert!(sb.receive(&chat, "+12025550142", "hi back").is_err());
     assert_eq!(sb.events().len(), events_before, "refusals cause no events");
@@ -117,7 +103,7 @@ async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {
         .add(&group.chat.id, "ada@example.com")
         .await
         .unwrap_err();
-    assert_eq!(refused(&e), (403, Some(2026)));
+    assert_eq!(refusal(&e), (403, Some(2026)));
     let created = sb.events()[events_before..]
         .iter()
         .filter(|e| matches!(e.data, EventData::ChatCreated(_)))
@@ -141,7 +127,7 @@ async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {
         .unblock("+12025550142")
         .await
         .unwrap_err();
-    assert_eq!(refused(&e).0, 404);
+    assert_eq!(refusal(&e).0, 404);
     let left = client
         .blocked_handles()
         .list()

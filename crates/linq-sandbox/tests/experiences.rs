@@ -1,18 +1,11 @@
 //! Experiences through linq-client on a strict sandbox: the catalogue the
 //! API documents, listed and retrieved alike, and nothing else.
 
-use linq_client::Client;
+mod through_client;
+
 use linq_sandbox::Sandbox;
 use linq_types::models::experiences::ExperienceFieldKind;
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
+use through_client::{client, status};
 
 #[tokio::test]
 async fn experiences_are_listed_and_retrieved_alike() {
@@ -49,6 +42,6 @@ async fn experiences_are_listed_and_retrieved_alike() {
     assert_eq!(fields["checkout_url"].required, Some(true));
 
     let e = client.experiences().retrieve("teleport").await.unwrap_err();
-    assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(status(&e), 404);
     assert_eq!(sb.events().len(), events_before, "reading causes no events");
 }

@@ -3,11 +3,13 @@
 //! providers, customer handle connections (`connection.*`) and agent
 //! payments.
 
+mod through_client;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
+use through_client::{client, status};
 
 use http::{HeaderName, HeaderValue};
-use linq_client::Client;
 use linq_sandbox::Sandbox;
 use linq_types::Event;
 use linq_types::models::payments::{
@@ -19,19 +21,6 @@ use linq_types::webhooks::EventData;
 /// `payments.create` is idempotent on this header (its description says
 /// so), though the operation does not declare it, so it is set by hand.
 const KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn status(e: &linq_client::Error) -> u16 {
-    e.status().map(|s| s.as_u16()).unwrap_or(0)
-}
 
 fn metadata(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs

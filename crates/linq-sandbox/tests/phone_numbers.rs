@@ -2,24 +2,13 @@
 //! its event, reputation audits that complete as the clock steps, and the
 //! line `available_number` suggests.
 
-use linq_client::Client;
+mod through_client;
+
 use linq_sandbox::Sandbox;
 use linq_transport::{SendOptions, Transport};
 use linq_types::models::phone_numbers::ReputationAuditStatus;
 use linq_types::webhooks::EventData;
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
-
-fn status(e: &linq_client::Error) -> u16 {
-    e.status().map(|s| s.as_u16()).unwrap_or(0)
-}
+use through_client::{client, status};
 
 #[tokio::test]
 async fn forwarding_is_set_listed_cleared_and_announced() {
