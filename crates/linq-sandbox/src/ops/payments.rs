@@ -11,7 +11,7 @@ use crate::clock::{parse_rfc3339, rfc3339};
 use crate::state::State;
 use crate::state::payments::{
     CODE_LIFETIME, Connection, Flow, PROVIDERS, Payment, PaymentRequest, REQUEST_LIFETIME,
-    RequestStatus, SANDBOX_CODE, SANDBOX_PRICE_CENTS,
+    RequestStatus, SANDBOX_CODE, SANDBOX_PRICE_CENTS, payment_json,
 };
 
 pub(crate) const HANDLERS: &[(&str, Handler)] = &[
@@ -570,23 +570,13 @@ fn create_payment(state: &mut State, call: &Call<'_>) -> Handled {
     let mut request = body.clone();
     request.insert("handle".into(), handle.clone().into());
     request.insert("currency".into(), currency.into());
-    let echo = |status: &str, extra: Value| {
-        let mut out = json!({
-            "id": null, "status": status, "handle": handle,
-            "amount_cents": amount, "currency": request["currency"],
-            "merchant": request.get("merchant"), "metadata": request.get("metadata"),
-            "description": request.get("description"),
-            "approval_url": null, "attach_url": null,
-        });
-        if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
-            out.extend(extra.clone());
-        }
-        Reply::json(200, out)
-    };
+    let reply =
+        |status: &str, urls: Value| Reply::json(200, payment_json(None, status, &request, urls));
     // A flow whose card is minted answers with it, connected or not.
     let raw: Value = serde_json::from_slice(call.body).unwrap_or(Value::Null);
     let key = idempotency_key(call);
-    if let Some(flow) = key.as_ref().and_then(|k| state.payments.flows.get(k)) {
+    let flow = key.as_ref().and_then(|k| state.payments.flows.get(k));
+    if let Some(flow) = flow {
         if flow.request != raw {
             return Err(key_reused());
         }
@@ -597,44 +587,44 @@ fn create_payment(state: &mut State, call: &Call<'_>) -> Handled {
     }
     match state.payments.connection_status(&handle) {
         "connected" => {}
-        "pending" => return Ok(echo("connecting", Value::Null)),
-        _ => return Ok(echo("needs_connection", Value::Null)),
+        "pending" => return Ok(reply("connecting", Value::Null)),
+        _ => return Ok(reply("needs_connection", Value::Null)),
     }
-    let key = key.unwrap_or_else(|| state.ids.uuid());
-    let flow = state
-        .payments
-        .flows
-        .entry(key.clone())
-        .or_insert_with(|| Flow {
-            request: raw,
-            ..Flow::default()
-        });
     if !state.payments.cards.contains(&handle) {
         state.payments.attach_asked.insert(handle.clone());
         let url = format!(
             "{HOSTED}/agentcard/attach?handle={}",
             handle.replace('+', "%2B")
         );
-        return Ok(echo("awaiting_user_action", json!({"attach_url": url})));
+        return Ok(reply("awaiting_user_action", json!({"attach_url": url})));
     }
-    if !flow.approved {
-        flow.approval_asked = true;
-        let url = format!("{HOSTED}/agentcard/approve?flow={key}");
-        return Ok(echo("awaiting_user_action", json!({"approval_url": url})));
+    // The customer approves one flow, which only a key can come back to.
+    let approved = flow.is_some_and(|f| f.approved);
+    if !approved {
+        let id = format!("apr_{}", compact(&state.ids.uuid()));
+        if let Some(key) = key {
+            let flow = state.payments.flows.entry(key).or_insert_with(|| Flow {
+                request: raw,
+                ..Flow::default()
+            });
+            flow.approval_asked = true;
+        }
+        let url = format!("{HOSTED}/agentcard/approve?request={id}");
+        return Ok(reply("awaiting_user_action", json!({"approval_url": url})));
     }
     let id = state.ids.uuid();
-    let flow = state.payments.flows.get_mut(&key).expect("the flow");
-    flow.payment = Some(id.clone());
+    if let Some(flow) = key.and_then(|k| state.payments.flows.get_mut(&k)) {
+        flow.payment = Some(id.clone());
+    }
     let payment = Payment {
         id,
-        handle,
         status: "ready",
         request,
         handed_off: false,
     };
-    let reply = payment.json();
+    let minted = payment.json();
     state.payments.payments.push(payment);
-    Ok(Reply::json(200, reply))
+    Ok(Reply::json(200, minted))
 }
 
 fn payment_mut<'s>(state: &'s mut State, call: &Call<'_>) -> Result<&'s mut Payment, Fail> {

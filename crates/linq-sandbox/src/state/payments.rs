@@ -123,29 +123,44 @@ pub(crate) struct Connection {
 #[derive(Debug, Clone)]
 pub(crate) struct Payment {
     pub id: String,
-    pub handle: String,
     /// `ready`, `authorized`, `succeeded`, `canceled`.
     pub status: &'static str,
-    /// Amount, currency, merchant, metadata, description as requested.
+    /// The create request: handle, amount, currency, merchant, metadata,
+    /// description.
     pub request: Map<String, Value>,
     pub handed_off: bool,
 }
 
 impl Payment {
     pub(crate) fn json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "status": self.status,
-            "handle": self.handle,
-            "amount_cents": self.request.get("amount_cents"),
-            "currency": self.request.get("currency"),
-            "merchant": self.request.get("merchant"),
-            "metadata": self.request.get("metadata"),
-            "description": self.request.get("description"),
-            "approval_url": null,
-            "attach_url": null,
-        })
+        payment_json(Some(&self.id), self.status, &self.request, Value::Null)
     }
+}
+
+/// A payment as the API shows it: `request` is the create request (handle
+/// normalised), `urls` the hosted page the customer is sent to, if any.
+pub(crate) fn payment_json(
+    id: Option<&str>,
+    status: &str,
+    request: &Map<String, Value>,
+    urls: Value,
+) -> Value {
+    let mut out = json!({
+        "id": id,
+        "status": status,
+        "handle": request.get("handle"),
+        "amount_cents": request.get("amount_cents"),
+        "currency": request.get("currency"),
+        "merchant": request.get("merchant"),
+        "metadata": request.get("metadata"),
+        "description": request.get("description"),
+        "approval_url": null,
+        "attach_url": null,
+    });
+    if let (Some(out), Some(urls)) = (out.as_object_mut(), urls.as_object()) {
+        out.extend(urls.clone());
+    }
+    out
 }
 
 /// Where a customer is in the pay flow that one idempotency key follows.
