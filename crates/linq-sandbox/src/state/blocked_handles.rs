@@ -115,3 +115,32 @@ pub(crate) fn normalize(text: &str) -> Result<String, Fail> {
         "handle must be an E.164 phone number, an email address, a short code (3-8 digits) or an alphanumeric sender ID",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the text, normalising gives a typed answer, and an
+        /// accepted handle normalises to itself.
+        #[test]
+        fn normalising_is_total_and_stable(text in "[+@.a-zA-Z0-9 _-]{0,20}") {
+            if let Ok(handle) = normalize(&text) {
+                prop_assert_eq!(normalize(&handle).ok(), Some(handle.clone()));
+                prop_assert!(!handle.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn the_four_kinds_of_handle() {
+        assert_eq!(normalize(" +12025550142 ").unwrap(), "+12025550142");
+        assert_eq!(normalize("Ada@Example.COM").unwrap(), "ada@example.com");
+        assert_eq!(normalize("262966").unwrap(), "262966");
+        assert_eq!(normalize("ACMEBANK").unwrap(), "ACMEBANK");
+        for refused in ["4155551234", "12", "", "ACME BANK", "TOOLONGSENDERID"] {
+            assert!(normalize(refused).is_err(), "{refused:?}");
+        }
+    }
+}
