@@ -491,3 +491,57 @@ async fn a_connected_customer_is_paid_for_with_a_virtual_card() {
         .collect();
     assert_eq!(kinds, ["connection.created", "connection.revoked"]);
 }
+
+#[tokio::test]
+async fn a_subscriber_receives_the_payment_events_signed_and_typed() {
+    let sb = Sandbox::new();
+    let client = client(&sb);
+    let sub = client
+        .webhook_subscriptions()
+        .create(
+            "https://example.com/hooks",
+            ["payment.succeeded", "payment.canceled"],
+        )
+        .await
+        .unwrap();
+    let mut deliveries = sb.subscribe();
+    let request = client
+        .payment_requests()
+        .create()
+        .amount(4200)
+        .currency("usd")
+        .await
+        .unwrap();
+    let other = client
+        .payment_requests()
+        .create()
+        .amount(100)
+        .currency("usd")
+        .await
+        .unwrap();
+    client.payment_requests().cancel(&other.id).await.unwrap();
+
+    // Nothing else is queued, so taking deliveries lets the payer pay.
+    let webhook =
+        linq_webhooks::Webhook::new(linq_webhooks::Secret::parse(&sub.signing_secret).unwrap());
+    let mut got = Vec::new();
+    for delivery in deliveries.by_ref().take(2) {
+        assert_eq!(delivery.subscription_id, sub.id.to_string());
+        webhook
+            .verify_at(&delivery.body, &delivery.headers, sb.now())
+            .unwrap();
+        got.push(delivery.event().expect("a typed event"));
+    }
+    let kinds: Vec<_> = got
+        .iter()
+        .map(|e| e.event_type.as_str().to_owned())
+        .collect();
+    assert_eq!(kinds, ["payment.canceled", "payment.succeeded"]);
+    match &got[1].data {
+        EventData::PaymentSucceeded(d) => {
+            assert_eq!(d.id, request.id.to_string());
+            assert_eq!(d.amount, 4200);
+        }
+        other => panic!("not payment.succeeded: {other:?}"),
+    }
+}
