@@ -223,4 +223,34 @@ async fn available_number_cycles_lines_sticks_to_chats_and_serves_a_vcard() {
         !card.contains(&lines[0]),
         "excluded lines are not backups: {card}"
     );
+
+    // Asking again for the same card stores nothing new: one URL.
+    let only = |n: usize| {
+        lines
+            .iter()
+            .filter(|l| **l != lines[n])
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    };
+    let first = client
+        .available_number()
+        .retrieve()
+        .exclude_from(only(0))
+        .await
+        .unwrap();
+    let again = client
+        .available_number()
+        .retrieve()
+        .exclude_from(only(0))
+        .await
+        .unwrap();
+    assert_eq!(first.phone_number, lines[0]);
+    assert_eq!(again.vcf_url, first.vcf_url);
+    let other = client
+        .available_number()
+        .retrieve()
+        .exclude_from(only(1))
+        .await
+        .unwrap();
+    assert_ne!(other.vcf_url, first.vcf_url);
 }
