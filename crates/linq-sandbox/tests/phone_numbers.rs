@@ -254,3 +254,37 @@ async fn available_number_cycles_lines_sticks_to_chats_and_serves_a_vcard() {
         .unwrap();
     assert_ne!(other.vcf_url, first.vcf_url);
 }
+
+#[tokio::test]
+async fn an_audit_is_readable_for_a_day_and_the_cooldown_ends() {
+    let sb = Sandbox::builder()
+        .tick(std::time::Duration::from_secs(13 * 3600))
+        .build();
+    let client = client(&sb);
+    let line = sb.lines()[0].clone();
+    let first = client
+        .phone_numbers()
+        .start_reputation_audit(line.as_str())
+        .await
+        .unwrap();
+    sb.advance(); // 13 hours: complete, and the cooldown starts.
+    let e = client
+        .phone_numbers()
+        .start_reputation_audit(line.as_str())
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 429);
+    sb.advance(); // 26 hours: the cooldown is over, the first audit gone.
+    let second = client
+        .phone_numbers()
+        .start_reputation_audit(line.as_str())
+        .await
+        .unwrap();
+    assert_ne!(second.audit_id, first.audit_id);
+    let e = client
+        .phone_numbers()
+        .get_reputation_audit(line.as_str(), &first.audit_id)
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 404);
+}

@@ -75,9 +75,13 @@ impl Numbers {
 }
 
 impl State {
-    /// Completes every pending audit, reporting on the line's chats.
+    /// Completes every pending audit, reporting on the line's chats, and
+    /// forgets those no longer readable.
     pub(crate) fn advance_audits(&mut self) {
         let now = self.time.now();
+        self.numbers
+            .audits
+            .retain(|a| a.finished.is_none() || now < a.started + AUDIT_READABLE);
         let pending: Vec<usize> = (0..self.numbers.audits.len())
             .filter(|&i| self.numbers.audits[i].finished.is_none())
             .collect();
