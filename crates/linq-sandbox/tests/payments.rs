@@ -545,3 +545,44 @@ async fn a_subscriber_receives_the_payment_events_signed_and_typed() {
         other => panic!("not payment.succeeded: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_ceremony_code_expires_and_connect_starts_a_fresh_one() {
+    let sb = Sandbox::builder()
+        .tick(Duration::from_secs(11 * 60))
+        .build();
+    let client = client(&sb);
+    let customer = "ada@example.com";
+    let stale = client.payment_handles().connect(customer).await.unwrap();
+    sb.advance();
+    let e = client
+        .payment_handles()
+        .verify(customer, stale.connect_id.clone().unwrap(), "123456")
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 400, "the code is short-lived");
+    let fresh = client.payment_handles().connect(customer).await.unwrap();
+    assert_ne!(fresh.connect_id, stale.connect_id);
+    let e = client
+        .payment_handles()
+        .verify(customer, stale.connect_id.unwrap(), "123456")
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 400, "a superseded connect_id is refused");
+    let done = client
+        .payment_handles()
+        .verify(customer, fresh.connect_id.unwrap(), "123456")
+        .await
+        .unwrap();
+    assert_eq!(done.status, Some(PaymentHandleConnectionStatus::Connected));
+    assert_eq!(done.handle.as_deref(), Some(customer));
+    let connected = client.payment_handles().connection(customer).await.unwrap();
+    assert_eq!(
+        connected.status,
+        Some(PaymentHandleConnectionStatus::Connected)
+    );
+    assert_eq!(
+        connected.connect_id, None,
+        "connect_id comes only from connect"
+    );
+}
