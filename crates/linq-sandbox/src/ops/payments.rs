@@ -32,7 +32,7 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 /// Where the sandbox's hosted pages would be: never reachable.
-const HOSTED: &str = "https://sandbox.linq.invalid";
+const HOSTED: &str = "https://pages.linq-sandbox.invalid";
 
 fn compact(uuid: &str) -> String {
     uuid.replace('-', "")
