@@ -605,10 +605,10 @@ pub(crate) fn openapi() -> Value {
         "inbound",
         post(
             "inbound",
-            "Someone writes, reacts or types; without chat_id a stranger starts a direct chat with line `to`",
+            "Someone writes, reacts, types, creates or votes on a poll, shares their contact card or location; without chat_id a stranger starts a direct chat with line `to`",
             object(
                 json!({
-                    "kind": {"enum": ["message", "reaction", "typing_started", "typing_stopped"], "default": "message"},
+                    "kind": {"enum": ["message", "reaction", "typing_started", "typing_stopped", "poll", "poll_vote", "contact_card", "location_started", "location_stopped"], "default": "message"},
                     "from": handle,
                     "chat_id": {"type": "string"},
                     "to": {"type": "string", "description": "one of your lines (default the first)"},
@@ -617,6 +617,10 @@ pub(crate) fn openapi() -> Value {
                     "message_id": {"type": "string", "description": "kind reaction: the message reacted to"},
                     "reaction": {"type": "string", "description": "kind reaction: a ReactionType (default love)"},
                     "part_index": {"type": "integer", "minimum": 0},
+                    "options": {"type": "array", "items": {"type": "string"}, "description": "kind poll: two option texts or more"},
+                    "option_id": {"type": "string", "description": "kind poll_vote: the option (message_id names the poll); voting again takes the vote back"},
+                    "first_name": {"type": "string", "description": "kind contact_card"},
+                    "last_name": {"type": "string", "description": "kind contact_card"},
                 }),
                 &["from"],
             ),

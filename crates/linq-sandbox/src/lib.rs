@@ -3,16 +3,23 @@
 //!
 //! A [`Sandbox`] models one Linq account: its phone numbers (lines), chats
 //! with their participants and service, messages whose delivery status
-//! moves on as simulated time advances, reactions, typing indicators and
-//! webhook subscriptions. It answers the API's requests in process, through
+//! moves on as simulated time advances, reactions and stickers, typing
+//! indicators, uploads, voice memos, polls, location sharing, contact
+//! cards, chat backgrounds and webhook subscriptions. It answers the API's requests in process, through
 //! [`Sandbox::transport`], or over HTTP on a loopback port through
 //! [`Sandbox::serve`] (also `cargo run -p linq-sandbox`). Every accepted
 //! change emits the matching webhook event, signed per Standard Webhooks with
 //! the subscription's secret.
 //!
-//! Nothing is random and, by default, nothing reads the wall clock: ids come
-//! from a seeded counter and time only moves when the sandbox advances, so a
-//! test sees the same ids and timestamps on every run.
+//! Nothing is random: ids come from a seeded counter, and time only moves
+//! when the sandbox advances. The clock starts at the wall clock's current
+//! second, so signed webhooks verify with plain `Webhook::verify`;
+//! [`Clock::fixed`] makes every run's timestamps the same too.
+//!
+//! Accepted changes (a message moving from sent to read, a participant
+//! joining) wait for the next step of time: [`Sandbox::advance`] takes one,
+//! [`Sandbox::settle`] takes them all, and the [`Deliveries`] from
+//! [`Sandbox::subscribe`] settle by themselves when nothing is queued.
 //!
 //! ```
 //! use linq_client::Client;
@@ -45,7 +52,11 @@
 //! # Rules it enforces
 //!
 //! - Requests need `Authorization: Bearer <api key>` (401, code 2004).
-//!   A request without it never spends a queued fault.
+//!   A request without it never spends a queued fault, and over HTTP its
+//!   body is never read.
+//! - The API is answered under `/api/partner` (as Linq's;
+//!   [`SandboxBuilder::api_prefix`] changes it), so a client with a wrong
+//!   base URL fails here as it would against Linq.
 //! - Unknown routes are 404 with code [`NOT_FOUND`] (404): the catalogue
 //!   has no generic not-found code, and 2001 reads as "chat not found".
 //! - A chat is a group when it has three or more participants, the
@@ -58,8 +69,10 @@
 //!   reference lists only 400, 401, 404 and 500 for these two endpoints and
 //!   puts codes 1005 (invalid parameter) and 1006 (not a group) under 400.
 //! - Handles are E.164 phone numbers or emails (400, code 1002). Which
-//!   services reach a handle is [`Capabilities::default_for`] unless set
-//!   with [`Sandbox::set_capabilities`].
+//!   services reach a handle is [`Capabilities::default_for`] (a phone
+//!   number every service, an email iMessage) unless set with
+//!   [`Sandbox::set_capabilities`]. A text part must not be blank and `to`
+//!   must name someone (400, code 1005).
 //! - Sends carrying an idempotency key (the `Idempotency-Key` header on
 //!   `POST /v3/messages`, `message.idempotency_key` in the body elsewhere)
 //!   create one message. A key belongs to one operation, and to one chat
@@ -106,9 +119,9 @@
 //! - Webhook payloads are the current version (`webhook_version`
 //!   [`WEBHOOK_VERSION`]) unless the target URL asks for
 //!   `?version=2025-01-01`, which gets the message events in that older
-//!   shape. They are signed at the sandbox's time: with the default
-//!   manual clock, verify with `Webhook::verify_at(body, headers,
-//!   sandbox.now())`; with [`Clock::System`], plain `verify` works.
+//!   shape. They are signed at the sandbox's time, which starts at the
+//!   wall clock: plain `verify` works unless the test moves the clock far
+//!   (then `Webhook::verify_at(body, headers, sandbox.now())`).
 //! - Attachments: `POST /v3/attachments` reserves one and returns an
 //!   `upload_url` the sandbox itself answers (`http://127.0.0.1:PORT/__files/{id}`
 //!   when served; over the in-memory transport any host reaches the
@@ -119,15 +132,43 @@
 //!   same URL, answering `GET` with the bytes), and a media part naming the
 //!   attachment shows its filename, type, size and URL. Sending one that is
 //!   not uploaded yet is 400, code 2007; an unknown one 404, code 2003.
-//! - Operations the sandbox keeps no state for answer their documented
-//!   success status with a sample built from the reply's schema.
+//! - Location sharing: `POST .../location/request` works in 1:1 iMessage
+//!   chats only (409, code 2016 for a group, 2017 for RCS or SMS; 409 when
+//!   the contact already shares); the contact accepts on the next step of
+//!   time (`location.sharing.started`), and `GET .../location` answers
+//!   `application/geo+json` with a `Point` `[longitude, latitude]` per
+//!   sharing participant. A stop (404 if they do not share) ends the share
+//!   on the next step (`location.sharing.stopped`).
+//! - Voice memos are audio messages of yours in an iMessage chat (one of
+//!   `voice_memo_url`, an https URL to an audio file, or `attachment_id`,
+//!   an uploaded audio attachment); they live like any message.
+//! - Contact cards: one per line (409, code 2014 for a second; 404, code
+//!   2012 when there is none), emitting `contact_card.created` and
+//!   `contact_card.updated` (with what changed); sharing one into a chat
+//!   needs a card for the chat's line and is allowed once per chat every
+//!   five minutes of sandbox time (429).
+//! - Polls (iMessage, two options or more): a poll is a message of yours,
+//!   told by `poll.sent`, `.delivered`, `.read`; added options emit
+//!   `poll.updated`, votes `poll.vote.added` / `poll.vote.removed` (a vote
+//!   already so changes nothing and emits nothing).
+//! - Chat backgrounds apply on the next step of time, emitting
+//!   `chat.background_updated` (a removal with `background: null`); RCS and
+//!   SMS chats accept the request and change nothing, as the API does.
+//! - An app card update needs a sent `imessage_app` card of yours (400,
+//!   409 while it is queued) and arrives as a new message with the card's
+//!   app and the new layout. A sticker's placement can be changed (a
+//!   tapback's cannot: 400); no event, since the catalogue has none.
+//! - Every operation is modelled: in strict mode no reply is sampled from
+//!   its schema (a sampled one would carry the header
+//!   `x-sandbox-sampled: true`).
 //!
 //! # Faults and control
 //!
 //! [`Sandbox::fail_next`] makes the next requests fail ([`Fault`]);
 //! [`Sandbox::fail_matching`] only those of one operation, method or path.
-//! Over HTTP the same controls, and more, are under `/__sandbox/` (same
-//! bearer key; any path prefix): reset, seed, state, the request log,
+//! Over HTTP the same controls, and more, are under `/__sandbox/` (any
+//! path prefix), behind the control key ([`Sandbox::control_key`]: the API
+//! key in strict mode, a key of its own in mock mode): reset, seed, state, the request log,
 //! events, deliveries and their attempts, faults, advance and settle, the
 //! clock, capabilities, inbound messages, reactions and typing, a sent
 //! message failing, and emitting any event type. `GET
@@ -143,12 +184,16 @@
 //! another SDK's test suite, whose requests name things that were never
 //! created:
 //!
-//! - any bearer key is accepted (a request without one is still 401);
+//! - any bearer key is accepted (a request without one is still 401), and
+//!   the API is also answered at the root (`/v3/...`), where other SDKs'
+//!   suites send it; the control API needs the control key;
 //! - an unknown chat, message, webhook subscription or attachment id in
 //!   the path exists from its first use on: a chat is an iMessage group of
 //!   the first line and three people, a message a delivered text of yours
 //!   in a chat of its own, a subscription one to `message.received`, an
-//!   attachment an uploaded empty JPEG. A later read sees the same thing;
+//!   attachment an uploaded empty JPEG. A later read sees the same thing
+//!   (the newest thousand made-up things are kept, so requests naming
+//!   ever new ids do not grow the state without bound);
 //! - a message named in `reply_to` or an attachment in a media part
 //!   likewise, and any E.164 `from` becomes one of the account's lines;
 //! - a request that fits the spec but that the rules refuse (`message: {}`,

@@ -40,7 +40,8 @@ own in mock mode; OpenAPI document at /__sandbox/openapi.json):
   DELETE /__sandbox/faults
   POST   /__sandbox/advance        {steps}; /settle until nothing is pending
   GET    /__sandbox/clock          now; POST /__sandbox/clock {set | advance_ms}
-  POST   /__sandbox/inbound        a message, reaction or typing from a person
+  POST   /__sandbox/inbound        a message, reaction, typing, poll, vote, contact
+                                   card or location share from a person
   POST   /__sandbox/fail-message   a sent message fails later
   POST   /__sandbox/emit           any event type, with a schema-valid payload";
 

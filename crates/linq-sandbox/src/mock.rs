@@ -54,6 +54,48 @@ fn echo(reply: &mut Value, request: &Value, schema: &Value, depth: usize) {
 /// Makes what the request names exist: chats, messages, subscriptions
 /// and attachments in the path or the body, and a `from` line.
 pub(crate) fn materialize(state: &mut State, call: &Call<'_>) -> Result<(), Fail> {
+    made_up(state, call)?;
+    while state.made_up.len() > MAX_MADE_UP {
+        forget_oldest(state);
+    }
+    Ok(())
+}
+
+/// Most made-up things mock mode keeps; past it the oldest is forgotten,
+/// so requests naming ever new ids never grow the state without bound.
+pub(crate) const MAX_MADE_UP: usize = 1_000;
+
+/// Something mock mode made exist because a request named it.
+#[derive(Debug, Clone)]
+pub(crate) enum MadeUp {
+    Chat(String),
+    Message(String),
+    Subscription(String),
+    Attachment(String),
+    Line(String),
+}
+
+fn forget_oldest(state: &mut State) {
+    let Some(oldest) = state.made_up.pop_front() else {
+        return;
+    };
+    match oldest {
+        MadeUp::Chat(id) => {
+            state.chats.retain(|c| c.id != id);
+            state.messages.retain(|m| m.chat_id != id);
+        }
+        MadeUp::Message(id) => state.messages.retain(|m| m.id != id),
+        MadeUp::Subscription(id) => state.subs.retain(|s| s.id != id),
+        MadeUp::Attachment(id) => state.attachments.retain(|a| a.id != id),
+        MadeUp::Line(number) => {
+            if !state.chats.iter().any(|c| c.line == number) {
+                state.lines.retain(|l| l.number != number);
+            }
+        }
+    }
+}
+
+fn made_up(state: &mut State, call: &Call<'_>) -> Result<(), Fail> {
     for (name, value) in &call.params {
         match name.as_str() {
             "chatId" => {
@@ -69,8 +111,9 @@ pub(crate) fn materialize(state: &mut State, call: &Call<'_>) -> Result<(), Fail
         return Ok(());
     };
     if let Some(from) = body.get("from").and_then(Value::as_str) {
-        if linq_types::Handle::parse(from).is_ok_and(|h| h.is_phone()) {
+        if linq_types::Handle::parse(from).is_ok_and(|h| h.is_phone()) && !state.is_line(from) {
             state.add_line(from)?;
+            state.made_up.push_back(MadeUp::Line(from.to_owned()));
         }
     }
     let message = body.get("message").and_then(Value::as_object);
@@ -121,6 +164,7 @@ pub(crate) fn mock_chat(state: &mut State, id: &str) -> usize {
         });
     }
     let seq = state.next_seq();
+    state.made_up.push_back(MadeUp::Chat(id.to_owned()));
     state.chats.push(Chat {
         seq,
         id: id.to_owned(),
@@ -133,6 +177,7 @@ pub(crate) fn mock_chat(state: &mut State, id: &str) -> usize {
         created_at: now.clone(),
         updated_at: now,
         typing: false,
+        background: None,
     });
     state.chats.len() - 1
 }
@@ -147,6 +192,7 @@ pub(crate) fn mock_message(state: &mut State, id: &str) {
     let now = state.time.rfc3339();
     let seq = state.next_seq();
     let c = &state.chats[i];
+    state.made_up.push_back(MadeUp::Message(id.to_owned()));
     state.messages.push(Message {
         seq,
         id: id.to_owned(),
@@ -167,6 +213,7 @@ pub(crate) fn mock_message(state: &mut State, id: &str) {
         effect: None,
         idempotency_key: None,
         reactions: Vec::new(),
+        poll: None,
     });
 }
 
@@ -176,6 +223,7 @@ pub(crate) fn mock_subscription(state: &mut State, id: &str) {
     }
     let now = state.time.rfc3339();
     let secret = state.ids.secret();
+    state.made_up.push_back(MadeUp::Subscription(id.to_owned()));
     state.subs.push(Subscription {
         id: id.to_owned(),
         secret,
@@ -195,6 +243,7 @@ pub(crate) fn mock_attachment(state: &mut State, id: &str) {
     if state.attachments.iter().any(|a| a.id == id) {
         return;
     }
+    state.made_up.push_back(MadeUp::Attachment(id.to_owned()));
     state.attachments.push(Attachment {
         id: id.to_owned(),
         content_type: "image/jpeg".to_owned(),
@@ -206,6 +255,39 @@ pub(crate) fn mock_attachment(state: &mut State, id: &str) {
     });
 }
 
+/// A sampled chat's handles are the request's `from` and `to`, wherever
+/// the reply lists handles (at the top, as `messages.create` does, or under
+/// `chat`, as `chats.create` does).
+fn echo_recipients(reply: &mut Value, request: &serde_json::Map<String, Value>) {
+    let Some(to) = request.get("to").and_then(Value::as_array) else {
+        return;
+    };
+    let from = request.get("from").and_then(Value::as_str);
+    for pointer in ["/handles", "/chat/handles"] {
+        let Some(handles) = reply.pointer_mut(pointer) else {
+            continue;
+        };
+        let Some(template) = handles.get(0).cloned() else {
+            continue;
+        };
+        let handle = |text: &str, is_me: bool| {
+            let mut h = template.clone();
+            h["handle"] = Value::String(text.to_owned());
+            if h.get("is_me").is_some() {
+                h["is_me"] = Value::Bool(is_me);
+            }
+            h
+        };
+        let mut list: Vec<Value> = from.map(|f| handle(f, true)).into_iter().collect();
+        list.extend(
+            to.iter()
+                .filter_map(Value::as_str)
+                .map(|t| handle(t, false)),
+        );
+        *handles = Value::Array(list);
+    }
+}
+
 /// An operation without state (the request was validated already):
 /// the reply is a sample of the success schema, carrying what the
 /// request set wherever the reply has a field of that name and type.
@@ -214,7 +296,8 @@ pub(crate) fn sampled(state: &mut State, call: &Call<'_>) -> Handled {
         Some(schema) => {
             let mut body = state.sample(schema);
             if let Ok(request) = call.object() {
-                echo(&mut body, &Value::Object(request), schema, 0);
+                echo(&mut body, &Value::Object(request.clone()), schema, 0);
+                echo_recipients(&mut body, &request);
             }
             // Echo the path id where the reply names the same thing.
             if let (Some(obj), Some((_, last))) = (body.as_object_mut(), call.params.last()) {
@@ -232,8 +315,8 @@ pub(crate) fn sampled(state: &mut State, call: &Call<'_>) -> Handled {
                     }
                 }
             }
-            Ok(Reply::json(call.op.status, body))
+            Ok(Reply::json(call.op.status, body).sampled())
         }
-        None => Ok(Reply::empty(call.op.status)),
+        None => Ok(Reply::empty(call.op.status).sampled()),
     }
 }

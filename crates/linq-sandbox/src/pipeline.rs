@@ -36,8 +36,8 @@ enum Target<'p> {
     Control(&'p str),
     /// `/__files/{id}`: presigned-style upload and download URLs.
     File(&'p str),
-    /// The API: decoded segments from `v3` on.
-    Api(Vec<String>),
+    /// The API: the path from `/v3` on, still encoded.
+    Api(&'p str),
     /// Nothing.
     Unknown,
 }
@@ -62,7 +62,7 @@ impl Sandbox {
         let segments = match self.target(&path) {
             Target::Control(rest) => return Outcome::Reply(self.control_request(&request, rest)),
             Target::File(id) => return Outcome::Reply(self.file(&request, id)),
-            Target::Api(segments) => Some(segments),
+            Target::Api(rest) => Some(rest.to_owned()),
             Target::Unknown => None,
         };
         let method = request.method().clone();
@@ -79,13 +79,14 @@ impl Sandbox {
     async fn answer_api(
         &self,
         request: Request<Bytes>,
-        segments: Option<Vec<String>>,
+        api_path: Option<String>,
     ) -> (Option<&'static str>, Outcome) {
         // A request without the key is answered 401 before any queued
-        // fault is spent on it.
+        // fault is spent on it (and before its path is decoded).
         if !self.authenticated(request.headers(), Door::Api) {
             return (None, Outcome::Reply(self.error(401, 2004, UNAUTHORIZED)));
         }
+        let segments = api_path.as_deref().and_then(api_segments);
         let route = match &segments {
             Some(segments) => spec::route(request.method(), segments),
             None => Route::NotFound,
@@ -247,12 +248,13 @@ impl Sandbox {
             }
         }
         let state = self.state();
+        let is_api = |rest: &str| rest.starts_with("/v3/") || rest == "/v3";
         let under_prefix = path
             .strip_prefix(state.api_prefix.as_str())
-            .and_then(api_segments);
-        let at_root = || api_segments(path).filter(|_| state.mock);
+            .filter(|rest| is_api(rest));
+        let at_root = || Some(path).filter(|rest| state.mock && is_api(rest));
         match under_prefix.or_else(at_root) {
-            Some(segments) => Target::Api(segments),
+            Some(rest) => Target::Api(rest),
             None => Target::Unknown,
         }
     }
@@ -263,6 +265,9 @@ fn respond(result: Handled, state: &mut State, content_type: &str) -> Response<B
     match result {
         Ok(reply) => {
             let mut builder = Response::builder().status(reply.status);
+            if reply.sampled {
+                builder = builder.header("x-sandbox-sampled", "true");
+            }
             let body = match reply.body {
                 Some(body) => {
                     builder = builder.header("content-type", content_type);

@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::Request;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
@@ -32,6 +34,10 @@ pub struct ServeOptions {
     /// Largest request body read; a larger one is answered 413
     /// (default 16 MiB).
     pub body_limit: usize,
+    /// How long a client may take to send a request's body once its
+    /// headers are in; then it is answered 408 and the connection closed
+    /// (default 10 s).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -40,6 +46,7 @@ impl Default for ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 256,
             body_limit: 16 << 20,
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -54,6 +61,12 @@ impl ServeOptions {
     /// Sets [`max_connections`](Self::max_connections).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+
+    /// Sets [`body_read_timeout`](Self::body_read_timeout).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 
@@ -162,43 +175,14 @@ pub(crate) async fn serve(
             let sandbox = sandbox.clone();
             connections.spawn(async move {
                 let _slot = slot;
-                let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+                let service = service_fn(move |request: Request<Incoming>| {
                     let sandbox = sandbox.clone();
                     async move {
-                        let (mut parts, body) = request.into_parts();
-                        if !loopback_host_header(parts.headers.get(http::header::HOST)) {
-                            let reply = sandbox.error(
-                                403,
-                                2005,
-                                "The Host header must name a loopback address or localhost",
-                            );
-                            return Ok(reply.map(Full::new));
-                        }
-                        let declared = parts
-                            .headers
-                            .get(http::header::CONTENT_LENGTH)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.parse::<u64>().ok());
-                        let too_large = || {
-                            let message =
-                                format!("Request body is larger than {} bytes", options.body_limit);
-                            Ok(sandbox.error(413, 5005, &message).map(Full::new))
-                        };
-                        if declared.is_some_and(|n| n > options.body_limit as u64) {
-                            return too_large();
-                        }
-                        let body = match Limited::new(body, options.body_limit).collect().await {
-                            Ok(collected) => collected.to_bytes(),
-                            Err(_) => return too_large(),
-                        };
-                        parts.extensions.insert(Served(addr));
-                        match sandbox.answer(Request::from_parts(parts, body)).await {
-                            Outcome::Reply(response) => Ok(response.map(Full::new)),
-                            Outcome::Drop => Err(io::Error::new(
-                                io::ErrorKind::ConnectionAborted,
-                                "fault: drop the connection",
-                            )),
-                        }
+                        Ok::<_, io::Error>(
+                            answer(&sandbox, request, addr, options)
+                                .await?
+                                .map(Full::new),
+                        )
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -210,6 +194,96 @@ pub(crate) async fn serve(
         }
     });
     Ok(Server { addr, task })
+}
+
+/// One request over HTTP: the Host header, then the key (from the headers
+/// alone, so a keyless client never gets its body read), then the body,
+/// bounded in bytes and time, then the pipeline.
+async fn answer(
+    sandbox: &Sandbox,
+    request: Request<Incoming>,
+    addr: SocketAddr,
+    options: ServeOptions,
+) -> io::Result<Response<Bytes>> {
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(Served(addr));
+    if !loopback_host_header(parts.headers.get(http::header::HOST)) {
+        let message = "The Host header must name a loopback address or localhost";
+        return Ok(sandbox.error(403, 2005, message));
+    }
+    let body = if sandbox.admits(parts.uri.path(), &parts.headers, &parts.method) {
+        match read_body(body, &parts.headers, &options).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                let message = format!("Request body is larger than {} bytes", options.body_limit);
+                return Ok(sandbox.error(413, 5005, &message));
+            }
+            Err(BodyError::TooSlow) => {
+                let message = "The request body did not arrive in time";
+                return Ok(sandbox.error(408, 1005, message));
+            }
+            Err(BodyError::Broken) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "body cut short",
+                ));
+            }
+        }
+    } else {
+        // Answered 401 by the pipeline; the body is never read.
+        Bytes::new()
+    };
+    match sandbox.answer(Request::from_parts(parts, body)).await {
+        Outcome::Reply(response) => Ok(response),
+        Outcome::Drop => Err(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "fault: drop the connection",
+        )),
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    TooSlow,
+    Broken,
+}
+
+/// Reads a body into one buffer, copying each frame as it arrives (a kept
+/// frame would pin the connection's whole read buffer: ~8 KiB for a
+/// one-byte segment), up to `body_limit` bytes and within
+/// `body_read_timeout`.
+async fn read_body(
+    mut body: Incoming,
+    headers: &http::HeaderMap,
+    options: &ServeOptions,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > options.body_limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    // Reserve what is declared, but never much ahead of what arrives.
+    let reserve = declared.map_or(0, |n| n.min(64 << 10) as usize);
+    let mut buffer = Vec::with_capacity(reserve);
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::Broken)?;
+            if let Some(data) = frame.data_ref() {
+                if buffer.len() + data.len() > options.body_limit {
+                    return Err(BodyError::TooLarge);
+                }
+                buffer.extend_from_slice(data);
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(options.body_read_timeout, read).await {
+        Ok(Ok(())) => Ok(Bytes::from(buffer)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(BodyError::TooSlow),
+    }
 }
 
 #[cfg(test)]

@@ -6,21 +6,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{
-    IMESSAGE, RCS_ONLY, answer_now, assert_error, call, rcs_only, request, send, subscribe, text,
+    IMESSAGE, RCS_ONLY, answer_now, assert_error, call, client, rcs_only, request, send, subscribe,
+    text,
 };
 use linq_client::{Client, Error};
 use linq_sandbox::{Capabilities, Fault, Sandbox};
 use linq_webhooks::{Secret, Webhook};
 use serde_json::{Value, json};
-
-fn client(sb: &Sandbox) -> Client {
-    Client::builder()
-        .api_key(sb.api_key())
-        .transport(sb.transport())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn api_error(e: Error) -> (u16, u32) {
     match e {

@@ -1,11 +1,13 @@
 //! Blocked handles through linq-client on a strict sandbox: the blocklist
 //! itself, and a blocked handle refused as a recipient of a direct send.
 
-mod through_client;
+mod common;
+mod refusals;
 
+use common::client;
 use linq_sandbox::Sandbox;
 use linq_types::webhooks::EventData;
-use through_client::{client, refusal};
+use refusals::refusal;
 
 #[tokio::test]
 async fn a_blocked_handle_is_listed_and_refused_as_a_direct_recipient() {

@@ -1,11 +1,13 @@
 //! Experiences through linq-client on a strict sandbox: the catalogue the
 //! API documents, listed and retrieved alike, and nothing else.
 
-mod through_client;
+mod common;
+mod refusals;
 
+use common::client;
 use linq_sandbox::Sandbox;
 use linq_types::models::experiences::ExperienceFieldKind;
-use through_client::{client, status};
+use refusals::status;
 
 #[tokio::test]
 async fn experiences_are_listed_and_retrieved_alike() {

@@ -245,3 +245,24 @@ async fn invalid_requests_are_400_with_the_field_path_in_both_modes() {
         assert_error(&send(&sb, req).await.unwrap(), 400, 1003);
     }
 }
+
+#[tokio::test]
+async fn a_sampled_chat_keeps_the_requests_recipients() {
+    let sb = Sandbox::builder().mock(true).build();
+    // The rules refuse a link in a chat's first message: sampled, but the
+    // handles are still the request's.
+    let body = json!({
+        "from": "+12025550100",
+        "to": ["+12025550147", "ada@example.com"],
+        "message": {"parts": [{"type": "link", "value": "https://example.com"}]},
+    });
+    let (status, reply) = call(&sb, "POST", "/v3/chats", Some(body)).await;
+    assert_eq!(status, 201, "{reply}");
+    let handles: Vec<&str> = reply["chat"]["handles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(handles, ["+12025550100", "+12025550147", "ada@example.com"]);
+}

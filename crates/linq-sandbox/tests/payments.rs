@@ -3,11 +3,13 @@
 //! providers, customer handle connections (`connection.*`) and agent
 //! payments.
 
-mod through_client;
+mod common;
+mod refusals;
 
+use common::client;
+use refusals::status;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use through_client::{client, status};
 
 use http::{HeaderName, HeaderValue};
 use linq_sandbox::Sandbox;

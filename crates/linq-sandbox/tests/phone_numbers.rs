@@ -2,13 +2,15 @@
 //! its event, reputation audits that complete as the clock steps, and the
 //! line `available_number` suggests.
 
-mod through_client;
+mod common;
+mod refusals;
 
+use common::client;
 use linq_sandbox::Sandbox;
 use linq_transport::{SendOptions, Transport};
 use linq_types::models::phone_numbers::ReputationAuditStatus;
 use linq_types::webhooks::EventData;
-use through_client::{client, status};
+use refusals::status;
 
 #[tokio::test]
 async fn forwarding_is_set_listed_cleared_and_announced() {

@@ -248,6 +248,12 @@ pub(crate) fn parts(state: &mut State, message: &Map<String, Value>) -> Result<V
                 let value = part["value"]
                     .as_str()
                     .ok_or_else(|| bad(1004, format!("a {kind} part needs a string value")))?;
+                if value.trim().is_empty() {
+                    return Err(bad(
+                        1005,
+                        format!("a {kind} part's value must not be blank"),
+                    ));
+                }
                 let mut p = part.clone();
                 p["value"] = Value::String(value.to_owned());
                 p
@@ -348,6 +354,7 @@ pub(crate) fn push_message(
         effect: message.get("effect").filter(|e| e.is_object()).cloned(),
         idempotency_key: key,
         reactions: Vec::new(),
+        poll: None,
     };
     state.messages.push(m);
     Ok(state.messages.len() - 1)

@@ -19,18 +19,24 @@
 //! An operation without a handler is answered with a reply sampled from its
 //! schema (`crate::mock::sampled`).
 
+mod app_cards;
 mod attachments;
+mod backgrounds;
 mod blocked_handles;
 mod capability;
 mod chats;
+mod contact_card;
 mod experiences;
 mod idempotency;
+mod location;
 mod messages;
 mod paging;
 mod participants;
 mod payments;
 mod phone_numbers;
+mod polls;
 mod reactions;
+mod voice_memos;
 mod webhooks;
 
 pub(crate) use attachments::{download, upload};
@@ -57,6 +63,12 @@ const FAMILIES: &[&[(&str, Handler)]] = &[
     webhooks::HANDLERS,
     phone_numbers::HANDLERS,
     capability::HANDLERS,
+    location::HANDLERS,
+    voice_memos::HANDLERS,
+    contact_card::HANDLERS,
+    polls::HANDLERS,
+    backgrounds::HANDLERS,
+    app_cards::HANDLERS,
     payments::HANDLERS,
     blocked_handles::HANDLERS,
     experiences::HANDLERS,
@@ -84,6 +96,9 @@ pub(crate) struct Fail {
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// Made up from the reply's schema, not from state: marked with the
+    /// `x-sandbox-sampled` header.
+    pub sampled: bool,
 }
 
 impl Reply {
@@ -91,11 +106,21 @@ impl Reply {
         Self {
             status,
             body: Some(body),
+            sampled: false,
         }
     }
 
     pub(crate) fn empty(status: u16) -> Self {
-        Self { status, body: None }
+        Self {
+            status,
+            body: None,
+            sampled: false,
+        }
+    }
+
+    pub(crate) fn sampled(mut self) -> Self {
+        self.sampled = true;
+        self
     }
 }
 

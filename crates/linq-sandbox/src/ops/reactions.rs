@@ -2,12 +2,57 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, Handled, Handler, bad, optional_str, required_str};
+use super::{Call, Handled, Handler, bad, fail, optional_str, required_str};
+use crate::NOT_FOUND;
 use crate::spec;
 use crate::state::State;
 use crate::state::model::Reaction;
 
-pub(crate) const HANDLERS: &[(&str, Handler)] = &[("messages.add_reaction", add)];
+pub(crate) const HANDLERS: &[(&str, Handler)] = &[
+    ("messages.add_reaction", add),
+    ("messages.update_sticker_placement", place_sticker),
+];
+
+/// Moves, resizes or turns a sticker on the message: the fields given
+/// replace the sticker's, the others keep theirs. No event: the catalogue
+/// has none for it.
+fn place_sticker(state: &mut State, call: &Call<'_>) -> Handled {
+    let i = state.message_index(call.param("messageId"))?;
+    let body = call.object()?;
+    let placement = body
+        .get("placement")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad(1001, "Missing required field: placement"))?;
+    let chat = state.chat_index(&state.messages[i].chat_id.clone())?;
+    state.require_me(chat)?;
+    let reaction_id = call.param("reactionId");
+    let Some(reaction) = state.messages[i]
+        .reactions
+        .iter_mut()
+        .find(|r| r.id == reaction_id)
+    else {
+        return Err(fail(
+            404,
+            NOT_FOUND,
+            "The message has no reaction with this id",
+        ));
+    };
+    if reaction.kind != "sticker" {
+        return Err(bad(
+            1005,
+            "Only stickers can be placed; this reaction is a tapback",
+        ));
+    }
+    let mut current = reaction
+        .placement
+        .clone()
+        .unwrap_or_else(|| json!({"x": 0.5, "y": 0.5, "scale": 1.0, "rotation": 0.0}));
+    for (key, value) in placement {
+        current[key] = value.clone();
+    }
+    reaction.placement = Some(current);
+    Ok(state.accepted(200, "Sticker placement updated"))
+}
 
 pub(crate) fn add(state: &mut State, call: &Call<'_>) -> Handled {
     let i = state.message_index(call.param("messageId"))?;
@@ -35,6 +80,7 @@ pub(crate) fn add(state: &mut State, call: &Call<'_>) -> Handled {
             let id = state.ids.uuid();
             let from = state.chats[chat_idx].line.clone();
             state.messages[i].reactions.push(Reaction {
+                placement: None,
                 from,
                 id: id.clone(),
                 part_index,

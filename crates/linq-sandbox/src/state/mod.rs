@@ -3,10 +3,13 @@
 //! time advances. The handlers that change it are in `crate::ops`.
 
 pub(crate) mod blocked_handles;
+pub(crate) mod contact_cards;
 pub(crate) mod experiences;
+pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod numbers;
 pub(crate) mod payments;
+pub(crate) mod polls;
 mod simulate;
 
 use std::collections::{HashMap, VecDeque};
@@ -27,11 +30,40 @@ pub const API_VERSION: &str = "v3";
 /// A change accepted with 202 and applied on the next advance.
 #[derive(Debug, Clone)]
 pub(crate) enum Pending {
-    AddMember { chat: String, handle: String },
-    RemoveMember { chat: String, handle: String },
-    Leave { chat: String },
-    Rename { chat: String, name: String },
-    Icon { chat: String, url: String },
+    AddMember {
+        chat: String,
+        handle: String,
+    },
+    RemoveMember {
+        chat: String,
+        handle: String,
+    },
+    Leave {
+        chat: String,
+    },
+    Rename {
+        chat: String,
+        name: String,
+    },
+    Icon {
+        chat: String,
+        url: String,
+    },
+    /// The contact accepts a location request.
+    ShareLocation {
+        chat: String,
+        handle: String,
+    },
+    /// The contact's device stops sharing (with that line, in every chat).
+    StopSharing {
+        line: String,
+        handle: String,
+    },
+    /// A transcript background is applied (`None` removes it).
+    Background {
+        chat: String,
+        background: Option<Value>,
+    },
 }
 
 /// An event waiting to be signed and delivered.
@@ -92,11 +124,38 @@ pub(crate) struct State {
     pub(crate) emitted: Vec<Value>,
     pub(crate) attachments: Vec<Attachment>,
     pub(crate) seq: u64,
+    /// Contacts sharing their location with your lines.
+    pub(crate) shares: Vec<location::Share>,
+    /// Contact cards, one per line at most.
+    pub(crate) contact_cards: Vec<contact_cards::ContactCard>,
+    /// When each chat last had a contact card shared into it (Unix secs).
+    pub(crate) card_shared: HashMap<String, u64>,
+    /// What mock mode made exist, oldest first (bounded).
+    pub(crate) made_up: VecDeque<crate::mock::MadeUp>,
     /// Phone number settings, reputation audits, available numbers.
     pub(crate) numbers: numbers::Numbers,
     pub(crate) payments: payments::Payments,
     pub(crate) blocked: blocked_handles::BlockedHandles,
     pub(crate) experiences: experiences::Experiences,
+}
+
+/// The data of `poll.sent`, `.delivered` and `.read` for a poll message.
+pub(crate) fn polls_event(m: &Message, chat: &Chat) -> Value {
+    let poll = m.poll.as_ref().map(|p| p.json(chat));
+    json!({
+        "chat": chat.event_chat(),
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "direction": if m.is_from_me { "outbound" } else { "inbound" },
+        "message_id": m.id,
+        "poll": poll,
+        "service": m.service.as_str(),
+        "sender_handle": chat.me().json(chat.service),
+        "sent_at": m.sent_at,
+        "delivered_at": m.delivered_at,
+        "read_at": m.read_at,
+        "zero_retention": false,
+    })
 }
 
 struct StateFiller<'a> {
@@ -148,6 +207,10 @@ impl State {
             emitted: Vec::new(),
             attachments: Vec::new(),
             seq: 0,
+            made_up: VecDeque::new(),
+            shares: Vec::new(),
+            contact_cards: Vec::new(),
+            card_shared: HashMap::new(),
             numbers: Default::default(),
             payments: Default::default(),
             blocked: Default::default(),
@@ -353,8 +416,16 @@ impl State {
         for (i, event) in steps {
             let m = &self.messages[i];
             let chat = self.chat_of(m);
-            let (data, v1, line) = (m.event_json(chat), m.event_json_v1(chat), chat.line.clone());
-            self.emit_versioned(event, Some(line), data, Some(v1));
+            let line = chat.line.clone();
+            if m.poll.is_some() {
+                // A poll's life is told by the poll.* events.
+                let event = event.replacen("message.", "poll.", 1);
+                let data = polls_event(m, chat);
+                self.emit(&event, Some(line), data);
+            } else {
+                let (data, v1) = (m.event_json(chat), m.event_json_v1(chat));
+                self.emit_versioned(event, Some(line), data, Some(v1));
+            }
         }
         self.emitted.len() - before
     }
@@ -416,7 +487,71 @@ impl State {
             Pending::Icon { chat, url } => {
                 self.change_group(&chat, "chat.group_icon_updated", url, &now, |c| &mut c.icon);
             }
+            Pending::ShareLocation { chat, handle } => self.start_sharing(&chat, &handle, &now),
+            Pending::StopSharing { line, handle } => self.stop_sharing(&line, &handle, &now),
+            Pending::Background { chat, background } => {
+                let Ok(i) = self.chat_index(&chat) else {
+                    return;
+                };
+                let c = &mut self.chats[i];
+                c.background = background.clone();
+                c.updated_at = now.clone();
+                let data = json!({
+                    "chat": c.event_chat(),
+                    "actor_handle": c.me().json(c.service),
+                    "background": background,
+                });
+                let line = c.line.clone();
+                self.emit("chat.background_updated", Some(line), data);
+            }
         }
+    }
+
+    pub(crate) fn start_sharing(&mut self, chat: &str, handle: &str, now: &str) {
+        let Ok(i) = self.chat_index(chat) else { return };
+        let line = self.chats[i].line.clone();
+        if self
+            .shares
+            .iter()
+            .any(|s| s.handle == handle && s.line == line)
+        {
+            return;
+        }
+        self.shares.push(location::Share {
+            handle: handle.to_owned(),
+            line: line.clone(),
+            chat_id: chat.to_owned(),
+            began_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            position: location::position_of(handle),
+        });
+        let data = json!({
+            "shared_by": handle,
+            "shared_with": line,
+            "chat_id": chat,
+            "began_at": now,
+            "ends_at": null,
+        });
+        self.emit("location.sharing.started", Some(line), data);
+    }
+
+    pub(crate) fn stop_sharing(&mut self, line: &str, handle: &str, now: &str) {
+        let Some(i) = self
+            .shares
+            .iter()
+            .position(|s| s.handle == handle && s.line == line)
+        else {
+            return;
+        };
+        let share = self.shares.remove(i);
+        let data = json!({
+            "shared_by": share.handle,
+            "shared_with": share.line,
+            "chat_id": share.chat_id,
+            "began_at": share.began_at,
+            "ended_at": now,
+        });
+        self.emit("location.sharing.stopped", Some(share.line), data);
     }
 
     /// Sets one of a group's settings and emits the event announcing it.
@@ -536,6 +671,7 @@ impl State {
             created_at: now.clone(),
             updated_at: now,
             typing: false,
+            background: None,
         };
         let data = chat.created_event();
         self.emit("chat.created", Some(line.to_owned()), data);

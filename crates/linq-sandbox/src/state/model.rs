@@ -169,6 +169,8 @@ pub(crate) struct Chat {
     pub created_at: String,
     pub updated_at: String,
     pub typing: bool,
+    /// The transcript background, as `chat.background_updated` shows it.
+    pub background: Option<Value>,
 }
 
 impl Chat {
@@ -292,6 +294,8 @@ pub(crate) struct Reaction {
     pub custom_emoji: Option<String>,
     /// Who reacted: the account's line or another member.
     pub from: String,
+    /// Where a sticker sits on the bubble (x, y, scale, rotation).
+    pub placement: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -317,35 +321,46 @@ pub(crate) struct Message {
     pub effect: Option<Value>,
     pub idempotency_key: Option<String>,
     pub reactions: Vec<Reaction>,
+    /// Set on a poll-definition message.
+    pub poll: Option<super::polls::Poll>,
 }
 
 impl Message {
-    fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
+    /// The reactions on part `index` (every part for `None`), as replies
+    /// show them.
+    pub fn reactions_json(&self, chat: &Chat, index: Option<usize>) -> Vec<Value> {
         let me = chat.me();
+        self.reactions
+            .iter()
+            .filter(|r| index.is_none_or(|i| r.part_index == i))
+            .map(|r| {
+                let by = chat
+                    .members
+                    .iter()
+                    .find(|m| m.handle == r.from)
+                    .unwrap_or(me);
+                let mut reaction = json!({
+                    "handle": by.json(chat.service),
+                    "is_me": by.is_me,
+                    "type": r.kind,
+                    "id": r.id,
+                    "custom_emoji": r.custom_emoji,
+                });
+                if let Some(placement) = &r.placement {
+                    reaction["placement"] = placement.clone();
+                }
+                reaction
+            })
+            .collect()
+    }
+
+    fn parts_with_reactions(&self, chat: &Chat) -> Vec<Value> {
         self.parts
             .iter()
             .enumerate()
             .map(|(i, part)| {
                 let mut part = part.clone();
-                let reactions: Vec<Value> = self
-                    .reactions
-                    .iter()
-                    .filter(|r| r.part_index == i)
-                    .map(|r| {
-                        let by = chat
-                            .members
-                            .iter()
-                            .find(|m| m.handle == r.from)
-                            .unwrap_or(me);
-                        json!({
-                            "handle": by.json(chat.service),
-                            "is_me": by.is_me,
-                            "type": r.kind,
-                            "id": r.id,
-                            "custom_emoji": r.custom_emoji,
-                        })
-                    })
-                    .collect();
+                let reactions = self.reactions_json(chat, Some(i));
                 if let Some(obj) = part.as_object_mut() {
                     obj.insert(
                         "reactions".into(),

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::State;
 use super::model::{Attachment, Chat, Message, Reaction, Status};
+use super::polls::{Poll, PollOption};
 use crate::ops::{Fail, bad, check_handle, fail, optional_str, required_str};
 use crate::spec;
 
@@ -41,6 +42,26 @@ impl State {
         from: &str,
         parts: Vec<Value>,
     ) -> Result<String, Fail> {
+        let m = self.push_received(i, from, parts, None);
+        let (message, chat) = (&self.messages[m], &self.chats[i]);
+        let (data, v1, line, id) = (
+            message.event_json(chat),
+            message.event_json_v1(chat),
+            chat.line.clone(),
+            message.id.clone(),
+        );
+        self.emit_versioned("message.received", Some(line), data, Some(v1));
+        Ok(id)
+    }
+
+    /// Stores a message from someone else; returns its index.
+    fn push_received(
+        &mut self,
+        i: usize,
+        from: &str,
+        parts: Vec<Value>,
+        poll: Option<Poll>,
+    ) -> usize {
         let now = self.time.rfc3339();
         let seq = self.next_seq();
         let chat = &self.chats[i];
@@ -64,16 +85,10 @@ impl State {
             effect: None,
             idempotency_key: None,
             reactions: Vec::new(),
+            poll,
         };
-        let (data, v1, line, id) = (
-            message.event_json(chat),
-            message.event_json_v1(chat),
-            chat.line.clone(),
-            message.id.clone(),
-        );
         self.messages.push(message);
-        self.emit_versioned("message.received", Some(line), data, Some(v1));
-        Ok(id)
+        self.messages.len() - 1
     }
 
     // ---- simulation (the control API) -------------------------------------
@@ -82,8 +97,12 @@ impl State {
     /// without one, in their direct chat with line `to` (default the first
     /// line), which is started if there is none (a stranger texting first).
     pub(crate) fn inbound(&mut self, body: &Map<String, Value>) -> Result<Value, Fail> {
-        const FIELDS: [&str; 9] = [
+        const FIELDS: [&str; 13] = [
             "kind",
+            "options",
+            "option_id",
+            "first_name",
+            "last_name",
             "from",
             "chat_id",
             "to",
@@ -180,6 +199,7 @@ impl State {
                     body.get("part_index").and_then(Value::as_u64).unwrap_or(0) as usize;
                 let id = self.ids.uuid();
                 self.messages[m].reactions.push(Reaction {
+                    placement: None,
                     id: id.clone(),
                     part_index,
                     kind: kind.clone(),
@@ -218,12 +238,130 @@ impl State {
                 self.emit(event, Some(line), data);
                 Ok(json!({"chat_id": chat_id}))
             }
+            "poll" | "poll_vote" | "contact_card" | "location_started" | "location_stopped" => {
+                self.inbound_more(kind, i, &from, body)
+            }
             other => Err(bad(
                 1005,
                 format!(
-                    "kind must be message, reaction, typing_started or typing_stopped, not {other:?}"
+                    "kind must be message, reaction, typing_started, typing_stopped, poll, \
+                     poll_vote, contact_card, location_started or location_stopped, not {other:?}"
                 ),
             )),
+        }
+    }
+
+    /// The inbound kinds of the newer families: someone else creates a
+    /// poll or votes on one, shares their contact card, or starts or stops
+    /// sharing their location.
+    fn inbound_more(
+        &mut self,
+        kind: &str,
+        i: usize,
+        from: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, Fail> {
+        let now = self.time.rfc3339();
+        let chat_id = self.chats[i].id.clone();
+        let line = self.chats[i].line.clone();
+        match kind {
+            "poll" => {
+                let texts: Vec<String> = body
+                    .get("options")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if texts.len() < 2 {
+                    return Err(bad(1005, "a poll needs options: two strings or more"));
+                }
+                let options = texts
+                    .into_iter()
+                    .map(|text| PollOption {
+                        id: self.ids.uuid(),
+                        text,
+                        creator: from.to_owned(),
+                        voters: Vec::new(),
+                    })
+                    .collect();
+                let m = self.push_received(i, from, Vec::new(), Some(Poll { options }));
+                let (message, chat) = (&self.messages[m], &self.chats[i]);
+                let id = message.id.clone();
+                let sender = chat.active_member(from).map(|m| m.json(chat.service));
+                let data = json!({
+                    "chat": chat.event_chat(),
+                    "created_at": message.created_at,
+                    "updated_at": message.updated_at,
+                    "received_at": now,
+                    "direction": "inbound",
+                    "message_id": message.id,
+                    "poll": message.poll.as_ref().map(|p| p.json(chat)),
+                    "service": chat.service.as_str(),
+                    "sender_handle": sender,
+                    "zero_retention": false,
+                });
+                self.emit("poll.received", Some(line), data);
+                Ok(json!({"chat_id": chat_id, "message_id": id}))
+            }
+            "poll_vote" => {
+                let m = self.message_index(required_str(body, "message_id")?)?;
+                let option_id = required_str(body, "option_id")?.to_owned();
+                if self.messages[m].chat_id != chat_id {
+                    return Err(bad(1005, "message_id is not in this chat"));
+                }
+                let option = self.messages[m]
+                    .poll
+                    .as_mut()
+                    .and_then(|p| p.options.iter_mut().find(|o| o.id == option_id))
+                    .ok_or_else(|| bad(1005, "message_id and option_id must name a poll option"))?;
+                let event = match option.voters.iter().position(|(h, _)| h == from) {
+                    Some(at) => {
+                        option.voters.remove(at);
+                        "poll.vote.removed"
+                    }
+                    None => {
+                        option.voters.push((from.to_owned(), now));
+                        "poll.vote.added"
+                    }
+                };
+                let chat = &self.chats[i];
+                let data = json!({
+                    "chat": chat.event_chat(),
+                    "direction": "inbound",
+                    "message_id": self.messages[m].id,
+                    "option_id": option_id,
+                    "sender_handle": chat.active_member(from).map(|m| m.json(chat.service)),
+                    "service": chat.service.as_str(),
+                    "zero_retention": false,
+                });
+                self.emit(event, Some(line), data);
+                Ok(json!({"chat_id": chat_id, "event": event}))
+            }
+            "contact_card" => {
+                let first_name = required_str(body, "first_name")?;
+                let last_name = optional_str(body, "last_name")?.unwrap_or_default();
+                let data = json!({
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "owner_handle": line,
+                    "sender_handle": from,
+                    "media_url": optional_str(body, "media_url")?,
+                });
+                self.emit("contact_card.received", Some(line), data);
+                Ok(json!({"chat_id": chat_id}))
+            }
+            "location_started" => {
+                self.start_sharing(&chat_id, from, &now);
+                Ok(json!({"chat_id": chat_id}))
+            }
+            _ => {
+                self.stop_sharing(&line, from, &now);
+                Ok(json!({"chat_id": chat_id}))
+            }
         }
     }
 

@@ -3,7 +3,6 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-mod arbitrary;
 mod coverage;
 mod events;
 mod prepared;

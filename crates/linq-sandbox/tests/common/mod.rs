@@ -67,6 +67,16 @@ pub async fn send(sb: &Sandbox, req: http::Request<Bytes>) -> Result<(u16, Value
     Ok((status, body))
 }
 
+/// A client on the sandbox's in-memory transport that never retries.
+pub fn client(sb: &Sandbox) -> linq_client::Client {
+    linq_client::Client::builder()
+        .api_key(sb.api_key())
+        .transport(sb.transport())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
 /// Answers a request in process, now. Only for requests that do not wait:
 /// no `Delay` fault may be queued.
 pub fn answer_now(sb: &Sandbox, req: http::Request<Bytes>) -> http::Response<Bytes> {
