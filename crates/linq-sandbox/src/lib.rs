@@ -119,7 +119,8 @@
 //! - Webhook payloads are the current version (`webhook_version`
 //!   [`WEBHOOK_VERSION`]) unless the target URL asks for
 //!   `?version=2025-01-01`, which gets the message events in that older
-//!   shape. They are signed at the sandbox's time, which starts at the
+//!   shape (and the payment, connection and forwarding events, whose data
+//!   is the same in both, under that version). They are signed at the sandbox's time, which starts at the
 //!   wall clock: plain `verify` works unless the test moves the clock far
 //!   (then `Webhook::verify_at(body, headers, sandbox.now())`).
 //! - Attachments: `POST /v3/attachments` reserves one and returns an

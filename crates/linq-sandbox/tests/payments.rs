@@ -506,6 +506,14 @@ async fn a_subscriber_receives_the_payment_events_signed_and_typed() {
         )
         .await
         .unwrap();
+    let v1 = client
+        .webhook_subscriptions()
+        .create(
+            "https://example.com/hooks?version=2025-01-01",
+            ["payment.succeeded"],
+        )
+        .await
+        .unwrap();
     let mut deliveries = sb.subscribe();
     let request = client
         .payment_requests()
@@ -527,13 +535,25 @@ async fn a_subscriber_receives_the_payment_events_signed_and_typed() {
     let webhook =
         linq_webhooks::Webhook::new(linq_webhooks::Secret::parse(&sub.signing_secret).unwrap());
     let mut got = Vec::new();
-    for delivery in deliveries.by_ref().take(2) {
+    let mut older = Vec::new();
+    for delivery in deliveries.by_ref().take(3) {
+        if delivery.subscription_id == v1.id.to_string() {
+            older.push(delivery);
+            continue;
+        }
         assert_eq!(delivery.subscription_id, sub.id.to_string());
         webhook
             .verify_at(&delivery.body, &delivery.headers, sb.now())
             .unwrap();
         got.push(delivery.event().expect("a typed event"));
     }
+    // The older payload version carries the same data under its version.
+    assert_eq!(older.len(), 1);
+    let older = older[0].json();
+    assert_eq!(older["webhook_version"], "2025-01-01");
+    assert_eq!(older["event_type"], "payment.succeeded");
+    assert_eq!(older["data"]["id"], request.id.to_string());
+    assert_eq!(older["data"]["amount"], 4200);
     let kinds: Vec<_> = got
         .iter()
         .map(|e| e.event_type.as_str().to_owned())

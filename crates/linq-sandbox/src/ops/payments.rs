@@ -508,7 +508,7 @@ fn revoke_handle(state: &mut State, call: &Call<'_>) -> Handled {
     c.ceremony = None;
     if was == "connected" {
         let data = connection_event(state, &handle);
-        state.emit("connection.revoked", None, data);
+        state.emit_in_both_versions("connection.revoked", None, data);
     }
     Ok(Reply::json(200, connection_json(&handle, "revoked", None)))
 }
@@ -546,7 +546,7 @@ fn verify_handle(state: &mut State, call: &Call<'_>) -> Handled {
     c.status = "connected";
     c.ceremony = None;
     let data = connection_event(state, &handle);
-    state.emit("connection.created", None, data);
+    state.emit_in_both_versions("connection.created", None, data);
     Ok(Reply::json(
         200,
         connection_json(&handle, "connected", None),

@@ -91,7 +91,7 @@ fn update(state: &mut State, call: &Call<'_>) -> Handled {
             "phone_number": line,
             "change": {"from": old, "to": new},
         });
-        state.emit("phone_number.forwarding_updated", Some(line.clone()), data);
+        state.emit_in_both_versions("phone_number.forwarding_updated", Some(line.clone()), data);
     }
     Ok(Reply::json(
         200,

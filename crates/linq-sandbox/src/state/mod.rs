@@ -293,6 +293,17 @@ impl State {
         self.emit_versioned(event_type, line, data, None);
     }
 
+    /// Emits an event whose data is the same in both payload versions, so
+    /// a `?version=2025-01-01` subscriber gets it under that version.
+    pub(crate) fn emit_in_both_versions(
+        &mut self,
+        event_type: &str,
+        line: Option<String>,
+        data: Value,
+    ) {
+        self.emit_versioned(event_type, line, data.clone(), Some(data));
+    }
+
     pub(crate) fn emit_versioned(
         &mut self,
         event_type: &str,

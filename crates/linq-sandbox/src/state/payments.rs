@@ -319,6 +319,6 @@ impl State {
             RequestStatus::Requested => return,
         };
         let (data, line) = (r.json(), r.line.clone());
-        self.emit(event, line, data);
+        self.emit_in_both_versions(event, line, data);
     }
 }
