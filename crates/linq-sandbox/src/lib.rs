@@ -82,13 +82,45 @@
 //!   Once the message is deleted the key answers 404 (code 2002).
 //! - Conflicts (409) carry `x-should-retry: false`: the same request would
 //!   meet the same state again.
+//! - Blocked handles: E.164 numbers, emails (lowercased), short codes (3 to
+//!   8 digits) and sender IDs (up to 11 letters and digits). A send whose
+//!   recipients are all blocked (`chats.create`, `messages.create`, a send
+//!   into a direct chat, adding a participant) is 403, code 2026; a group
+//!   with an unblocked member is not restricted; [`Sandbox::receive`] from a
+//!   blocked handle is refused, as Linq drops it. Unblocking a handle that
+//!   is not blocked is 404.
+//! - Phone numbers: a forwarding number is E.164 and not the line itself,
+//!   and each change emits `phone_number.forwarding_updated`. A reputation
+//!   audit completes on the next [`advance`](Sandbox::advance); one runs
+//!   per line (starting again returns it), a new one waits an hour after
+//!   the last finished (429), and each is readable for 24 hours on its own
+//!   line only. `GET /v3/available_number` returns the least recently used
+//!   line (suggestions and sends count), the line of an existing chat with
+//!   the `to` recipients, and a `vcf_url` the sandbox serves; every line is
+//!   an iMessage line, so `type=RCS` is 503.
+//! - Payments: the Stripe account is connected with charges enabled; other
+//!   providers are `disabled` until connected, then `ready` on the next
+//!   step (the Natural rail needs `natural` ready, else 403). On each
+//!   [`advance`](Sandbox::advance) a `requested` payment request is paid
+//!   (`payment.succeeded`; on the Natural rail `payment.authorized` first),
+//!   or `payment.declined` when its metadata has `sandbox_outcome: decline`;
+//!   with `sandbox_outcome: ignore` it waits, and any unpaid request
+//!   expires 24 hours after creation (`payment.expired`). Canceling is for
+//!   open requests only (409 otherwise). A customer handle connects with
+//!   the code `123456` (`connection.created`; revoking emits
+//!   `connection.revoked`); `POST /v3/payments` with the same
+//!   `Idempotency-Key` then walks attach a card, approve the charge (each
+//!   done by the customer on the next step) and a minted card, which the
+//!   merchant charges on the steps after its credentials are handed off.
+//! - Experiences: `agentpay`, `agentcard` and `link`, with their actions.
 //! - Lists (`GET /v3/chats`, `/v3/chats/{id}/messages`,
 //!   `/v3/messages/{id}/thread`) page with `limit` and `cursor`, newest
 //!   first except threads (oldest first unless `order=desc`).
 //! - Webhook payloads are the current version (`webhook_version`
 //!   [`WEBHOOK_VERSION`]) unless the target URL asks for
 //!   `?version=2025-01-01`, which gets the message events in that older
-//!   shape. They are signed at the sandbox's time, which starts at the
+//!   shape (and the payment, connection and forwarding events, whose data
+//!   is the same in both, under that version). They are signed at the sandbox's time, which starts at the
 //!   wall clock: plain `verify` works unless the test moves the clock far
 //!   (then `Webhook::verify_at(body, headers, sandbox.now())`).
 //! - Attachments: `POST /v3/attachments` reserves one and returns an
@@ -144,10 +176,9 @@
 //!   `.routing_headers_cleared` (one per kind of change, with `change`
 //!   holding `from` and `to`); the new subscription hears its own
 //!   `created` if it asked for it.
-//! - Operations the sandbox does not model yet (phone number settings and
-//!   audits, available numbers, payments, blocked handles, experiences)
-//!   answer their documented success status with a sample built from the
-//!   reply's schema, marked with the header `x-sandbox-sampled: true`.
+//! - Every operation is modelled: in strict mode no reply is sampled from
+//!   its schema (a sampled one would carry the header
+//!   `x-sandbox-sampled: true`).
 //!
 //! # Faults and control
 //!

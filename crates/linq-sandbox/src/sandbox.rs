@@ -333,7 +333,9 @@ impl Sandbox {
     /// One step of simulated time: queued changes (participants, group
     /// name and icon, leaving) apply, and every outbound message moves one
     /// status on (queued → sent → delivered → read; SMS stops at
-    /// delivered). Returns how many events were emitted.
+    /// delivered); reputation audits complete, and payers, customers and
+    /// providers act on payments (see the crate docs). Returns how many
+    /// events were emitted.
     pub fn advance(&self) -> usize {
         let mut state = self.state();
         let n = state.advance();

@@ -52,17 +52,12 @@ pub(crate) fn recipients(state: &State, body: &Map<String, Value>) -> Result<Vec
         if state.is_line(&h) {
             return Err(bad(1005, "a recipient cannot be one of your own lines"));
         }
-        if state.blocked.contains(&h) {
-            return Err(bad(
-                1005,
-                format!("{h} is blocked; unblock it to message it"),
-            ));
-        }
         if !out.contains(&h) {
             out.push(h);
         }
     }
     out.sort();
+    state.blocked.refuse(&out)?;
     Ok(out)
 }
 

@@ -44,6 +44,7 @@ pub(crate) fn send(state: &mut State, call: &Call<'_>) -> Handled {
     }
     state.require_me(i)?;
     let recipients = state.chats[i].recipients();
+    state.blocked.refuse(&recipients)?;
     state.refuse_opted_out(&recipients, &body)?;
     let parts = parts(state, message)?;
     let m = push_message(state, i, message, parts, key.clone())?;

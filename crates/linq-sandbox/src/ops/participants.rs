@@ -12,6 +12,7 @@ pub(crate) fn add(state: &mut State, call: &Call<'_>) -> Handled {
     let i = state.chat_index(call.param("chatId"))?;
     let body = call.object()?;
     let handle = check_handle(required_str(&body, "handle")?)?;
+    state.blocked.refuse(std::slice::from_ref(&handle))?;
     let chat = &state.chats[i];
     if !chat.is_group || chat.active_count() < 3 {
         return Err(bad(
@@ -47,6 +48,7 @@ pub(crate) fn remove(state: &mut State, call: &Call<'_>) -> Handled {
     let i = state.chat_index(call.param("chatId"))?;
     let body = call.object()?;
     let handle = check_handle(required_str(&body, "handle")?)?;
+    state.blocked.refuse(std::slice::from_ref(&handle))?;
     let chat = &state.chats[i];
     if !chat.is_group {
         return Err(bad(

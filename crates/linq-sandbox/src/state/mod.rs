@@ -137,12 +137,9 @@ pub(crate) struct State {
     /// What mock mode made exist, oldest first (bounded).
     pub(crate) made_up: VecDeque<crate::mock::MadeUp>,
     /// Phone number settings, reputation audits, available numbers.
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) numbers: numbers::Numbers,
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) payments: payments::Payments,
     pub(crate) blocked: blocked_handles::BlockedHandles,
-    #[allow(dead_code, reason = "read once the family is modelled")]
     pub(crate) experiences: experiences::Experiences,
 }
 
@@ -301,6 +298,17 @@ impl State {
         self.emit_versioned(event_type, line, data, None);
     }
 
+    /// Emits an event whose data is the same in both payload versions, so
+    /// a `?version=2025-01-01` subscriber gets it under that version.
+    pub(crate) fn emit_in_both_versions(
+        &mut self,
+        event_type: &str,
+        line: Option<String>,
+        data: Value,
+    ) {
+        self.emit_versioned(event_type, line, data.clone(), Some(data));
+    }
+
     pub(crate) fn emit_versioned(
         &mut self,
         event_type: &str,
@@ -365,6 +373,8 @@ impl State {
 
     pub(crate) fn pending_count(&self) -> usize {
         self.pending.len()
+            + self.numbers.pending()
+            + self.payments.pending()
             + self
                 .messages
                 .iter()
@@ -391,6 +401,8 @@ impl State {
         for change in pending {
             self.apply(change);
         }
+        self.advance_audits();
+        self.advance_payments();
         let now = self.time.rfc3339();
         let mut steps = Vec::new();
         for (i, m) in self.messages.iter_mut().enumerate() {

@@ -25,6 +25,7 @@ impl State {
     }
 
     pub(crate) fn check_sender(&self, chat: usize, from: &str) -> Result<(), Fail> {
+        self.blocked.refuse_inbound(from)?;
         let c = &self.chats[chat];
         if c.active_member(from).is_none() || c.me().handle == from {
             return Err(bad(

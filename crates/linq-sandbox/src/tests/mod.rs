@@ -5,3 +5,4 @@ mod common;
 
 mod coverage;
 mod events;
+mod prepared;
