@@ -4,8 +4,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde::de::DeserializeOwned;
 use sha2::Sha256;
+
+use linq_types::JsonPathError;
+use linq_types::webhooks::{Envelope, Event};
 
 use crate::{Secret, WebhookError};
 
@@ -227,7 +229,7 @@ impl Webhook {
             scheme,
             webhook_id,
             timestamp,
-            envelope: Envelope::read(body),
+            envelope: Envelope::read(body).ok(),
         })
     }
 
@@ -244,9 +246,11 @@ impl Webhook {
     }
 
     /// Verifies a delivery and decodes it into an [`Event`]: the envelope
-    /// once, and `data` typed by event type. Event types this version does
-    /// not know come back as [`EventData::Unknown`] with their data, never as
-    /// an error; a body that does not decode is [`WebhookError::Parse`].
+    /// once (the read [`verify`](Self::verify) makes), and `data` straight
+    /// from the body's bytes as the type `event_type` names. Event types this
+    /// version does not know come back as [`EventData::Unknown`] with their
+    /// data, never as an error; a body that does not decode is
+    /// [`WebhookError::Parse`], which says where.
     ///
     /// ```
     /// use linq_webhooks::{Event, EventData, Webhook, WebhookError};
@@ -264,49 +268,30 @@ impl Webhook {
     /// }
     /// ```
     ///
-    /// [`Event`]: linq_types::Event
     /// [`EventData::Unknown`]: linq_types::EventData::Unknown
-    pub fn verify_event<H>(
+    pub fn verify_event<H>(&self, body: &[u8], headers: H) -> Result<Event, WebhookError>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        self.verify_event_at(body, headers, SystemTime::now())
+    }
+
+    /// Like [`verify_event`](Self::verify_event), with `now` standing in for
+    /// the current time (see [`verify_at`](Self::verify_at)).
+    pub fn verify_event_at<H>(
         &self,
         body: &[u8],
         headers: H,
-    ) -> Result<linq_types::Event, WebhookError>
+        now: SystemTime,
+    ) -> Result<Event, WebhookError>
     where
         H: IntoIterator,
         H::Item: HeaderPair,
     {
-        self.unwrap_as(body, headers)
-    }
-
-    /// Verifies a delivery and decodes it as the older [`WebhookEvent`] enum
-    /// (one variant per event type, each holding the whole payload).
-    ///
-    /// [`WebhookEvent`]: linq_types::WebhookEvent
-    #[deprecated(note = "use `verify_event`, which returns an `Event`")]
-    pub fn unwrap<H>(
-        &self,
-        body: &[u8],
-        headers: H,
-    ) -> Result<linq_types::WebhookEvent, WebhookError>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        self.unwrap_as(body, headers)
-    }
-
-    /// Verifies a delivery and decodes its body as `T`.
-    ///
-    /// A bad signature, header or timestamp fails as in
-    /// [`verify`](Self::verify); a body that does not decode as `T` fails
-    /// with [`WebhookError::Parse`].
-    pub fn unwrap_as<T, H>(&self, body: &[u8], headers: H) -> Result<T, WebhookError>
-    where
-        T: DeserializeOwned,
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        self.verify(body, headers)?.parse()
+        self.verify_at(body, headers, now)?
+            .to_event()
+            .map_err(WebhookError::Parse)
     }
 
     /// Signs a delivery the way a Standard Webhooks sender does, returning
@@ -396,7 +381,8 @@ pub struct Verified<'b> {
     scheme: Scheme,
     webhook_id: Option<String>,
     timestamp: u64,
-    envelope: Envelope,
+    /// `None` when the body is not a JSON object.
+    envelope: Option<Envelope<'b>>,
 }
 
 impl<'b> Verified<'b> {
@@ -409,7 +395,7 @@ impl<'b> Verified<'b> {
     /// The body's `event_id` field: Linq's id for the event, a dedupe key.
     /// `None` when the body has no such string field.
     pub fn event_id(&self) -> Option<&str> {
-        self.envelope.event_id.as_deref()
+        self.envelope.as_ref()?.event_id()
     }
 
     /// The key to dedupe this delivery on: the body's `event_id` when it has
@@ -425,18 +411,18 @@ impl<'b> Verified<'b> {
 
     /// The body's `event_type` field, e.g. `message.sent`.
     pub fn event_type(&self) -> Option<&str> {
-        self.envelope.event_type.as_deref()
+        self.envelope.as_ref()?.event_type()
     }
 
     /// The body's `api_version` field (`v3` today).
     pub fn api_version(&self) -> Option<&str> {
-        self.envelope.api_version.as_deref()
+        self.envelope.as_ref()?.api_version()
     }
 
     /// The body's `webhook_version` field: the payload shape, `2025-01-01`
     /// or `2026-02-03` (they differ for message events).
     pub fn webhook_version(&self) -> Option<&str> {
-        self.envelope.webhook_version.as_deref()
+        self.envelope.as_ref()?.webhook_version()
     }
 
     /// The send time from the timestamp header, in seconds since the Unix
@@ -455,50 +441,15 @@ impl<'b> Verified<'b> {
         self.body
     }
 
-    /// Decodes the verified body as JSON into `T`.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
-        serde_json::from_slice(self.body).map_err(WebhookError::Parse)
+    /// Decodes the verified body into an [`Event`] from the envelope
+    /// already read; a body that is not a JSON object is decoded again only
+    /// to say why.
+    pub(crate) fn to_event(&self) -> Result<Event, JsonPathError> {
+        match &self.envelope {
+            Some(envelope) => Event::try_from(envelope.clone()),
+            None => Event::from_json(self.body),
+        }
     }
-}
-
-/// Decodes a body as JSON **without checking any signature**.
-///
-/// Only for bodies that were verified earlier (kept in a queue or a store,
-/// say) or that come from a trusted source. Anything straight off the
-/// network goes through [`Webhook::verify`] or [`Webhook::unwrap_as`].
-pub fn parse_unverified<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError> {
-    serde_json::from_slice(body).map_err(WebhookError::Parse)
-}
-
-/// The envelope fields both payload versions share. Each is read on its own
-/// so that an odd type in one does not hide the others.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-struct Envelope {
-    #[serde(default, deserialize_with = "string_or_none")]
-    event_id: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    event_type: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    api_version: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    webhook_version: Option<String>,
-}
-
-impl Envelope {
-    fn read(body: &[u8]) -> Self {
-        serde_json::from_slice(body).unwrap_or_default()
-    }
-}
-
-fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    use serde::Deserialize as _;
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::String(s) => Some(s),
-        _ => None,
-    })
 }
 
 /// The headers either scheme may use; the first occurrence of each wins.
@@ -709,7 +660,7 @@ mod tests {
             .verify_at(body, headers("m", "1700000000", &sig), at(T))
             .unwrap();
         assert_eq!(v.event_type(), None);
-        assert!(v.parse::<serde_json::Value>().unwrap_err().is_parse());
+        assert!(v.to_event().is_err());
     }
 
     #[test]

@@ -1,46 +1,172 @@
-//! The envelope every webhook payload shares, and the `data` of message
-//! events in both payload formats. Hand-written; the rest of this module is
-//! generated.
+//! [`Envelope`]: the fields every webhook payload carries around its
+//! `data`, read without decoding `data`; and [`MessageEventData`], the data
+//! of message events in both payload formats. Hand-written.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
 
-use crate::Timestamp;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::JsonPathError;
 use crate::models::events::{LegacyMessageEvent, MessageEventV2};
-use crate::models::subscriptions::WebhookEventType;
 
-/// The fields every webhook payload carries, around the event's `data`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookEnvelope<D> {
-    /// API version of the payload, such as `v3`.
-    pub api_version: String,
-    /// When the event was created.
-    pub created_at: Timestamp,
-    /// What happened.
-    pub data: D,
-    /// Unique per event and the same on every retry: use it to deduplicate.
-    pub event_id: String,
-    /// The kind of event.
-    pub event_type: WebhookEventType,
-    /// Your partner id.
-    pub partner_id: String,
-    /// The server's trace id.
-    pub trace_id: String,
-    /// Payload format, such as `2025-01-01` or `2026-02-03`.
-    pub webhook_version: String,
-    /// Fields the API description does not declare, kept as sent.
-    #[serde(flatten)]
-    pub extra: crate::Extra,
+/// The envelope of a webhook payload, read without decoding its `data`.
+///
+/// Each field is read on its own, so that one that is missing or of an odd
+/// type does not hide the others; strings are borrowed from the body when
+/// they can be. It is what `linq-webhooks` reads to name a delivery's event
+/// and dedupe key, and what [`Event`](super::Event) is decoded from.
+///
+/// ```
+/// use linq_types::webhooks::Envelope;
+///
+/// let body = br#"{"event_id": "evt_1", "event_type": "message.sent", "trace_id": 7, "data": {}}"#;
+/// let envelope = Envelope::read(body)?;
+/// assert_eq!(envelope.event_id(), Some("evt_1"));
+/// assert_eq!(envelope.event_type(), Some("message.sent"));
+/// assert_eq!(envelope.trace_id(), None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Envelope<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) api_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) event_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) event_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) partner_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    pub(super) webhook_version: Option<Cow<'a, str>>,
 }
 
-/// A payload whose `data` has no model in the API description.
-pub type RawWebhookEvent = WebhookEnvelope<serde_json::Value>;
+impl<'a> Envelope<'a> {
+    /// Reads the envelope of `body`. Fails only when `body` is not a JSON
+    /// object.
+    pub fn read(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        // serde reads a struct from an array too; a payload is an object.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &"a JSON object",
+            ));
+        }
+        serde_json::from_slice(body)
+    }
+
+    /// `event_id`: Linq's id for the event, the same on every redelivery.
+    #[must_use]
+    pub fn event_id(&self) -> Option<&str> {
+        self.event_id.as_deref()
+    }
+
+    /// `event_type`, such as `message.received`.
+    #[must_use]
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// `created_at`, as sent.
+    #[must_use]
+    pub fn created_at(&self) -> Option<&str> {
+        self.created_at.as_deref()
+    }
+
+    /// `api_version`, such as `v3`.
+    #[must_use]
+    pub fn api_version(&self) -> Option<&str> {
+        self.api_version.as_deref()
+    }
+
+    /// `webhook_version`: the payload format, `2025-01-01` or `2026-02-03`.
+    #[must_use]
+    pub fn webhook_version(&self) -> Option<&str> {
+        self.webhook_version.as_deref()
+    }
+
+    /// `partner_id`.
+    #[must_use]
+    pub fn partner_id(&self) -> Option<&str> {
+        self.partner_id.as_deref()
+    }
+
+    /// `trace_id`, the server's id for support requests.
+    #[must_use]
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+
+    /// The `data` as it appears in the body (`null` when absent).
+    pub(super) fn data(&self) -> &'a str {
+        self.data.map_or("null", RawValue::get)
+    }
+}
+
+/// A string, borrowed when the body allows; any other JSON value is `None`.
+fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Lenient;
+
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    d.deserialize_any(Lenient)
+}
 
 /// The `data` of a `message.*` event in either payload format.
 ///
-/// The format is told apart by shape: the `2026-02-03` format has the
-/// message at the top level (`parts`, `chat`, `direction`), the
-/// `2025-01-01` format nests it under `message` beside `chat_id` and
-/// `is_from_me`.
+/// The `2026-02-03` format has the message at the top level (`parts`,
+/// `chat`, `direction`); the `2025-01-01` format nests it under `message`
+/// beside `chat_id` and `is_from_me`. The envelope's `webhook_version`
+/// says which; when it names neither, the shape decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageEventData {
     /// The `2026-02-03` format.
@@ -51,6 +177,7 @@ pub enum MessageEventData {
 
 impl MessageEventData {
     /// The `2026-02-03` data, if that is the format.
+    #[must_use]
     pub fn as_v2026(&self) -> Option<&MessageEventV2> {
         match self {
             Self::V2026(d) => Some(d),
@@ -59,6 +186,7 @@ impl MessageEventData {
     }
 
     /// The `2025-01-01` data, if that is the format.
+    #[must_use]
     pub fn as_v2025(&self) -> Option<&LegacyMessageEvent> {
         match self {
             Self::V2025(d) => Some(d),
@@ -67,6 +195,7 @@ impl MessageEventData {
     }
 
     /// The message id, whichever the format.
+    #[must_use]
     pub fn message_id(&self) -> Option<&crate::MessageId> {
         match self {
             Self::V2026(d) => Some(&d.id),
@@ -77,6 +206,55 @@ impl MessageEventData {
                 .or(d.message_id.as_ref()),
         }
     }
+
+    /// Decodes `data` in the format `webhook_version` names, or by its
+    /// shape when it names neither.
+    pub(crate) fn decode(webhook_version: Option<&str>, data: &str) -> Result<Self, JsonPathError> {
+        let legacy = match webhook_version {
+            Some("2026-02-03") => false,
+            Some("2025-01-01") => true,
+            _ => serde_json::from_str::<Shape>(data).is_ok_and(|s| s.is_legacy()),
+        };
+        let data = data.as_bytes();
+        Ok(if legacy {
+            Self::V2025(crate::decode_json(data)?)
+        } else {
+            Self::V2026(crate::decode_json(data)?)
+        })
+    }
+}
+
+/// The fields that tell the two message formats apart, by presence only.
+#[derive(Deserialize)]
+struct Shape {
+    #[serde(default)]
+    parts: Seen,
+    #[serde(default)]
+    direction: Seen,
+    #[serde(default)]
+    message: Seen,
+    #[serde(default)]
+    is_from_me: Seen,
+    #[serde(default)]
+    chat_id: Seen,
+}
+
+impl Shape {
+    fn is_legacy(&self) -> bool {
+        !self.parts.0
+            && !self.direction.0
+            && (self.message.0 || self.is_from_me.0 || self.chat_id.0)
+    }
+}
+
+/// Whether a field was there, whatever its value.
+#[derive(Default)]
+struct Seen(bool);
+
+impl<'de> Deserialize<'de> for Seen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Seen(true))
+    }
 }
 
 impl Serialize for MessageEventData {
@@ -84,32 +262,6 @@ impl Serialize for MessageEventData {
         match self {
             Self::V2026(d) => d.serialize(s),
             Self::V2025(d) => d.serialize(s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageEventData {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = serde_json::Value::deserialize(d)?;
-        let legacy = raw.get("parts").is_none()
-            && raw.get("direction").is_none()
-            && (raw.get("message").is_some()
-                || raw.get("is_from_me").is_some()
-                || raw.get("chat_id").is_some());
-        // Decoding through a `Value` loses serde's position, so the path
-        // inside the message goes into the error text.
-        fn at<E: serde::de::Error>(e: serde_path_to_error::Error<serde_json::Error>) -> E {
-            let path = e.path().to_string();
-            E::custom(format!("{path}: {}", e.into_inner()))
-        }
-        if legacy {
-            serde_path_to_error::deserialize(raw)
-                .map(|v| Self::V2025(Box::new(v)))
-                .map_err(at)
-        } else {
-            serde_path_to_error::deserialize(raw)
-                .map(|v| Self::V2026(Box::new(v)))
-                .map_err(at)
         }
     }
 }

@@ -2,14 +2,18 @@
 //! the data by event type; and the accessors that read a message event the
 //! same way in both payload formats. Hand-written; `EventData` is generated.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 
-use super::MessageEventData;
+use serde::ser::SerializeStruct as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::{Envelope, MessageEventData};
 use crate::generated::webhooks::EventData;
 use crate::models::ServiceType;
 use crate::models::events::{EventMediaPart, EventPart};
 use crate::models::subscriptions::WebhookEventType;
-use crate::{AttachmentId, ChatId, Timestamp};
+use crate::{AttachmentId, ChatId, JsonPathError, Timestamp};
 
 /// One webhook event: who sent it and when, and what happened (`data`).
 ///
@@ -28,13 +32,13 @@ use crate::{AttachmentId, ChatId, Timestamp};
 ///     "parts": [{"type": "text", "value": "hi"}]
 ///   }
 /// }"#;
-/// let event: Event = serde_json::from_str(body)?;
+/// let event = Event::from_json(body.as_bytes())?;
 /// if let EventData::MessageReceived(message) = &event.data {
 ///     assert_eq!(message.texts().collect::<Vec<_>>(), ["hi"]);
 ///     assert_eq!(message.sender(), Some("+12025550147"));
 ///     assert!(message.is_inbound());
 /// }
-/// # Ok::<(), serde_json::Error>(())
+/// # Ok::<(), linq_types::JsonPathError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -72,66 +76,81 @@ impl Event {
     }
 }
 
-// The envelope's id, type and time are what a handler cannot do without;
-// the rest decode as empty when a (newer, or stripped-down) sender leaves
-// them out.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    #[serde(default)]
-    api_version: String,
-    created_at: Timestamp,
-    #[serde(default)]
-    data: serde_json::Value,
-    event_id: String,
-    event_type: WebhookEventType,
-    #[serde(default)]
-    partner_id: String,
-    #[serde(default)]
-    trace_id: String,
-    #[serde(default)]
-    webhook_version: String,
+impl Event {
+    /// Decodes a payload: the envelope once, then `data` straight from its
+    /// bytes as the type `event_type` names. An error says where
+    /// ([`JsonPathError::path`], such as `data.parts[0].value`).
+    ///
+    /// This checks no signature: a delivery off the network goes through
+    /// `linq_webhooks::Webhook::verify_event`, which calls this after the
+    /// signature checked out.
+    pub fn from_json(body: &[u8]) -> Result<Self, JsonPathError> {
+        Envelope::read(body)
+            .map_err(JsonPathError::whole)?
+            .try_into()
+    }
 }
 
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let wire = Wire::deserialize(d)?;
-        let data = EventData::decode(wire.event_type.as_str(), wire.data).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." {
-                "data".to_owned()
-            } else {
-                format!("data.{path}")
-            };
-            D::Error::custom(format!("{at}: {}", e.into_inner()))
-        })?;
+/// Decodes the event from an envelope already read, so the body is read once.
+impl TryFrom<Envelope<'_>> for Event {
+    type Error = JsonPathError;
+
+    fn try_from(envelope: Envelope<'_>) -> Result<Self, JsonPathError> {
+        // The envelope's id, type and time are what a handler cannot do
+        // without; the rest decode as empty when a (newer, or stripped-down)
+        // sender leaves them out.
+        fn required(field: Option<Cow<'_, str>>, name: &str) -> Result<String, JsonPathError> {
+            field
+                .map(Cow::into_owned)
+                .ok_or_else(|| JsonPathError::at(name, "missing, or not a string"))
+        }
+        let data = envelope.data();
+        let id = required(envelope.event_id, "event_id")?;
+        let event_type = WebhookEventType::from(required(envelope.event_type, "event_type")?);
+        let created_at = required(envelope.created_at, "created_at")?
+            .parse::<Timestamp>()
+            .map_err(|e| JsonPathError::at("created_at", e))?;
+        let webhook_version = envelope.webhook_version.map(Cow::into_owned);
+        let data = EventData::decode(event_type.as_str(), webhook_version.as_deref(), data)
+            .map_err(|e| e.within("data"))?;
         Ok(Self {
-            id: wire.event_id,
-            event_type: wire.event_type,
-            created_at: wire.created_at,
-            partner_id: wire.partner_id,
-            trace_id: wire.trace_id,
-            webhook_version: wire.webhook_version,
-            api_version: wire.api_version,
+            id,
+            event_type,
+            created_at,
+            partner_id: envelope.partner_id.map(Cow::into_owned).unwrap_or_default(),
+            trace_id: envelope.trace_id.map(Cow::into_owned).unwrap_or_default(),
+            webhook_version: webhook_version.unwrap_or_default(),
+            api_version: envelope
+                .api_version
+                .map(Cow::into_owned)
+                .unwrap_or_default(),
             data,
         })
     }
 }
 
+/// JSON only: the payload is taken as raw JSON and decoded with
+/// [`Event::from_json`] (any serde_json source works, `from_value` included).
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Self::from_json(raw.get().as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Encodes the payload as Linq sends it, envelope first and `data` last.
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error as _;
-        Wire {
-            api_version: self.api_version.clone(),
-            created_at: self.created_at,
-            data: self.data.encode().map_err(S::Error::custom)?,
-            event_id: self.id.clone(),
-            event_type: self.event_type.clone(),
-            partner_id: self.partner_id.clone(),
-            trace_id: self.trace_id.clone(),
-            webhook_version: self.webhook_version.clone(),
-        }
-        .serialize(s)
+        let mut out = s.serialize_struct("Event", 8)?;
+        out.serialize_field("api_version", &self.api_version)?;
+        out.serialize_field("webhook_version", &self.webhook_version)?;
+        out.serialize_field("event_type", &self.event_type)?;
+        out.serialize_field("event_id", &self.id)?;
+        out.serialize_field("created_at", &self.created_at)?;
+        out.serialize_field("trace_id", &self.trace_id)?;
+        out.serialize_field("partner_id", &self.partner_id)?;
+        out.serialize_field("data", &self.data)?;
+        out.end()
     }
 }
 
