@@ -78,7 +78,7 @@ impl std::error::Error for JsonPathError {
 /// only after a failure, by decoding again.
 ///
 /// ```
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct Page { items: Vec<u32> }
 ///
 /// let err = linq_types::decode_json::<Page>(br#"{"items": [1, "two"]}"#).unwrap_err();

@@ -3,9 +3,8 @@
 //! of message events in both payload formats. Hand-written.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -31,21 +30,49 @@ use crate::models::events::{LegacyMessageEvent, MessageEventV2};
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Envelope<'a> {
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) api_version: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) created_at: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) event_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) event_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) partner_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) trace_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient_str")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "crate::models_support::lenient_str"
+    )]
     pub(super) webhook_version: Option<Cow<'a, str>>,
 }
 
@@ -109,56 +136,6 @@ impl<'a> Envelope<'a> {
     pub(super) fn data(&self) -> &'a str {
         self.data.map_or("null", RawValue::get)
     }
-}
-
-/// A string, borrowed when the body allows; any other JSON value is `None`.
-fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    struct Lenient;
-
-    impl<'de> Visitor<'de> for Lenient {
-        type Value = Option<Cow<'de, str>>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
-        }
-        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v)))
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
-
-    d.deserialize_any(Lenient)
 }
 
 /// The `data` of a `message.*` event in either payload format.

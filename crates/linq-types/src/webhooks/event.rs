@@ -106,8 +106,15 @@ impl TryFrom<Envelope<'_>> for Event {
         }
         let data = envelope.data();
         let id = required(envelope.event_id, "event_id")?;
-        let event_type = WebhookEventType::from(required(envelope.event_type, "event_type")?);
-        let created_at = required(envelope.created_at, "created_at")?
+        let missing = |name| JsonPathError::at(name, "missing, or not a string");
+        let event_type = match envelope.event_type {
+            Some(Cow::Borrowed(known)) => WebhookEventType::from(known),
+            Some(Cow::Owned(text)) => WebhookEventType::from(text),
+            None => return Err(missing("event_type")),
+        };
+        let created_at = envelope
+            .created_at
+            .ok_or_else(|| missing("created_at"))?
             .parse::<Timestamp>()
             .map_err(|e| JsonPathError::at("created_at", e))?;
         let webhook_version = envelope.webhook_version.map(Cow::into_owned);
