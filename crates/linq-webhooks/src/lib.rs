@@ -89,19 +89,26 @@
 pub mod axum;
 pub mod dedupe;
 mod error;
+mod headers;
 #[cfg(any(feature = "axum", feature = "tower"))]
 mod integration;
 #[cfg(feature = "redis")]
 mod redis_dedupe;
 mod secret;
+mod signing;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod verified;
 mod verify;
 
 pub use dedupe::{
     Claim, ClaimToken, Dedupe, DedupeError, MemoryDedupe, Once, OnceError, process_once,
 };
 pub use error::WebhookError;
+pub use headers::{
+    HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair, LEGACY_HEADER_SIGNATURE,
+    LEGACY_HEADER_TIMESTAMP,
+};
 pub use linq_types::JsonPathError;
 pub use linq_types::models::WebhookEventType;
 pub use linq_types::webhooks::{Event, EventAttachment, EventData};
@@ -112,10 +119,8 @@ pub use redis;
 #[cfg(feature = "redis")]
 pub use redis_dedupe::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisDedupe};
 pub use secret::{SECRET_ENV_VAR, Secret};
-pub use verify::{
-    DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,
-    LEGACY_HEADER_SIGNATURE, LEGACY_HEADER_TIMESTAMP, Scheme, Verified, Webhook,
-};
+pub use verified::Verified;
+pub use verify::{DEFAULT_TOLERANCE, Scheme, Webhook};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
