@@ -118,7 +118,7 @@ pub use linq_types::webhooks::{Event, EventAttachment, EventData};
 pub use redis;
 #[cfg(feature = "redis")]
 pub use redis_dedupe::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisDedupe};
-pub use secret::{SECRET_ENV_VAR, Secret};
+pub use secret::{MIN_UNPREFIXED_KEY_LEN, SECRET_ENV_VAR, Secret};
 pub use verified::Verified;
 pub use verify::{DEFAULT_TOLERANCE, Scheme, Webhook};
 
