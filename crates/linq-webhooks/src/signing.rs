@@ -88,10 +88,23 @@ pub(crate) fn standard_mac(key: &[u8], id: &[u8], timestamp: u64, body: &[u8]) -
     let mut mac = new_mac(key);
     mac.update(id);
     mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
+    mac.update(decimal(timestamp, &mut [0; 20]));
     mac.update(b".");
     mac.update(body);
     mac
+}
+
+/// `n` in decimal, written into `buf` (20 digits hold any `u64`).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 pub(crate) fn decode_hex(hex: &[u8]) -> Option<Vec<u8>> {
@@ -225,6 +238,13 @@ mod tests {
             "a 32-byte signature leaves two unused bits"
         );
         format!("{head}{}=", &ALPHABET[value | 1..(value | 1) + 1])
+    }
+
+    #[test]
+    fn timestamps_are_signed_in_canonical_decimal() {
+        for n in [0, 7, 10, 1_700_000_000, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string().as_bytes());
+        }
     }
 
     #[test]
