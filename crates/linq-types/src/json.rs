@@ -88,6 +88,12 @@ pub fn decode_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, JsonPathError>
     serde_json::from_slice(json).map_err(|first| locate::<T>(json, first))
 }
 
+/// [`decode_json`] for text already known to be UTF-8 (it is not checked
+/// again).
+pub(crate) fn decode_json_str<T: DeserializeOwned>(json: &str) -> Result<T, JsonPathError> {
+    serde_json::from_str(json).map_err(|first| locate::<T>(json.as_bytes(), first))
+}
+
 /// Decodes `json` again, tracking the path, to say where `first` happened.
 fn locate<T: DeserializeOwned>(json: &[u8], first: serde_json::Error) -> JsonPathError {
     let mut de = serde_json::Deserializer::from_slice(json);

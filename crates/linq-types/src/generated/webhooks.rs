@@ -5,7 +5,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::{JsonPathError, decode_json, models};
+use crate::{JsonPathError, decode_json_str, models};
 
 /// Every event type [`EventData`] has a variant for.
 pub const EVENT_TYPES: &[&str] = &[
@@ -255,7 +255,6 @@ impl EventData {
         webhook_version: Option<&str>,
         data: &str,
     ) -> Result<Self, JsonPathError> {
-        let json = data.as_bytes();
         Ok(match event_type {
             "message.sent" => Self::MessageSent(crate::webhooks::MessageEventData::decode(
                 webhook_version,
@@ -272,92 +271,108 @@ impl EventData {
             "message.delivered" => Self::MessageDelivered(
                 crate::webhooks::MessageEventData::decode(webhook_version, data)?,
             ),
-            "message.failed" => Self::MessageFailed(decode_json(json)?),
-            "message.edited" => Self::MessageEdited(decode_json(json)?),
-            "reaction.added" => Self::ReactionAdded(decode_json(json)?),
-            "reaction.removed" => Self::ReactionRemoved(decode_json(json)?),
-            "poll.received" => Self::PollReceived(decode_json(json)?),
-            "poll.failed" => Self::PollFailed(decode_json(json)?),
-            "poll.sent" => Self::PollSent(decode_json(json)?),
-            "poll.delivered" => Self::PollDelivered(decode_json(json)?),
-            "poll.read" => Self::PollRead(decode_json(json)?),
-            "poll.updated" => Self::PollUpdated(decode_json(json)?),
-            "poll.vote.added" => Self::PollVoteAdded(decode_json(json)?),
-            "poll.vote.removed" => Self::PollVoteRemoved(decode_json(json)?),
-            "poll.reaction.added" => Self::PollReactionAdded(decode_json(json)?),
-            "participant.added" => Self::ParticipantAdded(decode_json(json)?),
-            "participant.removed" => Self::ParticipantRemoved(decode_json(json)?),
-            "chat.created" => Self::ChatCreated(decode_json(json)?),
-            "chat.group_name_updated" => Self::ChatGroupNameUpdated(decode_json(json)?),
-            "chat.group_icon_updated" => Self::ChatGroupIconUpdated(decode_json(json)?),
-            "chat.group_name_update_failed" => Self::ChatGroupNameUpdateFailed(decode_json(json)?),
-            "chat.group_icon_update_failed" => Self::ChatGroupIconUpdateFailed(decode_json(json)?),
-            "chat.background_updated" => Self::ChatBackgroundUpdated(decode_json(json)?),
-            "chat.background_update_failed" => Self::ChatBackgroundUpdateFailed(decode_json(json)?),
-            "chat.typing_indicator.started" => Self::ChatTypingIndicatorStarted(decode_json(json)?),
-            "chat.typing_indicator.stopped" => Self::ChatTypingIndicatorStopped(decode_json(json)?),
-            "phone_number.status_updated" => Self::PhoneNumberStatusUpdated(decode_json(json)?),
-            "phone_number.assigned" => Self::PhoneNumberAssigned(decode_json(json)?),
-            "phone_number.released" => Self::PhoneNumberReleased(decode_json(json)?),
-            "contact_card.received" => Self::ContactCardReceived(decode_json(json)?),
-            "call.initiated" => Self::CallInitiated(decode_json(json)?),
-            "call.ringing" => Self::CallRinging(decode_json(json)?),
-            "call.answered" => Self::CallAnswered(decode_json(json)?),
-            "call.ended" => Self::CallEnded(decode_json(json)?),
-            "call.failed" => Self::CallFailed(decode_json(json)?),
-            "call.declined" => Self::CallDeclined(decode_json(json)?),
-            "call.no_answer" => Self::CallNoAnswer(decode_json(json)?),
-            "location.sharing.started" => Self::LocationSharingStarted(decode_json(json)?),
-            "location.sharing.stopped" => Self::LocationSharingStopped(decode_json(json)?),
-            "payment.succeeded" => Self::PaymentSucceeded(decode_json(json)?),
-            "payment.canceled" => Self::PaymentCanceled(decode_json(json)?),
-            "payment.expired" => Self::PaymentExpired(decode_json(json)?),
-            "payment.declined" => Self::PaymentDeclined(decode_json(json)?),
-            "payment.authorized" => Self::PaymentAuthorized(decode_json(json)?),
-            "connection.created" => Self::ConnectionCreated(decode_json(json)?),
-            "connection.revoked" => Self::ConnectionRevoked(decode_json(json)?),
-            "zero_day_retention.updated" => Self::ZeroDayRetentionUpdated(decode_json(json)?),
+            "message.failed" => Self::MessageFailed(decode_json_str(data)?),
+            "message.edited" => Self::MessageEdited(decode_json_str(data)?),
+            "reaction.added" => Self::ReactionAdded(decode_json_str(data)?),
+            "reaction.removed" => Self::ReactionRemoved(decode_json_str(data)?),
+            "poll.received" => Self::PollReceived(decode_json_str(data)?),
+            "poll.failed" => Self::PollFailed(decode_json_str(data)?),
+            "poll.sent" => Self::PollSent(decode_json_str(data)?),
+            "poll.delivered" => Self::PollDelivered(decode_json_str(data)?),
+            "poll.read" => Self::PollRead(decode_json_str(data)?),
+            "poll.updated" => Self::PollUpdated(decode_json_str(data)?),
+            "poll.vote.added" => Self::PollVoteAdded(decode_json_str(data)?),
+            "poll.vote.removed" => Self::PollVoteRemoved(decode_json_str(data)?),
+            "poll.reaction.added" => Self::PollReactionAdded(decode_json_str(data)?),
+            "participant.added" => Self::ParticipantAdded(decode_json_str(data)?),
+            "participant.removed" => Self::ParticipantRemoved(decode_json_str(data)?),
+            "chat.created" => Self::ChatCreated(decode_json_str(data)?),
+            "chat.group_name_updated" => Self::ChatGroupNameUpdated(decode_json_str(data)?),
+            "chat.group_icon_updated" => Self::ChatGroupIconUpdated(decode_json_str(data)?),
+            "chat.group_name_update_failed" => {
+                Self::ChatGroupNameUpdateFailed(decode_json_str(data)?)
+            }
+            "chat.group_icon_update_failed" => {
+                Self::ChatGroupIconUpdateFailed(decode_json_str(data)?)
+            }
+            "chat.background_updated" => Self::ChatBackgroundUpdated(decode_json_str(data)?),
+            "chat.background_update_failed" => {
+                Self::ChatBackgroundUpdateFailed(decode_json_str(data)?)
+            }
+            "chat.typing_indicator.started" => {
+                Self::ChatTypingIndicatorStarted(decode_json_str(data)?)
+            }
+            "chat.typing_indicator.stopped" => {
+                Self::ChatTypingIndicatorStopped(decode_json_str(data)?)
+            }
+            "phone_number.status_updated" => Self::PhoneNumberStatusUpdated(decode_json_str(data)?),
+            "phone_number.assigned" => Self::PhoneNumberAssigned(decode_json_str(data)?),
+            "phone_number.released" => Self::PhoneNumberReleased(decode_json_str(data)?),
+            "contact_card.received" => Self::ContactCardReceived(decode_json_str(data)?),
+            "call.initiated" => Self::CallInitiated(decode_json_str(data)?),
+            "call.ringing" => Self::CallRinging(decode_json_str(data)?),
+            "call.answered" => Self::CallAnswered(decode_json_str(data)?),
+            "call.ended" => Self::CallEnded(decode_json_str(data)?),
+            "call.failed" => Self::CallFailed(decode_json_str(data)?),
+            "call.declined" => Self::CallDeclined(decode_json_str(data)?),
+            "call.no_answer" => Self::CallNoAnswer(decode_json_str(data)?),
+            "location.sharing.started" => Self::LocationSharingStarted(decode_json_str(data)?),
+            "location.sharing.stopped" => Self::LocationSharingStopped(decode_json_str(data)?),
+            "payment.succeeded" => Self::PaymentSucceeded(decode_json_str(data)?),
+            "payment.canceled" => Self::PaymentCanceled(decode_json_str(data)?),
+            "payment.expired" => Self::PaymentExpired(decode_json_str(data)?),
+            "payment.declined" => Self::PaymentDeclined(decode_json_str(data)?),
+            "payment.authorized" => Self::PaymentAuthorized(decode_json_str(data)?),
+            "connection.created" => Self::ConnectionCreated(decode_json_str(data)?),
+            "connection.revoked" => Self::ConnectionRevoked(decode_json_str(data)?),
+            "zero_day_retention.updated" => Self::ZeroDayRetentionUpdated(decode_json_str(data)?),
             "phone_number.forwarding_updated" => {
-                Self::PhoneNumberForwardingUpdated(decode_json(json)?)
+                Self::PhoneNumberForwardingUpdated(decode_json_str(data)?)
             }
-            "environment.line_moved" => Self::EnvironmentLineMoved(decode_json(json)?),
-            "contact_card.created" => Self::ContactCardCreated(decode_json(json)?),
-            "contact_card.updated" => Self::ContactCardUpdated(decode_json(json)?),
-            "contact_card.deleted" => Self::ContactCardDeleted(decode_json(json)?),
-            "api_token.created" => Self::ApiTokenCreated(decode_json(json)?),
-            "api_token.renamed" => Self::ApiTokenRenamed(decode_json(json)?),
-            "api_token.expiry_scheduled" => Self::ApiTokenExpiryScheduled(decode_json(json)?),
-            "api_token.expired" => Self::ApiTokenExpired(decode_json(json)?),
-            "api_token.activated" => Self::ApiTokenActivated(decode_json(json)?),
-            "api_token.deleted" => Self::ApiTokenDeleted(decode_json(json)?),
-            "environment.created" => Self::EnvironmentCreated(decode_json(json)?),
-            "environment.renamed" => Self::EnvironmentRenamed(decode_json(json)?),
-            "environment.deleted" => Self::EnvironmentDeleted(decode_json(json)?),
-            "webhook_subscription.created" => Self::WebhookSubscriptionCreated(decode_json(json)?),
-            "webhook_subscription.deleted" => Self::WebhookSubscriptionDeleted(decode_json(json)?),
+            "environment.line_moved" => Self::EnvironmentLineMoved(decode_json_str(data)?),
+            "contact_card.created" => Self::ContactCardCreated(decode_json_str(data)?),
+            "contact_card.updated" => Self::ContactCardUpdated(decode_json_str(data)?),
+            "contact_card.deleted" => Self::ContactCardDeleted(decode_json_str(data)?),
+            "api_token.created" => Self::ApiTokenCreated(decode_json_str(data)?),
+            "api_token.renamed" => Self::ApiTokenRenamed(decode_json_str(data)?),
+            "api_token.expiry_scheduled" => Self::ApiTokenExpiryScheduled(decode_json_str(data)?),
+            "api_token.expired" => Self::ApiTokenExpired(decode_json_str(data)?),
+            "api_token.activated" => Self::ApiTokenActivated(decode_json_str(data)?),
+            "api_token.deleted" => Self::ApiTokenDeleted(decode_json_str(data)?),
+            "environment.created" => Self::EnvironmentCreated(decode_json_str(data)?),
+            "environment.renamed" => Self::EnvironmentRenamed(decode_json_str(data)?),
+            "environment.deleted" => Self::EnvironmentDeleted(decode_json_str(data)?),
+            "webhook_subscription.created" => {
+                Self::WebhookSubscriptionCreated(decode_json_str(data)?)
+            }
+            "webhook_subscription.deleted" => {
+                Self::WebhookSubscriptionDeleted(decode_json_str(data)?)
+            }
             "webhook_subscription.target_url_changed" => {
-                Self::WebhookSubscriptionTargetUrlChanged(decode_json(json)?)
+                Self::WebhookSubscriptionTargetUrlChanged(decode_json_str(data)?)
             }
-            "webhook_subscription.enabled" => Self::WebhookSubscriptionEnabled(decode_json(json)?),
+            "webhook_subscription.enabled" => {
+                Self::WebhookSubscriptionEnabled(decode_json_str(data)?)
+            }
             "webhook_subscription.disabled" => {
-                Self::WebhookSubscriptionDisabled(decode_json(json)?)
+                Self::WebhookSubscriptionDisabled(decode_json_str(data)?)
             }
             "webhook_subscription.events.updated" => {
-                Self::WebhookSubscriptionEventsUpdated(decode_json(json)?)
+                Self::WebhookSubscriptionEventsUpdated(decode_json_str(data)?)
             }
             "webhook_subscription.phone_numbers.updated" => {
-                Self::WebhookSubscriptionPhoneNumbersUpdated(decode_json(json)?)
+                Self::WebhookSubscriptionPhoneNumbersUpdated(decode_json_str(data)?)
             }
             "webhook_subscription.routing_headers_set" => {
-                Self::WebhookSubscriptionRoutingHeadersSet(decode_json(json)?)
+                Self::WebhookSubscriptionRoutingHeadersSet(decode_json_str(data)?)
             }
             "webhook_subscription.routing_headers_cleared" => {
-                Self::WebhookSubscriptionRoutingHeadersCleared(decode_json(json)?)
+                Self::WebhookSubscriptionRoutingHeadersCleared(decode_json_str(data)?)
             }
-            "team_member.added" => Self::TeamMemberAdded(decode_json(json)?),
-            "team_member.signed_in" => Self::TeamMemberSignedIn(decode_json(json)?),
-            "team_member.signed_out" => Self::TeamMemberSignedOut(decode_json(json)?),
-            _ => Self::Unknown(decode_json(json)?),
+            "team_member.added" => Self::TeamMemberAdded(decode_json_str(data)?),
+            "team_member.signed_in" => Self::TeamMemberSignedIn(decode_json_str(data)?),
+            "team_member.signed_out" => Self::TeamMemberSignedOut(decode_json_str(data)?),
+            _ => Self::Unknown(decode_json_str(data)?),
         })
     }
 }

@@ -192,11 +192,10 @@ impl MessageEventData {
             Some("2025-01-01") => true,
             _ => serde_json::from_str::<Shape>(data).is_ok_and(|s| s.is_legacy()),
         };
-        let data = data.as_bytes();
         Ok(if legacy {
-            Self::V2025(crate::decode_json(data)?)
+            Self::V2025(crate::decode_json_str(data)?)
         } else {
-            Self::V2026(crate::decode_json(data)?)
+            Self::V2026(crate::decode_json_str(data)?)
         })
     }
 }
