@@ -46,7 +46,6 @@ pub use id::{
     AttachmentId, AuditId, ChatId, ExperienceId, IdError, MessageId, PaymentId, PaymentProviderId,
     PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId,
 };
-pub(crate) use json::decode_json_str;
 pub use json::{JsonPathError, decode_json};
 pub use models_support::Extra;
 pub use operation::{Effect, IdempotencyKey, Operation};

@@ -329,7 +329,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// A string, or `None` for any other JSON value.
-struct Lenient<'de>(Option<Cow<'de, str>>);
+pub(crate) struct Lenient<'de>(pub(crate) Option<Cow<'de, str>>);
 
 impl<'de> Deserialize<'de> for Lenient<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -1,8 +1,7 @@
 //! [`Verified`]: a delivery whose signature checked out, with the envelope
 //! fields read once.
 
-use linq_types::JsonPathError;
-use linq_types::webhooks::{Envelope, Event};
+use linq_types::webhooks::Envelope;
 
 use crate::Scheme;
 #[cfg(doc)]
@@ -95,15 +94,5 @@ impl<'b> Verified<'b> {
     /// The raw body that was verified.
     pub fn body(&self) -> &'b [u8] {
         self.body
-    }
-
-    /// Decodes the verified body into an [`Event`] from the envelope
-    /// already read; a body that is not a JSON object is decoded again only
-    /// to say why.
-    pub(crate) fn to_event(&self) -> Result<Event, JsonPathError> {
-        match &self.envelope {
-            Some(envelope) => Event::try_from(envelope.clone()),
-            None => Event::from_json(self.body),
-        }
     }
 }

@@ -17,8 +17,8 @@ pub fn generate(api: &Api) -> String {
     let mut out = String::from(HEADER);
     out += "//! [`EventData`]: the `data` of every event type of the API description,\n";
     out += "//! one variant each (documented in `crate::webhooks`).\n\n";
-    out += "use serde::{Serialize, Serializer};\n\n";
-    out += "use crate::{JsonPathError, decode_json_str, models};\n\n";
+    out += "use serde::{Deserialize, Deserializer, Serialize, Serializer};\n\n";
+    out += "use crate::models;\n\n";
 
     // (event type, variant, data type); `None`: no model, kept as JSON.
     let arms: Vec<(String, String, Option<String>)> = api
@@ -55,19 +55,20 @@ pub fn generate(api: &Api) -> String {
     out += "    Unknown(serde_json::Value),\n}\n\n";
 
     out += "impl EventData {\n";
-    out += "    /// Decodes `data` (its JSON text) as the type `event_type` names; the\n";
-    out += "    /// message events in the format `webhook_version` names.\n";
-    out += "    pub(crate) fn decode(\n        event_type: &str,\n        webhook_version: Option<&str>,\n        data: &str,\n    ) -> Result<Self, JsonPathError> {\n";
+    out += "    /// Decodes `data` as the type `event_type` names; the message events in\n";
+    out += "    /// the format `webhook_version` names.\n";
+    out += "    pub(crate) fn decode<'de, D: Deserializer<'de>>(\n        event_type: &str,\n        webhook_version: Option<&str>,\n        d: D,\n    ) -> Result<Self, D::Error> {\n";
     out += "        Ok(match event_type {\n";
     for (et, var, ty) in &arms {
         let decode = if ty.as_deref() == Some(MESSAGE_DATA) {
-            format!("{MESSAGE_DATA}::decode(webhook_version, data)?")
+            format!("{MESSAGE_DATA}::decode(webhook_version, d)?")
         } else {
-            "decode_json_str(data)?".to_owned()
+            "Deserialize::deserialize(d)?".to_owned()
         };
         let _ = writeln!(out, "            \"{et}\" => Self::{var}({decode}),");
     }
-    out += "            _ => Self::Unknown(decode_json_str(data)?),\n        })\n    }\n}\n\n";
+    out +=
+        "            _ => Self::Unknown(Deserialize::deserialize(d)?),\n        })\n    }\n}\n\n";
 
     out += "impl Serialize for EventData {\n";
     out += "    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {\n        match self {\n";

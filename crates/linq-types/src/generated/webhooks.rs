@@ -3,9 +3,9 @@
 //! [`EventData`]: the `data` of every event type of the API description,
 //! one variant each (documented in `crate::webhooks`).
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{JsonPathError, decode_json_str, models};
+use crate::models;
 
 /// Every event type [`EventData`] has a variant for.
 pub const EVENT_TYPES: &[&str] = &[
@@ -248,131 +248,141 @@ pub enum EventData {
 }
 
 impl EventData {
-    /// Decodes `data` (its JSON text) as the type `event_type` names; the
-    /// message events in the format `webhook_version` names.
-    pub(crate) fn decode(
+    /// Decodes `data` as the type `event_type` names; the message events in
+    /// the format `webhook_version` names.
+    pub(crate) fn decode<'de, D: Deserializer<'de>>(
         event_type: &str,
         webhook_version: Option<&str>,
-        data: &str,
-    ) -> Result<Self, JsonPathError> {
+        d: D,
+    ) -> Result<Self, D::Error> {
         Ok(match event_type {
             "message.sent" => Self::MessageSent(crate::webhooks::MessageEventData::decode(
                 webhook_version,
-                data,
+                d,
             )?),
             "message.received" => Self::MessageReceived(crate::webhooks::MessageEventData::decode(
                 webhook_version,
-                data,
+                d,
             )?),
             "message.read" => Self::MessageRead(crate::webhooks::MessageEventData::decode(
                 webhook_version,
-                data,
+                d,
             )?),
             "message.delivered" => Self::MessageDelivered(
-                crate::webhooks::MessageEventData::decode(webhook_version, data)?,
+                crate::webhooks::MessageEventData::decode(webhook_version, d)?,
             ),
-            "message.failed" => Self::MessageFailed(decode_json_str(data)?),
-            "message.edited" => Self::MessageEdited(decode_json_str(data)?),
-            "reaction.added" => Self::ReactionAdded(decode_json_str(data)?),
-            "reaction.removed" => Self::ReactionRemoved(decode_json_str(data)?),
-            "poll.received" => Self::PollReceived(decode_json_str(data)?),
-            "poll.failed" => Self::PollFailed(decode_json_str(data)?),
-            "poll.sent" => Self::PollSent(decode_json_str(data)?),
-            "poll.delivered" => Self::PollDelivered(decode_json_str(data)?),
-            "poll.read" => Self::PollRead(decode_json_str(data)?),
-            "poll.updated" => Self::PollUpdated(decode_json_str(data)?),
-            "poll.vote.added" => Self::PollVoteAdded(decode_json_str(data)?),
-            "poll.vote.removed" => Self::PollVoteRemoved(decode_json_str(data)?),
-            "poll.reaction.added" => Self::PollReactionAdded(decode_json_str(data)?),
-            "participant.added" => Self::ParticipantAdded(decode_json_str(data)?),
-            "participant.removed" => Self::ParticipantRemoved(decode_json_str(data)?),
-            "chat.created" => Self::ChatCreated(decode_json_str(data)?),
-            "chat.group_name_updated" => Self::ChatGroupNameUpdated(decode_json_str(data)?),
-            "chat.group_icon_updated" => Self::ChatGroupIconUpdated(decode_json_str(data)?),
+            "message.failed" => Self::MessageFailed(Deserialize::deserialize(d)?),
+            "message.edited" => Self::MessageEdited(Deserialize::deserialize(d)?),
+            "reaction.added" => Self::ReactionAdded(Deserialize::deserialize(d)?),
+            "reaction.removed" => Self::ReactionRemoved(Deserialize::deserialize(d)?),
+            "poll.received" => Self::PollReceived(Deserialize::deserialize(d)?),
+            "poll.failed" => Self::PollFailed(Deserialize::deserialize(d)?),
+            "poll.sent" => Self::PollSent(Deserialize::deserialize(d)?),
+            "poll.delivered" => Self::PollDelivered(Deserialize::deserialize(d)?),
+            "poll.read" => Self::PollRead(Deserialize::deserialize(d)?),
+            "poll.updated" => Self::PollUpdated(Deserialize::deserialize(d)?),
+            "poll.vote.added" => Self::PollVoteAdded(Deserialize::deserialize(d)?),
+            "poll.vote.removed" => Self::PollVoteRemoved(Deserialize::deserialize(d)?),
+            "poll.reaction.added" => Self::PollReactionAdded(Deserialize::deserialize(d)?),
+            "participant.added" => Self::ParticipantAdded(Deserialize::deserialize(d)?),
+            "participant.removed" => Self::ParticipantRemoved(Deserialize::deserialize(d)?),
+            "chat.created" => Self::ChatCreated(Deserialize::deserialize(d)?),
+            "chat.group_name_updated" => Self::ChatGroupNameUpdated(Deserialize::deserialize(d)?),
+            "chat.group_icon_updated" => Self::ChatGroupIconUpdated(Deserialize::deserialize(d)?),
             "chat.group_name_update_failed" => {
-                Self::ChatGroupNameUpdateFailed(decode_json_str(data)?)
+                Self::ChatGroupNameUpdateFailed(Deserialize::deserialize(d)?)
             }
             "chat.group_icon_update_failed" => {
-                Self::ChatGroupIconUpdateFailed(decode_json_str(data)?)
+                Self::ChatGroupIconUpdateFailed(Deserialize::deserialize(d)?)
             }
-            "chat.background_updated" => Self::ChatBackgroundUpdated(decode_json_str(data)?),
+            "chat.background_updated" => Self::ChatBackgroundUpdated(Deserialize::deserialize(d)?),
             "chat.background_update_failed" => {
-                Self::ChatBackgroundUpdateFailed(decode_json_str(data)?)
+                Self::ChatBackgroundUpdateFailed(Deserialize::deserialize(d)?)
             }
             "chat.typing_indicator.started" => {
-                Self::ChatTypingIndicatorStarted(decode_json_str(data)?)
+                Self::ChatTypingIndicatorStarted(Deserialize::deserialize(d)?)
             }
             "chat.typing_indicator.stopped" => {
-                Self::ChatTypingIndicatorStopped(decode_json_str(data)?)
+                Self::ChatTypingIndicatorStopped(Deserialize::deserialize(d)?)
             }
-            "phone_number.status_updated" => Self::PhoneNumberStatusUpdated(decode_json_str(data)?),
-            "phone_number.assigned" => Self::PhoneNumberAssigned(decode_json_str(data)?),
-            "phone_number.released" => Self::PhoneNumberReleased(decode_json_str(data)?),
-            "contact_card.received" => Self::ContactCardReceived(decode_json_str(data)?),
-            "call.initiated" => Self::CallInitiated(decode_json_str(data)?),
-            "call.ringing" => Self::CallRinging(decode_json_str(data)?),
-            "call.answered" => Self::CallAnswered(decode_json_str(data)?),
-            "call.ended" => Self::CallEnded(decode_json_str(data)?),
-            "call.failed" => Self::CallFailed(decode_json_str(data)?),
-            "call.declined" => Self::CallDeclined(decode_json_str(data)?),
-            "call.no_answer" => Self::CallNoAnswer(decode_json_str(data)?),
-            "location.sharing.started" => Self::LocationSharingStarted(decode_json_str(data)?),
-            "location.sharing.stopped" => Self::LocationSharingStopped(decode_json_str(data)?),
-            "payment.succeeded" => Self::PaymentSucceeded(decode_json_str(data)?),
-            "payment.canceled" => Self::PaymentCanceled(decode_json_str(data)?),
-            "payment.expired" => Self::PaymentExpired(decode_json_str(data)?),
-            "payment.declined" => Self::PaymentDeclined(decode_json_str(data)?),
-            "payment.authorized" => Self::PaymentAuthorized(decode_json_str(data)?),
-            "connection.created" => Self::ConnectionCreated(decode_json_str(data)?),
-            "connection.revoked" => Self::ConnectionRevoked(decode_json_str(data)?),
-            "zero_day_retention.updated" => Self::ZeroDayRetentionUpdated(decode_json_str(data)?),
+            "phone_number.status_updated" => {
+                Self::PhoneNumberStatusUpdated(Deserialize::deserialize(d)?)
+            }
+            "phone_number.assigned" => Self::PhoneNumberAssigned(Deserialize::deserialize(d)?),
+            "phone_number.released" => Self::PhoneNumberReleased(Deserialize::deserialize(d)?),
+            "contact_card.received" => Self::ContactCardReceived(Deserialize::deserialize(d)?),
+            "call.initiated" => Self::CallInitiated(Deserialize::deserialize(d)?),
+            "call.ringing" => Self::CallRinging(Deserialize::deserialize(d)?),
+            "call.answered" => Self::CallAnswered(Deserialize::deserialize(d)?),
+            "call.ended" => Self::CallEnded(Deserialize::deserialize(d)?),
+            "call.failed" => Self::CallFailed(Deserialize::deserialize(d)?),
+            "call.declined" => Self::CallDeclined(Deserialize::deserialize(d)?),
+            "call.no_answer" => Self::CallNoAnswer(Deserialize::deserialize(d)?),
+            "location.sharing.started" => {
+                Self::LocationSharingStarted(Deserialize::deserialize(d)?)
+            }
+            "location.sharing.stopped" => {
+                Self::LocationSharingStopped(Deserialize::deserialize(d)?)
+            }
+            "payment.succeeded" => Self::PaymentSucceeded(Deserialize::deserialize(d)?),
+            "payment.canceled" => Self::PaymentCanceled(Deserialize::deserialize(d)?),
+            "payment.expired" => Self::PaymentExpired(Deserialize::deserialize(d)?),
+            "payment.declined" => Self::PaymentDeclined(Deserialize::deserialize(d)?),
+            "payment.authorized" => Self::PaymentAuthorized(Deserialize::deserialize(d)?),
+            "connection.created" => Self::ConnectionCreated(Deserialize::deserialize(d)?),
+            "connection.revoked" => Self::ConnectionRevoked(Deserialize::deserialize(d)?),
+            "zero_day_retention.updated" => {
+                Self::ZeroDayRetentionUpdated(Deserialize::deserialize(d)?)
+            }
             "phone_number.forwarding_updated" => {
-                Self::PhoneNumberForwardingUpdated(decode_json_str(data)?)
+                Self::PhoneNumberForwardingUpdated(Deserialize::deserialize(d)?)
             }
-            "environment.line_moved" => Self::EnvironmentLineMoved(decode_json_str(data)?),
-            "contact_card.created" => Self::ContactCardCreated(decode_json_str(data)?),
-            "contact_card.updated" => Self::ContactCardUpdated(decode_json_str(data)?),
-            "contact_card.deleted" => Self::ContactCardDeleted(decode_json_str(data)?),
-            "api_token.created" => Self::ApiTokenCreated(decode_json_str(data)?),
-            "api_token.renamed" => Self::ApiTokenRenamed(decode_json_str(data)?),
-            "api_token.expiry_scheduled" => Self::ApiTokenExpiryScheduled(decode_json_str(data)?),
-            "api_token.expired" => Self::ApiTokenExpired(decode_json_str(data)?),
-            "api_token.activated" => Self::ApiTokenActivated(decode_json_str(data)?),
-            "api_token.deleted" => Self::ApiTokenDeleted(decode_json_str(data)?),
-            "environment.created" => Self::EnvironmentCreated(decode_json_str(data)?),
-            "environment.renamed" => Self::EnvironmentRenamed(decode_json_str(data)?),
-            "environment.deleted" => Self::EnvironmentDeleted(decode_json_str(data)?),
+            "environment.line_moved" => Self::EnvironmentLineMoved(Deserialize::deserialize(d)?),
+            "contact_card.created" => Self::ContactCardCreated(Deserialize::deserialize(d)?),
+            "contact_card.updated" => Self::ContactCardUpdated(Deserialize::deserialize(d)?),
+            "contact_card.deleted" => Self::ContactCardDeleted(Deserialize::deserialize(d)?),
+            "api_token.created" => Self::ApiTokenCreated(Deserialize::deserialize(d)?),
+            "api_token.renamed" => Self::ApiTokenRenamed(Deserialize::deserialize(d)?),
+            "api_token.expiry_scheduled" => {
+                Self::ApiTokenExpiryScheduled(Deserialize::deserialize(d)?)
+            }
+            "api_token.expired" => Self::ApiTokenExpired(Deserialize::deserialize(d)?),
+            "api_token.activated" => Self::ApiTokenActivated(Deserialize::deserialize(d)?),
+            "api_token.deleted" => Self::ApiTokenDeleted(Deserialize::deserialize(d)?),
+            "environment.created" => Self::EnvironmentCreated(Deserialize::deserialize(d)?),
+            "environment.renamed" => Self::EnvironmentRenamed(Deserialize::deserialize(d)?),
+            "environment.deleted" => Self::EnvironmentDeleted(Deserialize::deserialize(d)?),
             "webhook_subscription.created" => {
-                Self::WebhookSubscriptionCreated(decode_json_str(data)?)
+                Self::WebhookSubscriptionCreated(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.deleted" => {
-                Self::WebhookSubscriptionDeleted(decode_json_str(data)?)
+                Self::WebhookSubscriptionDeleted(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.target_url_changed" => {
-                Self::WebhookSubscriptionTargetUrlChanged(decode_json_str(data)?)
+                Self::WebhookSubscriptionTargetUrlChanged(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.enabled" => {
-                Self::WebhookSubscriptionEnabled(decode_json_str(data)?)
+                Self::WebhookSubscriptionEnabled(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.disabled" => {
-                Self::WebhookSubscriptionDisabled(decode_json_str(data)?)
+                Self::WebhookSubscriptionDisabled(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.events.updated" => {
-                Self::WebhookSubscriptionEventsUpdated(decode_json_str(data)?)
+                Self::WebhookSubscriptionEventsUpdated(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.phone_numbers.updated" => {
-                Self::WebhookSubscriptionPhoneNumbersUpdated(decode_json_str(data)?)
+                Self::WebhookSubscriptionPhoneNumbersUpdated(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.routing_headers_set" => {
-                Self::WebhookSubscriptionRoutingHeadersSet(decode_json_str(data)?)
+                Self::WebhookSubscriptionRoutingHeadersSet(Deserialize::deserialize(d)?)
             }
             "webhook_subscription.routing_headers_cleared" => {
-                Self::WebhookSubscriptionRoutingHeadersCleared(decode_json_str(data)?)
+                Self::WebhookSubscriptionRoutingHeadersCleared(Deserialize::deserialize(d)?)
             }
-            "team_member.added" => Self::TeamMemberAdded(decode_json_str(data)?),
-            "team_member.signed_in" => Self::TeamMemberSignedIn(decode_json_str(data)?),
-            "team_member.signed_out" => Self::TeamMemberSignedOut(decode_json_str(data)?),
-            _ => Self::Unknown(decode_json_str(data)?),
+            "team_member.added" => Self::TeamMemberAdded(Deserialize::deserialize(d)?),
+            "team_member.signed_in" => Self::TeamMemberSignedIn(Deserialize::deserialize(d)?),
+            "team_member.signed_out" => Self::TeamMemberSignedOut(Deserialize::deserialize(d)?),
+            _ => Self::Unknown(Deserialize::deserialize(d)?),
         })
     }
 }

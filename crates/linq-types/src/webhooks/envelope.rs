@@ -8,15 +8,14 @@ use serde::de::{Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::JsonPathError;
 use crate::models::events::{LegacyMessageEvent, MessageEventV2};
 
 /// The envelope of a webhook payload, read without decoding its `data`.
 ///
 /// Each field is read on its own, so that one that is missing or of an odd
 /// type does not hide the others; strings are borrowed from the body when
-/// they can be. It is what `linq-webhooks` reads to name a delivery's event
-/// and dedupe key, and what [`Event`](super::Event) is decoded from.
+/// they can be; `data` is skipped. It is what `linq-webhooks` reads to name
+/// a delivery's event and dedupe key without decoding the event.
 ///
 /// ```
 /// use linq_types::webhooks::Envelope;
@@ -35,45 +34,43 @@ pub struct Envelope<'a> {
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) api_version: Option<Cow<'a, str>>,
+    api_version: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    data: Option<&'a RawValue>,
+    created_at: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) event_id: Option<Cow<'a, str>>,
+    event_id: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) event_type: Option<Cow<'a, str>>,
+    event_type: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) partner_id: Option<Cow<'a, str>>,
+    partner_id: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) trace_id: Option<Cow<'a, str>>,
+    trace_id: Option<Cow<'a, str>>,
     #[serde(
         default,
         borrow,
         deserialize_with = "crate::models_support::lenient_str"
     )]
-    pub(super) webhook_version: Option<Cow<'a, str>>,
+    webhook_version: Option<Cow<'a, str>>,
 }
 
 impl<'a> Envelope<'a> {
@@ -131,11 +128,6 @@ impl<'a> Envelope<'a> {
     pub fn trace_id(&self) -> Option<&str> {
         self.trace_id.as_deref()
     }
-
-    /// The `data` as it appears in the body (`null` when absent).
-    pub(super) fn data(&self) -> &'a str {
-        self.data.map_or("null", RawValue::get)
-    }
 }
 
 /// The `data` of a `message.*` event in either payload format.
@@ -185,18 +177,28 @@ impl MessageEventData {
     }
 
     /// Decodes `data` in the format `webhook_version` names, or by its
-    /// shape when it names neither.
-    pub(crate) fn decode(webhook_version: Option<&str>, data: &str) -> Result<Self, JsonPathError> {
-        let legacy = match webhook_version {
-            Some("2026-02-03") => false,
-            Some("2025-01-01") => true,
-            _ => serde_json::from_str::<Shape>(data).is_ok_and(|s| s.is_legacy()),
-        };
-        Ok(if legacy {
-            Self::V2025(crate::decode_json_str(data)?)
-        } else {
-            Self::V2026(crate::decode_json_str(data)?)
-        })
+    /// shape when it names neither (the one case that reads it twice).
+    pub(crate) fn decode<'de, D: Deserializer<'de>>(
+        webhook_version: Option<&str>,
+        d: D,
+    ) -> Result<Self, D::Error> {
+        let v2026 = |m| Self::V2026(Box::new(m));
+        let v2025 = |m| Self::V2025(Box::new(m));
+        match webhook_version {
+            Some("2026-02-03") => MessageEventV2::deserialize(d).map(v2026),
+            Some("2025-01-01") => LegacyMessageEvent::deserialize(d).map(v2025),
+            _ => {
+                let raw = Box::<RawValue>::deserialize(d)?;
+                let json = raw.get();
+                let legacy = serde_json::from_str::<Shape>(json).is_ok_and(|s| s.is_legacy());
+                let decoded = if legacy {
+                    serde_json::from_str(json).map(v2025)
+                } else {
+                    serde_json::from_str(json).map(v2026)
+                };
+                decoded.map_err(serde::de::Error::custom)
+            }
+        }
     }
 }
 

@@ -4,15 +4,19 @@
 
 use std::borrow::Cow;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use super::{Envelope, MessageEventData};
+use super::MessageEventData;
 use crate::generated::webhooks::EventData;
 use crate::models::ServiceType;
 use crate::models::events::{EventMediaPart, EventPart};
 use crate::models::subscriptions::WebhookEventType;
+use crate::models_support::Lenient;
 use crate::{AttachmentId, ChatId, JsonPathError, Timestamp};
 
 /// One webhook event: who sent it and when, and what happened (`data`).
@@ -77,71 +81,170 @@ impl Event {
 }
 
 impl Event {
-    /// Decodes a payload: the envelope once, then `data` straight from its
-    /// bytes as the type `event_type` names. An error says where
+    /// Decodes a payload in one pass: the envelope fields, then `data`
+    /// straight from the bytes as the type `event_type` names (Linq sends
+    /// `event_type` before `data`; a body that puts `data` first has it kept
+    /// as raw JSON and decoded at the end). An error says where
     /// ([`JsonPathError::path`], such as `data.parts[0].value`).
     ///
     /// This checks no signature: a delivery off the network goes through
     /// `linq_webhooks::Webhook::verify_event`, which calls this after the
     /// signature checked out.
     pub fn from_json(body: &[u8]) -> Result<Self, JsonPathError> {
-        Envelope::read(body)
-            .map_err(JsonPathError::whole)?
-            .try_into()
+        crate::decode_json(body)
     }
 }
 
-/// Decodes the event from an envelope already read, so the body is read once.
-impl TryFrom<Envelope<'_>> for Event {
-    type Error = JsonPathError;
+/// JSON only (any serde_json source, `from_value` included): `data` is
+/// decoded as the type `event_type` names, without an intermediate value.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
+}
 
-    fn try_from(envelope: Envelope<'_>) -> Result<Self, JsonPathError> {
+struct EventVisitor;
+
+/// `data` as decoded, or kept as raw JSON when it came before `event_type`.
+// Lives on the stack for one decode; boxing the common case would cost an
+// allocation for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Data {
+    Decoded(EventData),
+    Raw(Box<RawValue>),
+}
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a webhook payload (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+        let mut fields: [Option<Cow<'de, str>>; 7] = Default::default();
+        let mut data = None;
+        while let Some(key) = map.next_key::<Lenient<'de>>()? {
+            let slot = match key.0.as_deref() {
+                Some("event_id") => 0,
+                Some("event_type") => 1,
+                Some("created_at") => 2,
+                Some("webhook_version") => 3,
+                Some("api_version") => 4,
+                Some("partner_id") => 5,
+                Some("trace_id") => 6,
+                Some("data") if data.is_none() => {
+                    data = Some(match fields[1].as_deref() {
+                        Some(event_type) => Data::Decoded(map.next_value_seed(DataSeed {
+                            event_type,
+                            webhook_version: fields[3].as_deref(),
+                        })?),
+                        None => Data::Raw(map.next_value()?),
+                    });
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if fields[slot].is_some() {
+                return Err(A::Error::custom(format_args!(
+                    "duplicate field `{}`",
+                    NAMES[slot]
+                )));
+            }
+            fields[slot] = map.next_value::<Lenient<'de>>()?.0;
+        }
+        let [
+            event_id,
+            event_type,
+            created_at,
+            webhook_version,
+            api_version,
+            partner_id,
+            trace_id,
+        ] = fields;
         // The envelope's id, type and time are what a handler cannot do
         // without; the rest decode as empty when a (newer, or stripped-down)
         // sender leaves them out.
-        fn required(field: Option<Cow<'_, str>>, name: &str) -> Result<String, JsonPathError> {
-            field
-                .map(Cow::into_owned)
-                .ok_or_else(|| JsonPathError::at(name, "missing, or not a string"))
-        }
-        let data = envelope.data();
-        let id = required(envelope.event_id, "event_id")?;
-        let missing = |name| JsonPathError::at(name, "missing, or not a string");
-        let event_type = match envelope.event_type {
-            Some(Cow::Borrowed(known)) => WebhookEventType::from(known),
-            Some(Cow::Owned(text)) => WebhookEventType::from(text),
-            None => return Err(missing("event_type")),
-        };
-        let created_at = envelope
-            .created_at
-            .ok_or_else(|| missing("created_at"))?
+        let id = event_id.ok_or_else(|| A::Error::missing_field("event_id"))?;
+        let event_type = event_type.ok_or_else(|| A::Error::missing_field("event_type"))?;
+        let created_at = created_at
+            .ok_or_else(|| A::Error::missing_field("created_at"))?
             .parse::<Timestamp>()
-            .map_err(|e| JsonPathError::at("created_at", e))?;
-        let webhook_version = envelope.webhook_version.map(Cow::into_owned);
-        let data = EventData::decode(event_type.as_str(), webhook_version.as_deref(), data)
-            .map_err(|e| e.within("data"))?;
-        Ok(Self {
-            id,
-            event_type,
+            .map_err(|e| A::Error::custom(format_args!("created_at: {e}")))?;
+        let data = match data {
+            Some(Data::Decoded(data)) => data,
+            Some(Data::Raw(raw)) => {
+                let json = raw.get();
+                let seed = || DataSeed {
+                    event_type: &event_type,
+                    webhook_version: webhook_version.as_deref(),
+                };
+                let mut de = serde_json::Deserializer::from_str(json);
+                match seed()
+                    .deserialize(&mut de)
+                    .and_then(|d| de.end().map(|()| d))
+                {
+                    Ok(data) => data,
+                    // Decoded apart from the body, so the path goes into the text.
+                    Err(e) => {
+                        let path = crate::json::locate_with(json, seed());
+                        let at = if path == "." {
+                            "data".to_owned()
+                        } else {
+                            format!("data.{path}")
+                        };
+                        return Err(A::Error::custom(format_args!("{at}: {e}")));
+                    }
+                }
+            }
+            None => EventData::decode(
+                &event_type,
+                webhook_version.as_deref(),
+                serde_json::Value::Null,
+            )
+            .map_err(|e| A::Error::custom(format_args!("data: {e}")))?,
+        };
+        let owned = |field: Option<Cow<'de, str>>| field.map(Cow::into_owned).unwrap_or_default();
+        Ok(Event {
+            id: id.into_owned(),
+            event_type: match event_type {
+                Cow::Borrowed(known) => WebhookEventType::from(known),
+                Cow::Owned(text) => WebhookEventType::from(text),
+            },
             created_at,
-            partner_id: envelope.partner_id.map(Cow::into_owned).unwrap_or_default(),
-            trace_id: envelope.trace_id.map(Cow::into_owned).unwrap_or_default(),
-            webhook_version: webhook_version.unwrap_or_default(),
-            api_version: envelope
-                .api_version
-                .map(Cow::into_owned)
-                .unwrap_or_default(),
+            partner_id: owned(partner_id),
+            trace_id: owned(trace_id),
+            webhook_version: owned(webhook_version),
+            api_version: owned(api_version),
             data,
         })
     }
 }
 
-/// JSON only: the payload is taken as raw JSON and decoded with
-/// [`Event::from_json`] (any serde_json source works, `from_value` included).
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        Self::from_json(raw.get().as_bytes()).map_err(serde::de::Error::custom)
+const NAMES: [&str; 7] = [
+    "event_id",
+    "event_type",
+    "created_at",
+    "webhook_version",
+    "api_version",
+    "partner_id",
+    "trace_id",
+];
+
+/// Decodes `data` as its event type names, in place.
+struct DataSeed<'s> {
+    event_type: &'s str,
+    webhook_version: Option<&'s str>,
+}
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = EventData;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventData, D::Error> {
+        EventData::decode(self.event_type, self.webhook_version, d)
     }
 }
 
