@@ -63,7 +63,7 @@ fn signed_now() -> (Webhook, u64, String) {
 }
 
 #[test]
-fn unwrap_matrix() {
+fn the_official_sdk_matrix() {
     let (hook, now, signature) = signed_now();
     let now = now.to_string();
     let headers = vec![
