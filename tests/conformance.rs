@@ -283,7 +283,10 @@ async fn every_request_matches_the_python_sdk() {
                     wire_exact = false;
                     tally.body_key_generated.push(label.clone());
                     match take_body_key(&mut rv) {
-                        Some((_, key)) if key.as_str().is_some_and(linq_types::is_uuid) => {}
+                        Some((_, key))
+                            if key
+                                .as_str()
+                                .is_some_and(|k| linq_types::ChatId::parse(k).is_ok()) => {}
                         other => fail(format!(
                             "expected a generated UUID idempotency_key in the body, got {other:?}"
                         )),
@@ -340,7 +343,7 @@ async fn every_request_matches_the_python_sdk() {
             IdempotencyKey::Header(name) => {
                 headers_same = false;
                 assert_eq!(name, "Idempotency-Key", "{op}");
-                if !rs_key.is_some_and(linq_types::is_uuid) {
+                if rs_key.is_none_or(|k| linq_types::ChatId::parse(k).is_err()) {
                     fail(format!(
                         "expected a generated UUID idempotency-key, got {rs_key:?}"
                     ));

@@ -28,7 +28,7 @@ async fn ensure_creates_then_leaves_alone_then_updates() {
     assert!(secret.expose().starts_with("whsec_"));
     assert_eq!(format!("{secret:?}"), "SigningSecret(***)");
     assert!(!format!("{first:?}").contains(secret.expose()));
-    linq_webhooks::Secret::parse(secret.expose()).unwrap();
+    linq_webhooks::Secret::try_from(&secret).unwrap();
 
     // Same events in another order: nothing to change, one list request.
     let before = transport.requests().len();

@@ -106,9 +106,10 @@ fn main() {
         ["memory-run", path, calls] => memory::run_path(path, calls.parse().expect("call count")),
         ["stream", total] => pagination::stream_process(total.parse().expect("item count")),
         [] | ["all"] => run_all(),
+        ["webhook"] => webhook::report(),
         _ => {
             eprintln!(
-                "usage: linq-bench [all | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | serve | client raw|linq N REQUESTS ADDR | stream N]"
+                "usage: linq-bench [all | webhook | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | serve | client raw|linq N REQUESTS ADDR | stream N]"
             );
             std::process::exit(2);
         }

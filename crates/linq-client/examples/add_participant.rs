@@ -10,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use linq_client::types::{ErrorResponse, Handle, is_uuid};
+use linq_client::types::{ChatId, ErrorResponse, Handle};
 use linq_client::{API_KEY_ENV, BASE_URL_ENV, Client, Error, InMemoryTransport};
 use linq_transport::Bytes;
 
@@ -87,7 +87,9 @@ fn embedded_api(request: http::Request<Bytes>) -> http::Response<Bytes> {
             "Unauthorized - missing or invalid authentication token",
         );
     }
-    let Some(chat) = chat.filter(|c| request.method() == http::Method::POST && is_uuid(c)) else {
+    let Some(chat) =
+        chat.filter(|c| request.method() == http::Method::POST && ChatId::parse(c).is_ok())
+    else {
         return error(404, 2001, "Resource not found");
     };
     #[derive(serde::Deserialize)]

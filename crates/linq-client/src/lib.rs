@@ -89,9 +89,10 @@ pub use client::{
 };
 pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
+pub use linq_types::SigningSecret;
 pub use paginate::Items;
 pub use retry::RetryPolicy;
-pub use subscriptions_ext::{EnsuredSubscription, SigningSecret, SubscriptionChange};
+pub use subscriptions_ext::{EnsuredSubscription, SubscriptionChange};
 
 #[cfg(feature = "hyper")]
 pub use linq_transport::HyperTransport;

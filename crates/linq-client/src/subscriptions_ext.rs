@@ -3,8 +3,8 @@
 //! generated resource.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
+use linq_types::SigningSecret;
 use linq_types::models::WebhookEventType;
 use linq_types::models::subscriptions::{WebhookSubscription, WebhookSubscriptionCreateResponse};
 
@@ -21,7 +21,7 @@ pub struct EnsuredSubscription {
     pub change: SubscriptionChange,
     /// The signing secret, only when the subscription was just created: the
     /// API shows it once, so store it (then verify deliveries with
-    /// `linq_webhooks::Secret::parse(secret.expose())`).
+    /// `linq_webhooks::Webhook::new(secret.try_into()?)`).
     pub signing_secret: Option<SigningSecret>,
 }
 
@@ -35,24 +35,6 @@ pub enum SubscriptionChange {
     EventsUpdated,
     /// One existed with exactly these event types; nothing was sent.
     Unchanged,
-}
-
-/// A webhook signing secret (`whsec_…`). `Debug` prints `SigningSecret(***)`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningSecret(String);
-
-impl SigningSecret {
-    /// The secret's text, to store or to hand to `linq_webhooks::Secret::parse`.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SigningSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SigningSecret(***)")
-    }
 }
 
 impl WebhookSubscriptions<'_> {
@@ -94,7 +76,7 @@ impl WebhookSubscriptions<'_> {
             .find(|s| s.target_url == target_url);
         let Some(found) = existing else {
             let created = self.create(target_url, events).await?;
-            let secret = SigningSecret(created.signing_secret.clone());
+            let secret = SigningSecret::new(created.signing_secret.clone());
             return Ok(EnsuredSubscription {
                 subscription: from_created(created),
                 change: SubscriptionChange::Created,

@@ -17,7 +17,6 @@ use std::process::ExitCode;
 use futures_util::TryStreamExt;
 use linq_client::API_KEY_ENV;
 use linq_client::prelude::*;
-use linq_client::types::WebhookEvent;
 use linq_sandbox::Sandbox;
 use linq_webhooks::{Secret, Webhook};
 
@@ -150,14 +149,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(secret) = secret {
         let webhook = Webhook::new(Secret::parse(&secret)?);
         for delivery in sandbox.deliveries() {
-            let event: WebhookEvent = webhook
-                .verify_at(&delivery.body, &delivery.headers, sandbox.now())?
-                .parse()?;
-            println!(
-                "6. verified {} event {}",
-                event.event_type(),
-                event.event_id().unwrap_or("-")
-            );
+            let event =
+                webhook.verify_event_at(&delivery.body, &delivery.headers, sandbox.now())?;
+            println!("6. verified {} event {}", event.event_type, event.id);
         }
     }
     println!("done");

@@ -322,7 +322,7 @@ mod tests {
     fn ids_are_uuids_and_secrets_parse() {
         let mut ids = Ids::new(7);
         let id = ids.uuid();
-        assert!(linq_types::is_uuid(&id), "{id}");
+        assert!(linq_types::ChatId::parse(&id).is_ok(), "{id}"); // a UUID-checked id
         assert_ne!(id, ids.uuid());
         assert_eq!(base64(b"secret\n"), "c2VjcmV0Cg==");
         assert!(linq_webhooks::Secret::parse(&ids.secret()).is_ok());

@@ -429,7 +429,7 @@ fn check_at(value: &Value, schema: &Value, at: &str) -> Result<(), String> {
             }
         }
         Value::String(s) => match schema["format"].as_str() {
-            Some("uuid") if !linq_types::is_uuid(s) => {
+            Some("uuid") if linq_types::ChatId::parse(s).is_err() => {
                 return Err(format!("{at}: {s:?} is not a UUID"));
             }
             Some("date-time") if !looks_like_date_time(s) => {
@@ -606,7 +606,7 @@ pub fn validate(value: &Value, schema: &Value, at: &str) -> Result<(), Invalid> 
             }
         }
         Value::String(s) => match schema["format"].as_str() {
-            Some("uuid") if !linq_types::is_uuid(s) => {
+            Some("uuid") if linq_types::ChatId::parse(s).is_err() => {
                 return Err(invalid(format!("{s:?} is not a UUID")));
             }
             Some("date-time") if !looks_like_date_time(s) => {

@@ -47,7 +47,7 @@ pub enum IdError {
 }
 
 /// True when `s` is a UUID in its canonical hyphenated form (any hex case).
-pub fn is_uuid(s: &str) -> bool {
+pub(crate) fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {

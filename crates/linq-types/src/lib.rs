@@ -2,9 +2,9 @@
 //! response models, the error envelope, and every operation described as data.
 //!
 //! Layout: everything `cargo xtask codegen` writes is under `src/generated/`
-//! ([`models`] in modules by resource, [`ops`], the [`WebhookEvent`] enum);
+//! ([`models`] in modules by resource, [`ops`], webhook [`EventData`]);
 //! the rest is written by hand: handles and ids, [`Timestamp`], the error
-//! envelope, the [`Operation`] trait, and conversions that make message
+//! envelope, webhook [`Event`]s, the [`Operation`] trait, and conversions that make message
 //! content short to write ([`models::Part::text`], `From<&str>` for
 //! [`models::MessageContent`]).
 //!
@@ -32,9 +32,11 @@ mod error;
 mod generated;
 mod handle;
 mod id;
+mod json;
 mod models_support;
 pub mod operation;
 mod pagination;
+mod signing_secret;
 mod timestamp;
 mod validate;
 pub mod webhooks;
@@ -45,14 +47,16 @@ pub use generated::{models, ops};
 pub use handle::{Handle, HandleError, HandleKind, MAX_EMAIL_LEN};
 pub use id::{
     AttachmentId, AuditId, ChatId, ExperienceId, IdError, MessageId, PaymentId, PaymentProviderId,
-    PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, is_uuid,
+    PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId,
 };
+pub use json::{JsonPathError, decode_json};
 pub use models_support::Extra;
 pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
+pub use signing_secret::SigningSecret;
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{IntoValid, InvalidValue};
-pub use webhooks::{Event, EventData, WebhookEvent};
+pub use webhooks::{Event, EventData};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -4,8 +4,12 @@
 //! Written by hand; the generated models (`generated/models/`) only call
 //! these macros.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -170,7 +174,7 @@ macro_rules! open_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
+                d.deserialize_str($crate::models_support::StrVisitor::<Self>::new())
             }
         }
     };
@@ -243,22 +247,20 @@ macro_rules! tagged_union {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
-                let raw = serde_json::Value::deserialize(d)?;
-                let tag = raw
-                    .get($tag)
-                    .and_then(serde_json::Value::as_str)
-                    .ok_or_else(|| D::Error::missing_field($tag))?
-                    .to_owned();
-                match tag.as_str() {
-                    $( $wire => {
-                        // The tag belongs to the union, not to the variant's `extra`.
-                        let mut raw = raw;
-                        if let Some(map) = raw.as_object_mut() {
-                            map.remove($tag);
-                        }
-                        serde_json::from_value(raw).map(Self::$variant).map_err(D::Error::custom)
-                    } )*
-                    _ => Ok(Self::Unknown { tag, raw }),
+                // The tag may come after the fields, so the object is kept
+                // as text, its tag read, then the variant decoded from it.
+                let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+                let json = raw.get();
+                let tag = $crate::models_support::read_field(json, $tag).map_err(D::Error::custom)?;
+                match tag.as_deref() {
+                    $( Some($wire) => $crate::models_support::decode_without(json, $tag)
+                        .map(Self::$variant)
+                        .map_err(D::Error::custom), )*
+                    Some(_) => Ok(Self::Unknown {
+                        tag: tag.unwrap_or_default().into_owned(),
+                        raw: serde_json::from_str(json).map_err(D::Error::custom)?,
+                    }),
+                    None => Err(D::Error::missing_field($tag)),
                 }
             }
         }
@@ -275,4 +277,232 @@ where
     D: Deserializer<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// Reads a string into `T` (an open enum) without allocating when the value
+/// is one `T` knows.
+pub(crate) struct StrVisitor<T>(PhantomData<T>);
+
+impl<T> StrVisitor<T> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T: for<'a> From<&'a str> + From<String>> Visitor<'_> for StrVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::from(v))
+    }
+    fn visit_string<E>(self, v: String) -> Result<T, E> {
+        Ok(T::from(v))
+    }
+}
+
+/// An object key, borrowed from the input when it can be.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A string, or `None` for any other JSON value.
+pub(crate) struct Lenient<'de>(pub(crate) Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for Lenient<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_str(d).map(Lenient)
+    }
+}
+
+/// The string in field `name` of the object `json`; `None` when it has no
+/// such field or it is not a string.
+pub(crate) fn read_field<'a>(
+    json: &'a str,
+    name: &'static str,
+) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
+    struct Find(&'static str);
+    impl<'de> Visitor<'de> for Find {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(Key(key)) = map.next_key()? {
+                if key == self.0 && found.is_none() {
+                    found = map.next_value::<Lenient<'de>>()?.0;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    let found = de.deserialize_map(Find(name))?;
+    de.end()?;
+    Ok(found)
+}
+
+/// Decodes the object `json` as `T` without its field `skip` (a union's
+/// tag, which belongs to the union rather than to the variant's `extra`).
+pub(crate) fn decode_without<T: DeserializeOwned>(
+    json: &str,
+    skip: &'static str,
+) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value = T::deserialize(Without {
+        inner: &mut de,
+        skip,
+    })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// A deserializer for an object that leaves out one field.
+struct Without<D> {
+    inner: D,
+    skip: &'static str,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Without<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_map(WithoutVisitor {
+            visitor,
+            skip: self.skip,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct WithoutVisitor<V> {
+    visitor: V,
+    skip: &'static str,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for WithoutVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_map(WithoutMap {
+            map,
+            skip: self.skip,
+        })
+    }
+}
+
+struct WithoutMap<A> {
+    map: A,
+    skip: &'static str,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutMap<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        while let Some(Key(key)) = self.map.next_key()? {
+            if key == self.skip {
+                self.map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            return match key {
+                Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+                Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)),
+            }
+            .map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+/// A string, borrowed when the body allows; any other JSON value is `None`.
+pub(crate) fn lenient_str<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Lenient;
+
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    d.deserialize_any(Lenient)
 }

@@ -136,14 +136,36 @@ fn own_messages_and_silent_payloads_are_not_inbound() {
     }
 }
 
+/// The body in Linq's order: the envelope first, `data` last.
+fn linq_order(body: &Value) -> Vec<u8> {
+    let mut fields: Vec<_> = body.as_object().unwrap().iter().collect();
+    fields.sort_by_key(|(k, _)| *k == "data");
+    let inner: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json!(k), v))
+        .collect();
+    format!("{{{}}}", inner.join(",")).into_bytes()
+}
+
 #[test]
 fn bad_data_names_its_path() {
     let mut body = v2026("inbound");
     body["data"]["parts"][1]["size_bytes"] = json!("twelve");
+    let err = Event::from_json(&linq_order(&body)).unwrap_err();
+    // The part's kind is read first, so the path ends at the part.
+    assert_eq!(err.path(), "data.parts[1]");
+    assert!(
+        err.to_string()
+            .starts_with("data.parts[1]: invalid type: string \"twelve\""),
+        "{err}"
+    );
+    // With `data` before `event_type` (keys sorted), the path is in the text.
+    let err = Event::from_json(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+    assert!(err.to_string().starts_with("data.parts[1]: "), "{err}");
     let err = serde_json::from_value::<Event>(body)
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("data: parts[1]"), "{err}");
+    assert!(err.starts_with("data.parts[1]: "), "{err}");
     let mut body = v2026("inbound");
     body["data"]["sender_handle"]
         .as_object_mut()
@@ -156,4 +178,37 @@ fn bad_data_names_its_path() {
         err.contains("sender_handle") && err.contains("joined_at"),
         "{err}"
     );
+}
+
+#[test]
+fn a_broken_envelope_names_its_field() {
+    for (field, value) in [
+        ("event_id", json!(7)),
+        ("event_type", json!(null)),
+        ("created_at", json!("yesterday")),
+    ] {
+        let mut body = v2026("inbound");
+        body[field] = value;
+        let err = Event::from_json(&serde_json::to_vec(&body).unwrap()).unwrap_err();
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    let err = Event::from_json(b"[1, 2]").unwrap_err();
+    assert_eq!(err.path(), ".");
+    let err = Event::from_json(b"{\"event_id\": ").unwrap_err();
+    assert!(err.to_string().contains("EOF"), "{err}");
+}
+
+#[test]
+fn the_format_follows_webhook_version_and_else_the_shape() {
+    // The version decides, whatever the shape.
+    let mut body = v2026("inbound");
+    body["webhook_version"] = json!("2025-01-01");
+    let event = Event::from_json(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert!(event.message().unwrap().as_v2025().is_some());
+    // A version that names neither format: the shape decides.
+    for (mut body, legacy) in [(v2026("inbound"), false), (v2025(Some(false)), true)] {
+        body["webhook_version"] = json!("2027-01-01");
+        let event = Event::from_json(&serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(event.message().unwrap().as_v2025().is_some(), legacy);
+    }
 }

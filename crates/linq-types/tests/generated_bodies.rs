@@ -289,7 +289,17 @@ fn every_body() -> impl Strategy<Value = (usize, Value)> {
         bodies::BODIES
             .iter()
             .enumerate()
-            .map(|(i, (_, name, _))| body(schema(name), 0).prop_map(move |b| (i, b))),
+            .map(|(i, (what, name, _))| {
+                body(schema(name), 0).prop_map(move |mut b| {
+                    // An event decodes by its `event_type`: give it its schema's.
+                    if let (Some(event_type), Some(fields)) =
+                        (what.strip_prefix("event "), b.as_object_mut())
+                    {
+                        fields.insert("event_type".into(), event_type.into());
+                    }
+                    (i, b)
+                })
+            }),
     )
 }
 

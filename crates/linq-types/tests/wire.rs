@@ -7,7 +7,7 @@ use linq_types::models::phone_numbers::{self, AvailableNumberRetrieveParams, Lin
 use linq_types::models::subscriptions::WebhookSubscriptionUpdateParams;
 use linq_types::models::{Message, MessageContent, Part, ServiceType, WebhookEventType};
 use linq_types::operation::{PathBuilder, QueryBuilder};
-use linq_types::webhooks::{EVENT_TYPES, MessageEventData, WebhookEvent};
+use linq_types::webhooks::{EVENT_TYPES, Event, EventData, MessageEventData};
 use linq_types::{ChatId, ErrorResponse, Handle, IdempotencyKey, Operation, ops};
 use proptest::prelude::*;
 use serde_json::json;
@@ -55,17 +55,17 @@ fn message_received_decodes_in_the_2026_format() {
             "read_at": null, "service": "iMessage", "preferred_service": null
         }),
     );
-    let event: WebhookEvent = serde_json::from_value(body).unwrap();
-    assert_eq!(event.event_type(), "message.received");
-    assert_eq!(event.webhook_version(), Some("2026-02-03"));
-    assert_eq!(event.api_version(), Some("v3"));
-    let WebhookEvent::MessageReceived(e) = &event else {
+    let event = Event::from_json(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!(event.event_type, WebhookEventType::MessageReceived);
+    assert_eq!(event.webhook_version, "2026-02-03");
+    assert_eq!(event.api_version, "v3");
+    let EventData::MessageReceived(message) = &event.data else {
         panic!("{event:?}")
     };
-    let data = e.data.as_v2026().expect("2026 format");
+    let data = message.as_v2026().expect("2026 format");
     assert_eq!(data.chat.id.as_str(), CHAT);
     assert_eq!(data.parts.len(), 2);
-    assert_eq!(e.data.message_id().unwrap().as_str(), MSG);
+    assert_eq!(message.message_id().unwrap().as_str(), MSG);
 }
 
 #[test]
@@ -87,11 +87,11 @@ fn message_received_decodes_in_the_2025_format() {
             "service": "iMessage"
         }),
     );
-    let event: WebhookEvent = serde_json::from_value(body.clone()).unwrap();
-    let WebhookEvent::MessageReceived(e) = &event else {
+    let event: Event = serde_json::from_value(body.clone()).unwrap();
+    let EventData::MessageReceived(message) = &event.data else {
         panic!("{event:?}")
     };
-    let MessageEventData::V2025(data) = &e.data else {
+    let MessageEventData::V2025(data) = message else {
         panic!("expected the 2025 format")
     };
     assert_eq!(data.is_from_me, Some(false));
@@ -100,10 +100,9 @@ fn message_received_decodes_in_the_2025_format() {
         data.message.as_ref().unwrap().parts.as_ref().unwrap().len(),
         1
     );
-    assert_eq!(e.data.message_id().unwrap().as_str(), MSG);
+    assert_eq!(message.message_id().unwrap().as_str(), MSG);
     // and it encodes back to what came in (nulls aside)
-    let again: WebhookEvent =
-        serde_json::from_value(serde_json::to_value(&event).unwrap()).unwrap();
+    let again: Event = serde_json::from_value(serde_json::to_value(&event).unwrap()).unwrap();
     assert_eq!(again, event);
 }
 
@@ -114,24 +113,25 @@ fn unknown_event_type_is_kept_whole() {
         "2026-02-03",
         json!({"to": "+12025550000"}),
     );
-    let event: WebhookEvent = serde_json::from_value(body.clone()).unwrap();
-    assert!(event.is_unknown());
-    assert_eq!(event.event_type(), "call.transferred");
+    let event: Event = serde_json::from_value(body.clone()).unwrap();
+    assert!(event.event_type.is_unknown());
+    assert_eq!(event.event_type.as_str(), "call.transferred");
     assert_eq!(
-        event.event_id(),
-        Some("e20feb41-7f67-43f0-89c8-a985cff3b568")
+        event.data,
+        EventData::Unknown(json!({"to": "+12025550000"}))
     );
+    assert_eq!(event.id, "e20feb41-7f67-43f0-89c8-a985cff3b568");
     assert_eq!(serde_json::to_value(&event).unwrap(), body);
 }
 
 #[test]
 fn call_events_keep_raw_data() {
     let body = envelope("call.ringing", "2026-02-03", json!({"call_id": "c1"}));
-    let event: WebhookEvent = serde_json::from_value(body).unwrap();
-    let WebhookEvent::CallRinging(e) = &event else {
+    let event: Event = serde_json::from_value(body).unwrap();
+    let EventData::CallRinging(data) = &event.data else {
         panic!("{event:?}")
     };
-    assert_eq!(e.data["call_id"], "c1");
+    assert_eq!(data["call_id"], "c1");
 }
 
 #[test]

@@ -66,10 +66,7 @@ where
                 too_large: err.status() == http::StatusCode::PAYLOAD_TOO_LARGE,
                 message: err.body_text(),
             })?;
-        let delivery = webhook
-            .verify(&body, &headers)
-            .map_err(Rejection::Unverified)?;
-        crate::integration::decode(&delivery)
+        crate::integration::verify_event(&webhook, &body, &headers)
     }
 }
 

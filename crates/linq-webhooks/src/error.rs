@@ -38,10 +38,12 @@ pub enum WebhookError {
     /// accepted).
     #[error("no matching webhook signature")]
     NoMatchingSignature,
-    /// The signature checked out but the body is not the JSON that was asked
-    /// for.
+    /// The signature checked out but the body does not decode as an event;
+    /// the error says where ([`JsonPathError::path`]).
+    ///
+    /// [`JsonPathError::path`]: linq_types::JsonPathError::path
     #[error("the verified webhook body could not be decoded: {0}")]
-    Parse(#[source] serde_json::Error),
+    Parse(#[source] linq_types::JsonPathError),
 }
 
 impl WebhookError {

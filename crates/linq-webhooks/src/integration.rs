@@ -5,7 +5,7 @@ use std::fmt;
 
 use http::{HeaderValue, StatusCode};
 
-use crate::{DedupeError, Verified, WebhookError};
+use crate::{DedupeError, WebhookError};
 
 /// The typed event the integrations decode a verified body into; the one
 /// place that names it.
@@ -33,28 +33,22 @@ impl std::ops::Deref for VerifiedEvent {
     }
 }
 
-/// Decodes a verified body the way
-/// [`Webhook::verify_event`](crate::Webhook::verify_event) does.
-pub(crate) fn decode(delivery: &Verified<'_>) -> Result<VerifiedEvent, Rejection> {
-    decode_as::<DecodedEvent>(delivery).map(VerifiedEvent)
-}
-
-/// Decodes as `T`; when that fails, decodes again to find where. (The
-/// second pass costs only on failure, so the path of success is exactly
-/// `Verified::parse`.)
-fn decode_as<T: serde::de::DeserializeOwned>(delivery: &Verified<'_>) -> Result<T, Rejection> {
-    delivery.parse::<T>().map_err(|err| {
-        let mut json = serde_json::Deserializer::from_slice(delivery.body());
-        let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut json) {
-            Err(located) => (located.path().to_string(), located.inner().to_string()),
-            // Decodes here but not above: trailing bytes after the JSON.
-            Ok(_) => match err {
-                WebhookError::Parse(json) => (".".to_owned(), json.to_string()),
-                other => (".".to_owned(), other.to_string()),
-            },
-        };
-        Rejection::Undecodable { path, message }
-    })
+/// Verifies and decodes a delivery as
+/// [`Webhook::verify_event`](crate::Webhook::verify_event) does, with the
+/// refusal the integrations answer with.
+pub(crate) fn verify_event(
+    webhook: &crate::Webhook,
+    body: &[u8],
+    headers: &http::HeaderMap,
+) -> Result<VerifiedEvent, Rejection> {
+    match webhook.verify_event(body, headers) {
+        Ok(event) => Ok(VerifiedEvent(event)),
+        Err(WebhookError::Parse(err)) => Err(Rejection::Undecodable {
+            path: err.path().to_owned(),
+            message: err.source_error().to_string(),
+        }),
+        Err(err) => Err(Rejection::Unverified(err)),
+    }
 }
 
 /// Why a delivery was refused, and the response that says so.
@@ -171,29 +165,18 @@ mod tests {
     use super::*;
     use crate::{Secret, Webhook};
 
-    #[derive(Debug, serde::Deserialize)]
-    struct Shape {
-        #[allow(dead_code)]
-        data: Data,
-    }
-
-    #[derive(Debug, serde::Deserialize)]
-    struct Data {
-        #[allow(dead_code)]
-        items: Vec<u32>,
-    }
-
-    fn undecodable<T: serde::de::DeserializeOwned + fmt::Debug>(body: &[u8]) -> (String, String) {
+    fn undecodable(body: &[u8]) -> (String, String) {
         let webhook = Webhook::new(Secret::from_bytes(&b"k"[..]).unwrap());
-        let signature = webhook.sign("m", 1_700_000_000, body);
-        let headers = [
-            ("webhook-id", "m".to_owned()),
-            ("webhook-timestamp", "1700000000".to_owned()),
-            ("webhook-signature", signature),
-        ];
-        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-        let delivery = webhook.verify_at(body, &headers, at).unwrap();
-        match decode_as::<T>(&delivery) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("webhook-id", "m".parse().unwrap());
+        headers.insert("webhook-timestamp", now.to_string().parse().unwrap());
+        let signature = webhook.sign("m", now, body);
+        headers.insert("webhook-signature", signature.parse().unwrap());
+        match verify_event(&webhook, body, &headers) {
             Err(Rejection::Undecodable { path, message }) => (path, message),
             other => panic!("{other:?}"),
         }
@@ -201,15 +184,19 @@ mod tests {
 
     #[test]
     fn the_path_points_at_the_bad_value() {
-        let (path, message) = undecodable::<Shape>(br#"{"data":{"items":[1,"two"]}}"#);
-        assert_eq!(path, "data.items[1]");
+        let body = br#"{"event_id":"e","event_type":"participant.added","created_at":"2026-11-26T12:00:00Z","data":{"handle":7}}"#;
+        let (path, message) = undecodable(body);
+        assert_eq!(path, "data.handle");
         assert!(
-            message.starts_with("invalid type: string \"two\""),
+            message.starts_with("invalid type: integer `7`"),
             "{message}"
         );
-        let (path, _) = undecodable::<Shape>(br#"{"data":{}}"#);
-        assert_eq!(path, "data");
-        let (path, message) = undecodable::<Shape>(br#"{"data":{"items":[]}} x"#);
+        let (path, message) = undecodable(br#"{"event_type":"participant.added"}"#);
+        assert_eq!(path, ".");
+        assert!(message.starts_with("missing field `event_id`"), "{message}");
+        let (path, message) = undecodable(
+            br#"{"event_id":"e","event_type":"participant.added","created_at":"2026-11-26T12:00:00Z","data":{"handle":"+12052499136"}} x"#,
+        );
         assert_eq!(path, ".");
         assert!(message.starts_with("trailing characters"), "{message}");
     }

@@ -15,8 +15,8 @@
 //! Everything fails closed: a missing or malformed secret, header or
 //! timestamp, a timestamp outside the tolerance (five minutes by default)
 //! and a signature that does not match are each a [`WebhookError`], and a
-//! body is only handed out as [`Verified`] after its signature checked out.
-//! The one exception says so in its name: [`parse_unverified`].
+//! body is only handed out as [`Verified`] or an [`Event`] after its
+//! signature checked out.
 //!
 //! Deliveries arrive at least once, possibly on several replicas at the
 //! same time; the [`dedupe`] module runs a handler once per event, with
@@ -56,14 +56,13 @@
 //!     ("webhook-signature", signature.as_str()),
 //! ];
 //!
+//! // Only the signature and the envelope's ids, for routing or deduping:
 //! let delivery = webhook.verify(body, headers)?;
 //! assert_eq!(delivery.event_type(), Some("message.sent"));
 //! // Deliveries are at least once: skip ids you have already handled.
 //! assert_eq!(delivery.event_id(), Some("e20feb41-7f67-43f0-89c8-a985cff3b568"));
-//! let payload: serde_json::Value = delivery.parse()?;
-//! assert_eq!(payload["data"], serde_json::json!({}));
 //!
-//! // Or verify and decode into the typed event in one step.
+//! // What a handler does: verify and decode into the typed event.
 //! let body = br#"{"api_version":"v3","webhook_version":"2026-02-03","event_type":"participant.added","event_id":"evt_1","created_at":"2026-11-26T12:00:00Z","partner_id":"p_1","trace_id":"t_1","data":{"handle":"+12052499136"}}"#;
 //! let signature = webhook.sign("msg_2b1m3QJA", now, body);
 //! let headers = [
@@ -82,11 +81,6 @@
 //! # }
 //! ```
 //!
-//! # Features
-//!
-//! None: verification needs linq-types, http, serde_json, hmac, sha2 and
-//! base64, and nothing here pulls in an async runtime or an HTTP client.
-//!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -95,19 +89,27 @@
 pub mod axum;
 pub mod dedupe;
 mod error;
+mod headers;
 #[cfg(any(feature = "axum", feature = "tower"))]
 mod integration;
 #[cfg(feature = "redis")]
 mod redis_dedupe;
 mod secret;
+mod signing;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod verified;
 mod verify;
 
 pub use dedupe::{
     Claim, ClaimToken, Dedupe, DedupeError, MemoryDedupe, Once, OnceError, process_once,
 };
 pub use error::WebhookError;
+pub use headers::{
+    HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair, LEGACY_HEADER_SIGNATURE,
+    LEGACY_HEADER_TIMESTAMP,
+};
+pub use linq_types::JsonPathError;
 pub use linq_types::models::WebhookEventType;
 pub use linq_types::webhooks::{Event, EventAttachment, EventData};
 /// The `redis` crate this crate's [`RedisDedupe`] is built on, so that its
@@ -116,11 +118,9 @@ pub use linq_types::webhooks::{Event, EventAttachment, EventData};
 pub use redis;
 #[cfg(feature = "redis")]
 pub use redis_dedupe::{DEFAULT_PREFIX as REDIS_DEFAULT_PREFIX, RedisDedupe};
-pub use secret::{SECRET_ENV_VAR, Secret};
-pub use verify::{
-    DEFAULT_TOLERANCE, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair,
-    LEGACY_HEADER_SIGNATURE, LEGACY_HEADER_TIMESTAMP, Scheme, Verified, Webhook, parse_unverified,
-};
+pub use secret::{MIN_UNPREFIXED_KEY_LEN, SECRET_ENV_VAR, Secret};
+pub use verified::Verified;
+pub use verify::{DEFAULT_TOLERANCE, Scheme, Webhook};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

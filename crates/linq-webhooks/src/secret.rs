@@ -11,6 +11,10 @@ use crate::WebhookError;
 /// Name of the environment variable [`Secret::from_env`] reads.
 pub const SECRET_ENV_VAR: &str = "LINQ_WEBHOOK_SECRET";
 
+/// The shortest key [`Secret::parse`] takes from text without the `whsec_`
+/// prefix: 24 bytes, the lower bound Standard Webhooks sets for keys.
+pub const MIN_UNPREFIXED_KEY_LEN: usize = 24;
+
 /// Standard base64 for secrets: `=` padding optional and, as in the
 /// reference libraries, unused low bits of the last character ignored.
 const SECRET_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
@@ -52,14 +56,28 @@ impl Secret {
     /// Parses a secret in its text form: `whsec_` followed by base64, with or
     /// without padding. Surrounding whitespace (a trailing newline from a
     /// secrets file, say) is ignored. Like the reference libraries, the
-    /// prefix may be left out.
+    /// prefix may be left out, but then the text must decode to at least
+    /// [`MIN_UNPREFIXED_KEY_LEN`] bytes, the shortest key Standard Webhooks
+    /// allows, so that a word that happens to be base64 (`nope`) is not
+    /// taken for a key.
     ///
     /// Fails with [`WebhookError::MissingSecret`] when the text or the key
     /// it decodes to is empty, and [`WebhookError::MalformedSecret`] when
-    /// the rest is not base64.
+    /// the rest is not base64 or, without the prefix, too short.
+    ///
+    /// ```
+    /// use linq_webhooks::{Secret, WebhookError};
+    ///
+    /// assert!(Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+    /// assert!(Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+    /// assert!(matches!(Secret::parse("nope"), Err(WebhookError::MalformedSecret)));
+    /// ```
     pub fn parse(text: &str) -> Result<Self, WebhookError> {
         let text = text.trim();
-        let encoded = text.strip_prefix("whsec_").unwrap_or(text);
+        let (encoded, prefixed) = match text.strip_prefix("whsec_") {
+            Some(rest) => (rest, true),
+            None => (text, false),
+        };
         if encoded.is_empty() {
             return Err(WebhookError::MissingSecret);
         }
@@ -68,6 +86,9 @@ impl Secret {
             .map_err(|_| WebhookError::MalformedSecret)?;
         if key.is_empty() {
             return Err(WebhookError::MissingSecret);
+        }
+        if !prefixed && key.len() < MIN_UNPREFIXED_KEY_LEN {
+            return Err(WebhookError::MalformedSecret);
         }
         Ok(Self {
             key: key.into(),
@@ -115,6 +136,25 @@ impl Secret {
     }
 }
 
+/// The secret the API returned for a new subscription (`linq-client`'s
+/// `ensure`), parsed as [`Secret::parse`] does.
+impl TryFrom<&linq_types::SigningSecret> for Secret {
+    type Error = WebhookError;
+
+    fn try_from(secret: &linq_types::SigningSecret) -> Result<Self, WebhookError> {
+        Self::parse(secret.expose())
+    }
+}
+
+/// As for `&SigningSecret`.
+impl TryFrom<linq_types::SigningSecret> for Secret {
+    type Error = WebhookError;
+
+    fn try_from(secret: linq_types::SigningSecret) -> Result<Self, WebhookError> {
+        Self::parse(secret.expose())
+    }
+}
+
 impl FromStr for Secret {
     type Err = WebhookError;
 
@@ -138,7 +178,6 @@ mod tests {
         for text in [
             "whsec_c2VjcmV0Cg==",
             "whsec_c2VjcmV0Cg",
-            "c2VjcmV0Cg==",
             " whsec_c2VjcmV0Cg==\n",
         ] {
             assert_eq!(Secret::parse(text).unwrap().key(), b"secret\n", "{text:?}");
@@ -172,7 +211,15 @@ mod tests {
                 "{text:?}"
             );
         }
-        for text in ["whsec_not base64!", "whsec_a", "whsec_****", "wrong"] {
+        // Without the prefix, too short to be a key (three bytes, five, six).
+        for text in [
+            "whsec_not base64!",
+            "whsec_a",
+            "whsec_****",
+            "wrong",
+            "nope",
+            "password",
+        ] {
             assert!(
                 matches!(Secret::parse(text), Err(WebhookError::MalformedSecret)),
                 "{text:?}"
@@ -192,5 +239,35 @@ mod tests {
         assert!(!shown.contains("c2VjcmV0"));
         assert!(!shown.contains("secret\\n"));
         assert!(!shown.contains("115")); // no byte list either
+    }
+}
+
+#[cfg(test)]
+mod conversions {
+    use super::*;
+
+    #[test]
+    fn an_unprefixed_key_must_be_long_enough() {
+        let key = [7u8; MIN_UNPREFIXED_KEY_LEN];
+        let text = SECRET_BASE64.encode(key);
+        assert_eq!(Secret::parse(&text).unwrap().key(), key);
+        let short = SECRET_BASE64.encode(&key[1..]);
+        assert!(matches!(
+            Secret::parse(&short),
+            Err(WebhookError::MalformedSecret)
+        ));
+        assert_eq!(
+            Secret::parse(&format!("whsec_{short}")).unwrap().key(),
+            &key[1..]
+        );
+    }
+
+    #[test]
+    fn the_api_s_signing_secret_converts() {
+        let given = linq_types::SigningSecret::new("whsec_c2VjcmV0Cg==");
+        assert_eq!(Secret::try_from(&given).unwrap().key(), b"secret\n");
+        assert_eq!(Secret::try_from(given).unwrap().key(), b"secret\n");
+        let bad = linq_types::SigningSecret::new("nope");
+        assert!(Secret::try_from(&bad).is_err());
     }
 }

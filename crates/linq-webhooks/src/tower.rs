@@ -48,7 +48,7 @@ use tower_service::Service;
 
 use crate::Webhook;
 use crate::dedupe::{Claim, Dedupe, NoDedupe};
-use crate::integration::decode;
+use crate::integration::verify_event;
 pub use crate::integration::{Rejection, VerifiedEvent};
 
 /// Bodies larger than this are refused with 413 unless
@@ -183,13 +183,13 @@ where
                     .into_http_response());
                 }
             };
-            let (event, key) = match shared.webhook.verify(&body, &parts.headers) {
-                Ok(delivery) => match decode(&delivery) {
-                    Ok(event) => (event, delivery.dedupe_key().map(str::to_owned)),
-                    Err(rejection) => return Ok(rejection.into_http_response()),
-                },
-                Err(err) => return Ok(Rejection::Unverified(err).into_http_response()),
+            let event = match verify_event(&shared.webhook, &body, &parts.headers) {
+                Ok(event) => event,
+                Err(rejection) => return Ok(rejection.into_http_response()),
             };
+            // A decoded event always has its `event_id`, the dedupe key that
+            // no replay can change (see `Verified::dedupe_key`).
+            let key = Some(event.id.clone());
             let claim = match &key {
                 Some(key) => match shared.dedupe.claim(key).await {
                     Ok(Claim::Acquired(token)) => Some(token),

@@ -1,73 +1,22 @@
-//! Signature checking for both schemes and the verified payload.
+//! [`Webhook`]: checking a delivery's signature and timestamp under
+//! either scheme, and handing out the [`Verified`] delivery or its
+//! [`Event`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use serde::de::DeserializeOwned;
-use sha2::Sha256;
+use hmac::Mac;
+use linq_types::webhooks::{Envelope, Event};
 
-use crate::{Secret, WebhookError};
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// Standard base64 for signatures, in the one form senders emit: `=`
-/// padding required and the unused low bits of the last character zero, so
-/// that no two header values decode to the same signature.
-const SIGNATURE_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
-);
-
-/// Length of a `v1` signature value: 32 MAC bytes in padded base64.
-const V1_SIGNATURE_LEN: usize = 44;
-
-/// Header carrying the delivery id (Standard Webhooks).
-pub const HEADER_ID: &str = "webhook-id";
-/// Header carrying the send time in Unix seconds (Standard Webhooks).
-pub const HEADER_TIMESTAMP: &str = "webhook-timestamp";
-/// Header carrying the space-separated `v1,<base64>` signatures (Standard
-/// Webhooks).
-pub const HEADER_SIGNATURE: &str = "webhook-signature";
-/// Legacy header carrying the send time in Unix seconds.
-pub const LEGACY_HEADER_TIMESTAMP: &str = "x-webhook-timestamp";
-/// Legacy header carrying one hex HMAC-SHA256 signature.
-pub const LEGACY_HEADER_SIGNATURE: &str = "x-webhook-signature";
+use crate::headers::{
+    Found, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair, LEGACY_HEADER_SIGNATURE,
+    LEGACY_HEADER_TIMESTAMP, parse_timestamp, required,
+};
+use crate::signing::{decode_hex, new_mac, signature_header_matches, standard_mac};
+use crate::{Secret, Verified, WebhookError};
 
 /// How far the timestamp may be from the receiver's clock, either way,
 /// unless [`Webhook::with_tolerance`] says otherwise: five minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-
-/// One `(name, value)` header, as the verify methods take them.
-///
-/// Implemented for tuples `(K, V)` and `&(K, V)` where `K: AsRef<str>` and
-/// `V: AsRef<[u8]>`, which covers iterating a `&http::HeaderMap`, a
-/// `&HashMap<String, String>`, a slice or `Vec` of pairs, and arrays.
-pub trait HeaderPair {
-    /// The header name; compared case-insensitively.
-    fn name(&self) -> &str;
-    /// The raw header value.
-    fn value(&self) -> &[u8];
-}
-
-impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for (K, V) {
-    fn name(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &[u8] {
-        self.1.as_ref()
-    }
-}
-
-impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for &(K, V) {
-    fn name(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &[u8] {
-        self.1.as_ref()
-    }
-}
 
 /// Which signature scheme a delivery was verified with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +59,7 @@ pub enum Scheme {
 /// `Debug` shows the settings but never the secret.
 #[derive(Debug, Clone)]
 pub struct Webhook {
-    secret: Secret,
+    pub(crate) secret: Secret,
     tolerance: Duration,
     legacy: bool,
 }
@@ -210,25 +159,40 @@ impl Webhook {
         H: IntoIterator,
         H::Item: HeaderPair,
     {
-        let found = Found::collect(headers);
-        let standard_present =
-            found.id.is_some() || found.timestamp.is_some() || found.signature.is_some();
-        let legacy_present = found.legacy_timestamp.is_some() || found.legacy_signature.is_some();
-        let (scheme, webhook_id, timestamp) = if !standard_present && legacy_present && self.legacy
-        {
-            let timestamp = self.verify_legacy(&found, body, now)?;
-            (Scheme::Legacy, None, timestamp)
-        } else {
-            let (id, timestamp) = self.verify_standard(&found, body, now)?;
-            (Scheme::Standard, Some(id), timestamp)
-        };
+        let (scheme, webhook_id, timestamp) = self.check(body, headers, now)?;
         Ok(Verified {
             body,
             scheme,
             webhook_id,
             timestamp,
-            envelope: Envelope::read(body),
+            envelope: Envelope::read(body).ok(),
         })
+    }
+
+    /// The signature and timestamp check both verify paths share: the
+    /// scheme used, the `webhook-id` (none under the legacy scheme) and the
+    /// timestamp.
+    fn check<H>(
+        &self,
+        body: &[u8],
+        headers: H,
+        now: SystemTime,
+    ) -> Result<(Scheme, Option<String>, u64), WebhookError>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        let found = Found::collect(headers);
+        let standard_present =
+            found.id.is_some() || found.timestamp.is_some() || found.signature.is_some();
+        let legacy_present = found.legacy_timestamp.is_some() || found.legacy_signature.is_some();
+        if !standard_present && legacy_present && self.legacy {
+            let timestamp = self.verify_legacy(&found, body, now)?;
+            Ok((Scheme::Legacy, None, timestamp))
+        } else {
+            let (id, timestamp) = self.verify_standard(&found, body, now)?;
+            Ok((Scheme::Standard, Some(id), timestamp))
+        }
     }
 
     /// Checks an `http::Request` whose body is already in memory (for
@@ -243,10 +207,12 @@ impl Webhook {
         self.verify(request.body().as_ref(), request.headers())
     }
 
-    /// Verifies a delivery and decodes it into an [`Event`]: the envelope
-    /// once, and `data` typed by event type. Event types this version does
-    /// not know come back as [`EventData::Unknown`] with their data, never as
-    /// an error; a body that does not decode is [`WebhookError::Parse`].
+    /// Verifies a delivery and decodes it into an [`Event`] in one pass over
+    /// the body: the envelope, and `data` straight from the bytes as the type
+    /// `event_type` names (see [`Event::from_json`]). Event types this
+    /// version does not know come back as [`EventData::Unknown`] with their
+    /// data, never as an error; a body that does not decode is
+    /// [`WebhookError::Parse`], which says where.
     ///
     /// ```
     /// use linq_webhooks::{Event, EventData, Webhook, WebhookError};
@@ -264,62 +230,29 @@ impl Webhook {
     /// }
     /// ```
     ///
-    /// [`Event`]: linq_types::Event
     /// [`EventData::Unknown`]: linq_types::EventData::Unknown
-    pub fn verify_event<H>(
+    pub fn verify_event<H>(&self, body: &[u8], headers: H) -> Result<Event, WebhookError>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        self.verify_event_at(body, headers, SystemTime::now())
+    }
+
+    /// Like [`verify_event`](Self::verify_event), with `now` standing in for
+    /// the current time (see [`verify_at`](Self::verify_at)).
+    pub fn verify_event_at<H>(
         &self,
         body: &[u8],
         headers: H,
-    ) -> Result<linq_types::Event, WebhookError>
+        now: SystemTime,
+    ) -> Result<Event, WebhookError>
     where
         H: IntoIterator,
         H::Item: HeaderPair,
     {
-        self.unwrap_as(body, headers)
-    }
-
-    /// Verifies a delivery and decodes it as the older [`WebhookEvent`] enum
-    /// (one variant per event type, each holding the whole payload).
-    ///
-    /// [`WebhookEvent`]: linq_types::WebhookEvent
-    #[deprecated(note = "use `verify_event`, which returns an `Event`")]
-    pub fn unwrap<H>(
-        &self,
-        body: &[u8],
-        headers: H,
-    ) -> Result<linq_types::WebhookEvent, WebhookError>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        self.unwrap_as(body, headers)
-    }
-
-    /// Verifies a delivery and decodes its body as `T`.
-    ///
-    /// A bad signature, header or timestamp fails as in
-    /// [`verify`](Self::verify); a body that does not decode as `T` fails
-    /// with [`WebhookError::Parse`].
-    pub fn unwrap_as<T, H>(&self, body: &[u8], headers: H) -> Result<T, WebhookError>
-    where
-        T: DeserializeOwned,
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        self.verify(body, headers)?.parse()
-    }
-
-    /// Signs a delivery the way a Standard Webhooks sender does, returning
-    /// the `webhook-signature` header value (`v1,<base64>`).
-    ///
-    /// `timestamp` is in seconds since the Unix epoch and must be sent as the
-    /// `webhook-timestamp` header, with `id` as `webhook-id`.
-    pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
-        let mac = standard_mac(self.secret.key(), id.as_bytes(), timestamp, body);
-        format!(
-            "v1,{}",
-            SIGNATURE_BASE64.encode(mac.finalize().into_bytes())
-        )
+        self.check(body, headers, now)?;
+        Event::from_json(body).map_err(WebhookError::Parse)
     }
 
     fn verify_standard(
@@ -367,240 +300,6 @@ impl Webhook {
     }
 }
 
-/// A delivery whose signature and timestamp have been checked.
-///
-/// The only way to get one is through [`Webhook`]'s verify methods.
-///
-/// # Redeliveries and dedupe keys
-///
-/// Linq delivers at least once: a delivery whose response was slow or not
-/// 2xx is sent again with the same content. A receiver that must not act
-/// twice remembers what it processed and skips repeats (see
-/// [`Dedupe`](crate::Dedupe)). Which key is safe depends on the scheme:
-///
-/// * [`event_id`](Self::event_id), Linq's id for the event, lives in the
-///   signed body of both payload versions, so neither scheme lets a replay
-///   change it. It is the key Linq's documentation suggests, and the safe
-///   one whenever the legacy scheme is allowed.
-/// * [`webhook_id`](Self::webhook_id), the `webhook-id` header, is covered
-///   by the Standard Webhooks signature and stays the same for every attempt
-///   of one message. It is safe only while the legacy scheme is off: a
-///   legacy delivery has none, and with the legacy scheme allowed a replay
-///   can drop it by stripping the standard headers (see
-///   [`Webhook::allow_legacy`]).
-///
-/// [`dedupe_key`](Self::dedupe_key) picks the safe one.
-#[derive(Debug, Clone)]
-pub struct Verified<'b> {
-    body: &'b [u8],
-    scheme: Scheme,
-    webhook_id: Option<String>,
-    timestamp: u64,
-    envelope: Envelope,
-}
-
-impl<'b> Verified<'b> {
-    /// The `webhook-id` header: a dedupe key. `None` for a legacy delivery,
-    /// which has no such header.
-    pub fn webhook_id(&self) -> Option<&str> {
-        self.webhook_id.as_deref()
-    }
-
-    /// The body's `event_id` field: Linq's id for the event, a dedupe key.
-    /// `None` when the body has no such string field.
-    pub fn event_id(&self) -> Option<&str> {
-        self.envelope.event_id.as_deref()
-    }
-
-    /// The key to dedupe this delivery on: the body's `event_id` when it has
-    /// one, else the `webhook-id` header of a Standard Webhooks delivery.
-    /// `None` only for a legacy delivery without an `event_id`, which
-    /// cannot be told apart from its replays.
-    pub fn dedupe_key(&self) -> Option<&str> {
-        self.event_id().or(match self.scheme {
-            Scheme::Standard => self.webhook_id(),
-            Scheme::Legacy => None,
-        })
-    }
-
-    /// The body's `event_type` field, e.g. `message.sent`.
-    pub fn event_type(&self) -> Option<&str> {
-        self.envelope.event_type.as_deref()
-    }
-
-    /// The body's `api_version` field (`v3` today).
-    pub fn api_version(&self) -> Option<&str> {
-        self.envelope.api_version.as_deref()
-    }
-
-    /// The body's `webhook_version` field: the payload shape, `2025-01-01`
-    /// or `2026-02-03` (they differ for message events).
-    pub fn webhook_version(&self) -> Option<&str> {
-        self.envelope.webhook_version.as_deref()
-    }
-
-    /// The send time from the timestamp header, in seconds since the Unix
-    /// epoch.
-    pub fn timestamp(&self) -> u64 {
-        self.timestamp
-    }
-
-    /// Which scheme the delivery was verified with.
-    pub fn scheme(&self) -> Scheme {
-        self.scheme
-    }
-
-    /// The raw body that was verified.
-    pub fn body(&self) -> &'b [u8] {
-        self.body
-    }
-
-    /// Decodes the verified body as JSON into `T`.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
-        serde_json::from_slice(self.body).map_err(WebhookError::Parse)
-    }
-}
-
-/// Decodes a body as JSON **without checking any signature**.
-///
-/// Only for bodies that were verified earlier (kept in a queue or a store,
-/// say) or that come from a trusted source. Anything straight off the
-/// network goes through [`Webhook::verify`] or [`Webhook::unwrap_as`].
-pub fn parse_unverified<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebhookError> {
-    serde_json::from_slice(body).map_err(WebhookError::Parse)
-}
-
-/// The envelope fields both payload versions share. Each is read on its own
-/// so that an odd type in one does not hide the others.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-struct Envelope {
-    #[serde(default, deserialize_with = "string_or_none")]
-    event_id: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    event_type: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    api_version: Option<String>,
-    #[serde(default, deserialize_with = "string_or_none")]
-    webhook_version: Option<String>,
-}
-
-impl Envelope {
-    fn read(body: &[u8]) -> Self {
-        serde_json::from_slice(body).unwrap_or_default()
-    }
-}
-
-fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    use serde::Deserialize as _;
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::String(s) => Some(s),
-        _ => None,
-    })
-}
-
-/// The headers either scheme may use; the first occurrence of each wins.
-#[derive(Default)]
-struct Found {
-    id: Option<Vec<u8>>,
-    timestamp: Option<Vec<u8>>,
-    signature: Option<Vec<u8>>,
-    legacy_timestamp: Option<Vec<u8>>,
-    legacy_signature: Option<Vec<u8>>,
-}
-
-impl Found {
-    fn collect<H>(headers: H) -> Self
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        let mut found = Self::default();
-        for header in headers {
-            let name = header.name();
-            let slot = if name.eq_ignore_ascii_case(HEADER_ID) {
-                &mut found.id
-            } else if name.eq_ignore_ascii_case(HEADER_TIMESTAMP) {
-                &mut found.timestamp
-            } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE) {
-                &mut found.signature
-            } else if name.eq_ignore_ascii_case(LEGACY_HEADER_TIMESTAMP) {
-                &mut found.legacy_timestamp
-            } else if name.eq_ignore_ascii_case(LEGACY_HEADER_SIGNATURE) {
-                &mut found.legacy_signature
-            } else {
-                continue;
-            };
-            if slot.is_none() {
-                *slot = Some(header.value().to_vec());
-            }
-        }
-        found
-    }
-}
-
-/// Whether a well-formed `webhook-signature` header holds a `v1` entry equal
-/// to `expected`. A header that is not well formed (see [`Webhook`]) never
-/// matches, whatever else it holds.
-fn signature_header_matches(header: &[u8], expected: &HmacSha256) -> bool {
-    let mut matched = false;
-    for entry in header.split(|&b| b == b' ') {
-        let Some(comma) = entry.iter().position(|&b| b == b',') else {
-            return false;
-        };
-        let (version, value) = (&entry[..comma], &entry[comma + 1..]);
-        if version.is_empty() || value.is_empty() {
-            return false;
-        }
-        if version != b"v1" {
-            continue;
-        }
-        let Some(signature) = decode_v1(value) else {
-            return false;
-        };
-        // `verify_slice` compares in constant time.
-        matched |= expected.clone().verify_slice(&signature).is_ok();
-    }
-    matched
-}
-
-/// A `v1` value: exactly the padded base64 of 32 bytes, in canonical form.
-fn decode_v1(value: &[u8]) -> Option<[u8; 32]> {
-    if value.len() != V1_SIGNATURE_LEN {
-        return None;
-    }
-    let mut out = [0u8; 33];
-    match SIGNATURE_BASE64.decode_slice(value, &mut out) {
-        Ok(32) => {
-            let mut signature = [0u8; 32];
-            signature.copy_from_slice(&out[..32]);
-            Some(signature)
-        }
-        _ => None,
-    }
-}
-
-/// A header's value, with an empty value counted as missing.
-fn required<'a>(value: &'a Option<Vec<u8>>, name: &'static str) -> Result<&'a [u8], WebhookError> {
-    match value {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(WebhookError::MissingHeader(name)),
-    }
-}
-
-/// Whole seconds, ASCII digits only (no sign, no fraction, no spaces).
-fn parse_timestamp(raw: &[u8]) -> Result<u64, WebhookError> {
-    if raw.is_empty() || !raw.iter().all(u8::is_ascii_digit) {
-        return Err(WebhookError::MalformedTimestamp);
-    }
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or(WebhookError::MalformedTimestamp)
-}
-
 fn check_timestamp(
     timestamp: u64,
     now: SystemTime,
@@ -616,55 +315,21 @@ fn check_timestamp(
     }
 }
 
-fn new_mac(key: &[u8]) -> HmacSha256 {
-    // HMAC takes keys of any length, so this cannot fail.
-    HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length")
-}
-
-/// The MAC of `{id}.{timestamp}.{body}`. The timestamp is written in its
-/// canonical decimal form, as the reference libraries do.
-fn standard_mac(key: &[u8], id: &[u8], timestamp: u64, body: &[u8]) -> HmacSha256 {
-    let mut mac = new_mac(key);
-    mac.update(id);
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
-fn decode_hex(hex: &[u8]) -> Option<Vec<u8>> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    hex.chunks_exact(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const T: u64 = 1_700_000_000;
+    pub(crate) const T: u64 = 1_700_000_000;
 
-    fn at(secs: u64) -> SystemTime {
+    pub(crate) fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
     }
 
-    fn hook() -> Webhook {
+    pub(crate) fn hook() -> Webhook {
         Webhook::new(Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap())
     }
 
-    fn headers<'a>(id: &'a str, ts: &'a str, sig: &'a str) -> [(&'a str, &'a str); 3] {
+    pub(crate) fn headers<'a>(id: &'a str, ts: &'a str, sig: &'a str) -> [(&'a str, &'a str); 3] {
         [
             (HEADER_ID, id),
             (HEADER_TIMESTAMP, ts),
@@ -709,7 +374,7 @@ mod tests {
             .verify_at(body, headers("m", "1700000000", &sig), at(T))
             .unwrap();
         assert_eq!(v.event_type(), None);
-        assert!(v.parse::<serde_json::Value>().unwrap_err().is_parse());
+        assert!(Event::from_json(v.body()).is_err());
     }
 
     #[test]
@@ -879,124 +544,6 @@ mod tests {
         headers.insert(HEADER_SIGNATURE, wh.sign("m", now, &body).parse().unwrap());
         let delivery = wh.verify_request(&request).unwrap();
         assert_eq!(delivery.webhook_id(), Some("m"));
-    }
-
-    #[test]
-    fn signature_list_handling() {
-        let wh = hook();
-        let good = wh.sign("m", T, b"{}");
-        let b64 = good.strip_prefix("v1,").unwrap();
-        let other = Webhook::new(Secret::from_bytes(&b"other"[..]).unwrap()).sign("m", T, b"{}");
-        for (header, ok) in [
-            (good.clone(), true),
-            // Rotation: any one of several signatures may match.
-            (format!("{other} {good}"), true),
-            (format!("{good} {other}"), true),
-            // Entries of other versions are skipped.
-            (format!("v1a,{b64} {good}"), true),
-            (format!("v2,AAAA {good} v2,x"), true),
-            (other.clone(), false),
-            (format!("v2,{b64}"), false),
-            (format!("v1a,{b64}"), false),
-        ] {
-            let result = wh.verify_at(b"{}", headers("m", "1700000000", &header), at(T));
-            if ok {
-                assert!(result.is_ok(), "{header:?}: {result:?}");
-            } else {
-                assert!(
-                    matches!(result, Err(WebhookError::NoMatchingSignature)),
-                    "{header:?}: {result:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_valid_mac_in_any_other_spelling_is_refused() {
-        let wh = hook();
-        let good = wh.sign("m", T, b"{}");
-        let b64 = good.strip_prefix("v1,").unwrap();
-        assert!(b64.ends_with('=') && b64.len() == V1_SIGNATURE_LEN);
-        let other = Webhook::new(Secret::from_bytes(&b"other"[..]).unwrap()).sign("m", T, b"{}");
-        for header in [
-            format!("v1,{}", b64.trim_end_matches('=')),
-            format!("v1,{}", &b64[..V1_SIGNATURE_LEN - 1]) + " ",
-            format!("v1,{b64}="),
-            format!("v1,{b64}=="),
-            format!(" {good}"),
-            format!("{good} "),
-            format!("  {good}  "),
-            format!("{other}  {good}"),
-            format!("garbage {good}"),
-            format!("garbage v1,!!! {good}"),
-            format!("v1,!!! {good}"),
-            format!("v1,AAAA {good}"),
-            format!(",{b64} {good}"),
-            format!("v2, {good}"),
-            format!("{good},"),
-            format!("v1, {b64}"),
-            format!("v1 ,{b64}"),
-            format!("v1,{b64}\t"),
-            format!("\t{good}"),
-            format!("v1,{} {good}", &b64[..20]),
-            format!("{good} v1,{}", &b64[..20]),
-            b64.to_owned(),
-            "v1,".to_owned(),
-            ",".to_owned(),
-            " ".to_owned(),
-            non_canonical(&good),
-            format!("{} {good}", non_canonical(&good)),
-        ] {
-            assert_ne!(header, good);
-            assert!(
-                matches!(
-                    wh.verify_at(b"{}", headers("m", "1700000000", &header), at(T)),
-                    Err(WebhookError::NoMatchingSignature)
-                ),
-                "{header:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_reported_malleable_case_is_refused() {
-        // Key [0], empty body, the last `=` turned into a space: found by
-        // the signature flip property at 100k cases before the header was
-        // read strictly.
-        let wh = Webhook::new(Secret::from_bytes(vec![0]).unwrap());
-        let good = wh.sign("msg_1", T, b"");
-        let spaced = format!("{} ", good.strip_suffix('=').unwrap());
-        let ts = T.to_string();
-        assert!(
-            wh.verify_at(b"", headers("msg_1", &ts, &good), at(T))
-                .is_ok()
-        );
-        assert!(matches!(
-            wh.verify_at(b"", headers("msg_1", &ts, &spaced), at(T)),
-            Err(WebhookError::NoMatchingSignature)
-        ));
-    }
-
-    /// `sig` with the unused low bits of its last base64 character set.
-    fn non_canonical(sig: &str) -> String {
-        let body = sig.trim_end_matches('=');
-        let (head, last) = body.split_at(body.len() - 1);
-        const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let value = ALPHABET.find(last).unwrap();
-        assert_eq!(
-            value & 0b11,
-            0,
-            "a 32-byte signature leaves two unused bits"
-        );
-        format!("{head}{}=", &ALPHABET[value | 1..(value | 1) + 1])
-    }
-
-    #[test]
-    fn hex_decoding() {
-        assert_eq!(decode_hex(b"00ffA0").unwrap(), vec![0, 255, 160]);
-        assert_eq!(decode_hex(b"").unwrap(), Vec::<u8>::new());
-        assert!(decode_hex(b"0").is_none());
-        assert!(decode_hex(b"0g").is_none());
     }
 
     #[test]

@@ -41,7 +41,7 @@ async fn setup() -> Setup {
         .signing_secret
         .unwrap();
     let bot = bot::Bot {
-        webhook: Webhook::new(Secret::parse(secret.expose()).unwrap()),
+        webhook: Webhook::new(Secret::try_from(&secret).unwrap()),
         client: client.clone(),
     };
     tokio::spawn(

@@ -148,12 +148,10 @@ async fn extractor_answers_400_with_the_path_for_undecodable_bodies() {
         // No event_type: the envelope itself fails.
         (r#"{"event_id":"evt_1","data":{}}"#, "."),
         ("not json", "."),
-        // linq_types::WebhookEvent decodes its variants through a
-        // serde_json::Value, so for now every path stops at the root; the
-        // path mechanism itself is tested in src/integration.rs.
+        // The data decodes by event type, and the path reaches into it.
         (
-            r#"{"event_type":"participant.added","data":{"handle":5}}"#,
-            ".",
+            r#"{"event_id":"evt_1","event_type":"participant.added","created_at":"2026-11-26T12:00:00Z","data":{"handle":5}}"#,
+            "data.handle",
         ),
     ] {
         let (app, handled) = app();

@@ -63,7 +63,7 @@ fn signed_now() -> (Webhook, u64, String) {
 }
 
 #[test]
-fn unwrap_matrix() {
+fn the_official_sdk_matrix() {
     let (hook, now, signature) = signed_now();
     let now = now.to_string();
     let headers = vec![
@@ -82,32 +82,29 @@ fn unwrap_matrix() {
         let case = format!("client={client:?} per_call={per_call:?}");
         let webhook = resolve(client, per_call).unwrap_or_else(|e| panic!("{case}: {e}"));
 
-        let event: serde_json::Value = webhook
-            .unwrap_as(PAYLOAD.as_bytes(), &headers)
-            .unwrap_or_else(|e| panic!("{case}: failed to unwrap a valid webhook: {e}"));
-        assert_eq!(event["event_type"], "message.read", "{case}");
+        let delivery = webhook
+            .verify(PAYLOAD.as_bytes(), &headers)
+            .unwrap_or_else(|e| panic!("{case}: failed to verify a valid webhook: {e}"));
+        assert_eq!(delivery.event_type(), Some("message.read"), "{case}");
 
-        let bad = webhook.unwrap_as::<serde_json::Value, _>(
+        let bad = webhook.verify(
             PAYLOAD.as_bytes(),
-            &with("webhook-signature", other_data.clone()),
+            with("webhook-signature", other_data.clone()),
         );
         assert!(
             matches!(bad, Err(WebhookError::NoMatchingSignature)),
             "{case}: {bad:?}"
         );
 
-        let bad = webhook.unwrap_as::<serde_json::Value, _>(
-            PAYLOAD.as_bytes(),
-            &with("webhook-id", "bad".to_owned()),
-        );
+        let bad = webhook.verify(PAYLOAD.as_bytes(), with("webhook-id", "bad".to_owned()));
         assert!(
             matches!(bad, Err(WebhookError::NoMatchingSignature)),
             "{case}: {bad:?}"
         );
 
-        let bad = webhook.unwrap_as::<serde_json::Value, _>(
+        let bad = webhook.verify(
             PAYLOAD.as_bytes(),
-            &with("webhook-timestamp", "0".to_owned()),
+            with("webhook-timestamp", "0".to_owned()),
         );
         assert!(
             matches!(bad, Err(WebhookError::TimestampTooOld)),
@@ -142,7 +139,7 @@ fn wrong_or_missing_keys_are_refused() {
         Key::Text("whsec_c2VjcmV0"),
     ] {
         let webhook = resolve(None, Some(key)).unwrap();
-        let result = webhook.unwrap_as::<serde_json::Value, _>(PAYLOAD.as_bytes(), headers);
+        let result = webhook.verify(PAYLOAD.as_bytes(), headers);
         assert!(
             matches!(result, Err(WebhookError::NoMatchingSignature)),
             "{key:?}: {result:?}"
@@ -151,12 +148,7 @@ fn wrong_or_missing_keys_are_refused() {
 }
 
 #[test]
-fn unwrap_as_reports_a_body_that_does_not_fit_the_type() {
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct NeedsNumber {
-        event_id: u64,
-    }
+fn verify_event_reports_where_a_verified_body_does_not_decode() {
     let (hook, now, signature) = signed_now();
     let now = now.to_string();
     let headers = [
@@ -164,8 +156,11 @@ fn unwrap_as_reports_a_body_that_does_not_fit_the_type() {
         ("webhook-timestamp", now.as_str()),
         ("webhook-signature", signature.as_str()),
     ];
-    let err = hook
-        .unwrap_as::<NeedsNumber, _>(PAYLOAD.as_bytes(), headers)
-        .unwrap_err();
-    assert!(err.is_parse(), "{err:?}");
+    // The SDK's payload is a 2026-02-03 message event without its chat.
+    let err = hook.verify_event(PAYLOAD.as_bytes(), headers).unwrap_err();
+    let WebhookError::Parse(located) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(located.path(), "data", "{err}");
+    assert!(err.to_string().contains("missing field `chat`"), "{err}");
 }

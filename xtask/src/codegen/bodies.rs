@@ -6,7 +6,6 @@
 use std::fmt::Write as _;
 
 use super::conformance::op_path;
-use super::models::type_name;
 use super::ops::HEADER;
 use super::spec::Api;
 
@@ -31,10 +30,9 @@ pub fn generate(api: &Api) -> String {
     }
     for ev in &api.events {
         let Some(p) = &ev.payload else { continue };
-        let ty = format!("linq_types::{}", api.model_path(&type_name(api, p)));
         let _ = writeln!(
             out,
-            "    (\"event {}\", \"{p}\", decode::<{ty}>),",
+            "    (\"event {}\", \"{p}\", decode::<linq_types::webhooks::Event>),",
             ev.event_type
         );
     }

@@ -308,22 +308,8 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
             .cloned()
             .collect();
         match &schema.def {
-            Def::External(_) | Def::EventUnion => continue,
-            Def::Envelope { data } => {
-                let data_ty = if data == "MessageEventV2" {
-                    "crate::webhooks::MessageEventData".to_owned()
-                } else {
-                    type_name(api, data)
-                };
-                doc(out, &[docs.type_doc(rust, members)]);
-                if data == "MessageEventV2" {
-                    out.push_str("///\n/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).\n");
-                }
-                let _ = writeln!(
-                    out,
-                    "pub type {rust} = crate::webhooks::WebhookEnvelope<{data_ty}>;\n"
-                );
-            }
+            // Payloads are `webhooks::Event`; only their `data` is a model.
+            Def::External(_) | Def::EventUnion | Def::Envelope { .. } => continue,
             Def::Struct { fields, role } => emit_struct(
                 api,
                 out,

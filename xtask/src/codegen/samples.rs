@@ -116,7 +116,7 @@ fn type_path(api: &Api, name: &str) -> String {
         .unwrap_or_else(|| panic!("sample {name}: no schema"));
     match &api.schemas[spec].def {
         Def::External(p) => p.replace("crate::", "linq_types::"),
-        Def::EventUnion => "linq_types::webhooks::WebhookEvent".to_owned(),
+        Def::EventUnion | Def::Envelope { .. } => "linq_types::webhooks::Event".to_owned(),
         _ => format!("linq_types::{}", api.model_path(&api.canonical[spec])),
     }
 }

@@ -70,7 +70,7 @@ pub enum Def {
     },
     /// A type linq-types already defines by hand.
     External(&'static str),
-    /// The union of every webhook payload: `webhooks::WebhookEvent`.
+    /// The union of every webhook payload: `webhooks::Event` (hand-written).
     EventUnion,
 }
 

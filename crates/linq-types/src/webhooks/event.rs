@@ -2,14 +2,22 @@
 //! the data by event type; and the accessors that read a message event the
 //! same way in both payload formats. Hand-written; `EventData` is generated.
 
+use std::borrow::Cow;
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use super::MessageEventData;
 use crate::generated::webhooks::EventData;
 use crate::models::ServiceType;
 use crate::models::events::{EventMediaPart, EventPart};
 use crate::models::subscriptions::WebhookEventType;
-use crate::{AttachmentId, ChatId, Timestamp};
+use crate::models_support::Lenient;
+use crate::{AttachmentId, ChatId, JsonPathError, Timestamp};
 
 /// One webhook event: who sent it and when, and what happened (`data`).
 ///
@@ -28,13 +36,13 @@ use crate::{AttachmentId, ChatId, Timestamp};
 ///     "parts": [{"type": "text", "value": "hi"}]
 ///   }
 /// }"#;
-/// let event: Event = serde_json::from_str(body)?;
+/// let event = Event::from_json(body.as_bytes())?;
 /// if let EventData::MessageReceived(message) = &event.data {
 ///     assert_eq!(message.texts().collect::<Vec<_>>(), ["hi"]);
 ///     assert_eq!(message.sender(), Some("+12025550147"));
 ///     assert!(message.is_inbound());
 /// }
-/// # Ok::<(), serde_json::Error>(())
+/// # Ok::<(), linq_types::JsonPathError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -72,66 +80,187 @@ impl Event {
     }
 }
 
-// The envelope's id, type and time are what a handler cannot do without;
-// the rest decode as empty when a (newer, or stripped-down) sender leaves
-// them out.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    #[serde(default)]
-    api_version: String,
-    created_at: Timestamp,
-    #[serde(default)]
-    data: serde_json::Value,
-    event_id: String,
-    event_type: WebhookEventType,
-    #[serde(default)]
-    partner_id: String,
-    #[serde(default)]
-    trace_id: String,
-    #[serde(default)]
-    webhook_version: String,
+impl Event {
+    /// Decodes a payload in one pass: the envelope fields, then `data`
+    /// straight from the bytes as the type `event_type` names (Linq sends
+    /// `event_type` before `data`; a body that puts `data` first has it kept
+    /// as raw JSON and decoded at the end). An error says where
+    /// ([`JsonPathError::path`], such as `data.parts[0].value`).
+    ///
+    /// This checks no signature: a delivery off the network goes through
+    /// `linq_webhooks::Webhook::verify_event`, which calls this after the
+    /// signature checked out.
+    pub fn from_json(body: &[u8]) -> Result<Self, JsonPathError> {
+        crate::decode_json(body)
+    }
 }
 
+/// JSON only (any serde_json source, `from_value` included): `data` is
+/// decoded as the type `event_type` names, without an intermediate value.
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let wire = Wire::deserialize(d)?;
-        let data = EventData::decode(wire.event_type.as_str(), wire.data).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." {
-                "data".to_owned()
-            } else {
-                format!("data.{path}")
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+/// `data` as decoded, or kept as raw JSON when it came before `event_type`.
+// Lives on the stack for one decode; boxing the common case would cost an
+// allocation for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Data {
+    Decoded(EventData),
+    Raw(Box<RawValue>),
+}
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a webhook payload (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+        let mut fields: [Option<Cow<'de, str>>; 7] = Default::default();
+        let mut data = None;
+        while let Some(key) = map.next_key::<Lenient<'de>>()? {
+            let slot = match key.0.as_deref() {
+                Some("event_id") => 0,
+                Some("event_type") => 1,
+                Some("created_at") => 2,
+                Some("webhook_version") => 3,
+                Some("api_version") => 4,
+                Some("partner_id") => 5,
+                Some("trace_id") => 6,
+                Some("data") if data.is_none() => {
+                    data = Some(match fields[1].as_deref() {
+                        Some(event_type) => Data::Decoded(map.next_value_seed(DataSeed {
+                            event_type,
+                            webhook_version: fields[3].as_deref(),
+                        })?),
+                        None => Data::Raw(map.next_value()?),
+                    });
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
             };
-            D::Error::custom(format!("{at}: {}", e.into_inner()))
-        })?;
-        Ok(Self {
-            id: wire.event_id,
-            event_type: wire.event_type,
-            created_at: wire.created_at,
-            partner_id: wire.partner_id,
-            trace_id: wire.trace_id,
-            webhook_version: wire.webhook_version,
-            api_version: wire.api_version,
+            if fields[slot].is_some() {
+                return Err(A::Error::custom(format_args!(
+                    "duplicate field `{}`",
+                    NAMES[slot]
+                )));
+            }
+            fields[slot] = map.next_value::<Lenient<'de>>()?.0;
+        }
+        let [
+            event_id,
+            event_type,
+            created_at,
+            webhook_version,
+            api_version,
+            partner_id,
+            trace_id,
+        ] = fields;
+        // The envelope's id, type and time are what a handler cannot do
+        // without; the rest decode as empty when a (newer, or stripped-down)
+        // sender leaves them out.
+        let id = event_id.ok_or_else(|| A::Error::missing_field("event_id"))?;
+        let event_type = event_type.ok_or_else(|| A::Error::missing_field("event_type"))?;
+        let created_at = created_at
+            .ok_or_else(|| A::Error::missing_field("created_at"))?
+            .parse::<Timestamp>()
+            .map_err(|e| A::Error::custom(format_args!("created_at: {e}")))?;
+        let data = match data {
+            Some(Data::Decoded(data)) => data,
+            Some(Data::Raw(raw)) => {
+                let json = raw.get();
+                let seed = || DataSeed {
+                    event_type: &event_type,
+                    webhook_version: webhook_version.as_deref(),
+                };
+                let mut de = serde_json::Deserializer::from_str(json);
+                match seed()
+                    .deserialize(&mut de)
+                    .and_then(|d| de.end().map(|()| d))
+                {
+                    Ok(data) => data,
+                    // Decoded apart from the body, so the path goes into the text.
+                    Err(e) => {
+                        let path = crate::json::locate_with(json, seed());
+                        let at = if path == "." {
+                            "data".to_owned()
+                        } else {
+                            format!("data.{path}")
+                        };
+                        return Err(A::Error::custom(format_args!("{at}: {e}")));
+                    }
+                }
+            }
+            None => EventData::decode(
+                &event_type,
+                webhook_version.as_deref(),
+                serde_json::Value::Null,
+            )
+            .map_err(|e| A::Error::custom(format_args!("data: {e}")))?,
+        };
+        let owned = |field: Option<Cow<'de, str>>| field.map(Cow::into_owned).unwrap_or_default();
+        Ok(Event {
+            id: id.into_owned(),
+            event_type: match event_type {
+                Cow::Borrowed(known) => WebhookEventType::from(known),
+                Cow::Owned(text) => WebhookEventType::from(text),
+            },
+            created_at,
+            partner_id: owned(partner_id),
+            trace_id: owned(trace_id),
+            webhook_version: owned(webhook_version),
+            api_version: owned(api_version),
             data,
         })
     }
 }
 
+const NAMES: [&str; 7] = [
+    "event_id",
+    "event_type",
+    "created_at",
+    "webhook_version",
+    "api_version",
+    "partner_id",
+    "trace_id",
+];
+
+/// Decodes `data` as its event type names, in place.
+struct DataSeed<'s> {
+    event_type: &'s str,
+    webhook_version: Option<&'s str>,
+}
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = EventData;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventData, D::Error> {
+        EventData::decode(self.event_type, self.webhook_version, d)
+    }
+}
+
+/// Encodes the payload as Linq sends it, envelope first and `data` last.
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error as _;
-        Wire {
-            api_version: self.api_version.clone(),
-            created_at: self.created_at,
-            data: self.data.encode().map_err(S::Error::custom)?,
-            event_id: self.id.clone(),
-            event_type: self.event_type.clone(),
-            partner_id: self.partner_id.clone(),
-            trace_id: self.trace_id.clone(),
-            webhook_version: self.webhook_version.clone(),
-        }
-        .serialize(s)
+        let mut out = s.serialize_struct("Event", 8)?;
+        out.serialize_field("api_version", &self.api_version)?;
+        out.serialize_field("webhook_version", &self.webhook_version)?;
+        out.serialize_field("event_type", &self.event_type)?;
+        out.serialize_field("event_id", &self.id)?;
+        out.serialize_field("created_at", &self.created_at)?;
+        out.serialize_field("trace_id", &self.trace_id)?;
+        out.serialize_field("partner_id", &self.partner_id)?;
+        out.serialize_field("data", &self.data)?;
+        out.end()
     }
 }
 

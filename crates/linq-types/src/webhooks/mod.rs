@@ -1,22 +1,20 @@
-//! Webhook payloads: [`WebhookEvent`] decodes any of them, dispatched on
-//! `event_type`.
+//! Webhook payloads: [`Event`] decodes any of them, the envelope once and
+//! `data` typed by `event_type` ([`EventData`]).
 //!
-//! Every known event type has a variant holding the payload type the API
-//! description names for it: the common envelope ([`WebhookEnvelope`])
-//! around typed `data`. Types without a payload model in the description
-//! (the `call.*` events) keep their `data` as raw JSON, and event types this
-//! version does not know decode as [`WebhookEvent::Unknown`] with the whole
-//! payload kept. Message events arrive in two formats, picked per
-//! subscription: `2025-01-01` (message nested under `message`) and
-//! `2026-02-03` (flat); [`MessageEventData`] accepts both.
+//! Event types without a payload model in the description (the `call.*`
+//! events) keep their `data` as JSON, and event types this version does not
+//! know decode as [`EventData::Unknown`] with their data kept. Message
+//! events arrive in two formats, picked per subscription: `2025-01-01`
+//! (message nested under `message`) and `2026-02-03` (flat);
+//! [`MessageEventData`] holds either and reads both the same way.
 //!
 //! This module only decodes. Check the signature first (`linq-webhooks`).
-//! The enum is generated (`generated/webhooks.rs`); the envelope and the
-//! two-format message data are written by hand (`envelope.rs`).
+//! `EventData` is generated (`generated/webhooks.rs`); the envelope, the
+//! event and the two-format message data are written by hand.
 
 mod envelope;
 mod event;
 
-pub use crate::generated::webhooks::{EVENT_TYPES, EventData, WebhookEvent};
-pub use envelope::{MessageEventData, RawWebhookEvent, WebhookEnvelope};
+pub use crate::generated::webhooks::{EVENT_TYPES, EventData};
+pub use envelope::{Envelope, MessageEventData};
 pub use event::{Event, EventAttachment};

@@ -126,33 +126,33 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ApiTokenActivatedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenActivatedEvent>,
-        probe::<linq_types::models::events::ApiTokenActivatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ApiTokenCreatedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenCreatedEvent>,
-        probe::<linq_types::models::events::ApiTokenCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ApiTokenDeletedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenDeletedEvent>,
-        probe::<linq_types::models::events::ApiTokenDeletedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ApiTokenExpiredWebhookEvent",
-        check::<linq_types::models::events::ApiTokenExpiredEvent>,
-        probe::<linq_types::models::events::ApiTokenExpiredEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ApiTokenExpiryScheduledWebhookEvent",
-        check::<linq_types::models::events::ApiTokenExpiryScheduledEvent>,
-        probe::<linq_types::models::events::ApiTokenExpiryScheduledEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ApiTokenRenamedWebhookEvent",
-        check::<linq_types::models::events::ApiTokenRenamedEvent>,
-        probe::<linq_types::models::events::ApiTokenRenamedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "AppClipPartParam",
@@ -266,13 +266,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatBackgroundUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatBackgroundUpdateFailedEvent>,
-        probe::<linq_types::models::events::ChatBackgroundUpdateFailedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatBackgroundUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatBackgroundUpdatedEvent>,
-        probe::<linq_types::models::events::ChatBackgroundUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatCreateParams",
@@ -291,33 +291,33 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatCreatedWebhookEvent",
-        check::<linq_types::models::events::ChatCreatedEvent>,
-        probe::<linq_types::models::events::ChatCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "ChatCreatedWebhookEventData",
-        check::<linq_types::models::events::ChatCreatedWebhookEventData>,
-        probe::<linq_types::models::events::ChatCreatedWebhookEventData>,
+        "ChatCreatedEventData",
+        check::<linq_types::models::events::ChatCreatedEventData>,
+        probe::<linq_types::models::events::ChatCreatedEventData>,
     ),
     (
         "ChatGroupIconUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupIconUpdateFailedEvent>,
-        probe::<linq_types::models::events::ChatGroupIconUpdateFailedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatGroupIconUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupIconUpdatedEvent>,
-        probe::<linq_types::models::events::ChatGroupIconUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatGroupNameUpdateFailedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupNameUpdateFailedEvent>,
-        probe::<linq_types::models::events::ChatGroupNameUpdateFailedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatGroupNameUpdatedWebhookEvent",
-        check::<linq_types::models::events::ChatGroupNameUpdatedEvent>,
-        probe::<linq_types::models::events::ChatGroupNameUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatGroupUpdatedEventData",
@@ -356,13 +356,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ChatTypingIndicatorStartedWebhookEvent",
-        check::<linq_types::models::events::ChatTypingIndicatorStartedEvent>,
-        probe::<linq_types::models::events::ChatTypingIndicatorStartedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatTypingIndicatorStoppedWebhookEvent",
-        check::<linq_types::models::events::ChatTypingIndicatorStoppedEvent>,
-        probe::<linq_types::models::events::ChatTypingIndicatorStoppedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ChatUpdateFailedEventData",
@@ -381,13 +381,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ConnectionCreatedWebhookEvent",
-        check::<linq_types::models::events::ConnectionCreatedEvent>,
-        probe::<linq_types::models::events::ConnectionCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ConnectionRevokedWebhookEvent",
-        check::<linq_types::models::events::ConnectionRevokedEvent>,
-        probe::<linq_types::models::events::ConnectionRevokedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ContactCard",
@@ -401,23 +401,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ContactCardCreatedWebhookEvent",
-        check::<linq_types::models::events::ContactCardCreatedEvent>,
-        probe::<linq_types::models::events::ContactCardCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ContactCardDeletedWebhookEvent",
-        check::<linq_types::models::events::ContactCardDeletedEvent>,
-        probe::<linq_types::models::events::ContactCardDeletedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ContactCardReceivedWebhookEvent",
-        check::<linq_types::models::events::ContactCardReceivedEvent>,
-        probe::<linq_types::models::events::ContactCardReceivedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "ContactCardReceivedWebhookEventData",
-        check::<linq_types::models::events::ContactCardReceivedWebhookEventData>,
-        probe::<linq_types::models::events::ContactCardReceivedWebhookEventData>,
+        "ContactCardReceivedEventData",
+        check::<linq_types::models::events::ContactCardReceivedEventData>,
+        probe::<linq_types::models::events::ContactCardReceivedEventData>,
     ),
     (
         "ContactCardRetrieveParams",
@@ -441,8 +441,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ContactCardUpdatedWebhookEvent",
-        check::<linq_types::models::events::ContactCardUpdatedEvent>,
-        probe::<linq_types::models::events::ContactCardUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "Direction",
@@ -451,23 +451,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "EnvironmentCreatedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentCreatedEvent>,
-        probe::<linq_types::models::events::EnvironmentCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "EnvironmentDeletedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentDeletedEvent>,
-        probe::<linq_types::models::events::EnvironmentDeletedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "EnvironmentLineMovedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentLineMovedEvent>,
-        probe::<linq_types::models::events::EnvironmentLineMovedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "EnvironmentRenamedWebhookEvent",
-        check::<linq_types::models::events::EnvironmentRenamedEvent>,
-        probe::<linq_types::models::events::EnvironmentRenamedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ErrorCode",
@@ -696,23 +696,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "LocationSharingStartedWebhookEvent",
-        check::<linq_types::models::events::LocationSharingStartedEvent>,
-        probe::<linq_types::models::events::LocationSharingStartedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "LocationSharingStartedWebhookEventData",
-        check::<linq_types::models::events::LocationSharingStartedWebhookEventData>,
-        probe::<linq_types::models::events::LocationSharingStartedWebhookEventData>,
+        "LocationSharingStartedEventData",
+        check::<linq_types::models::events::LocationSharingStartedEventData>,
+        probe::<linq_types::models::events::LocationSharingStartedEventData>,
     ),
     (
         "LocationSharingStoppedWebhookEvent",
-        check::<linq_types::models::events::LocationSharingStoppedEvent>,
-        probe::<linq_types::models::events::LocationSharingStoppedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "LocationSharingStoppedWebhookEventData",
-        check::<linq_types::models::events::LocationSharingStoppedWebhookEventData>,
-        probe::<linq_types::models::events::LocationSharingStoppedWebhookEventData>,
+        "LocationSharingStoppedEventData",
+        check::<linq_types::models::events::LocationSharingStoppedEventData>,
+        probe::<linq_types::models::events::LocationSharingStoppedEventData>,
     ),
     (
         "MediaPartParam",
@@ -751,8 +751,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageDeliveredWebhookEvent",
-        check::<linq_types::models::events::MessageDeliveredEvent>,
-        probe::<linq_types::models::events::MessageDeliveredEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "MessageDeliveryStatus",
@@ -761,23 +761,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageEditedWebhookEvent",
-        check::<linq_types::models::events::MessageEditedEvent>,
-        probe::<linq_types::models::events::MessageEditedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "MessageEditedWebhookEventData",
-        check::<linq_types::models::events::MessageEditedWebhookEventData>,
-        probe::<linq_types::models::events::MessageEditedWebhookEventData>,
+        "MessageEditedEventChat",
+        check::<linq_types::models::events::MessageEditedEventChat>,
+        probe::<linq_types::models::events::MessageEditedEventChat>,
     ),
     (
-        "MessageEditedWebhookEventDataChat",
-        check::<linq_types::models::events::MessageEditedWebhookEventDataChat>,
-        probe::<linq_types::models::events::MessageEditedWebhookEventDataChat>,
+        "MessageEditedEventData",
+        check::<linq_types::models::events::MessageEditedEventData>,
+        probe::<linq_types::models::events::MessageEditedEventData>,
     ),
     (
-        "MessageEditedWebhookEventDataPart",
-        check::<linq_types::models::events::MessageEditedWebhookEventDataPart>,
-        probe::<linq_types::models::events::MessageEditedWebhookEventDataPart>,
+        "MessageEditedEventPart",
+        check::<linq_types::models::events::MessageEditedEventPart>,
+        probe::<linq_types::models::events::MessageEditedEventPart>,
     ),
     (
         "MessageEffect",
@@ -806,13 +806,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageFailedWebhookEvent",
-        check::<linq_types::models::events::MessageFailedEvent>,
-        probe::<linq_types::models::events::MessageFailedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "MessageFailedWebhookEventData",
-        check::<linq_types::models::events::MessageFailedWebhookEventData>,
-        probe::<linq_types::models::events::MessageFailedWebhookEventData>,
+        "MessageFailedEventData",
+        check::<linq_types::models::events::MessageFailedEventData>,
+        probe::<linq_types::models::events::MessageFailedEventData>,
     ),
     (
         "MessageListMessagesThreadParams",
@@ -836,13 +836,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageReadWebhookEvent",
-        check::<linq_types::models::events::MessageReadEvent>,
-        probe::<linq_types::models::events::MessageReadEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "MessageReceivedWebhookEvent",
-        check::<linq_types::models::events::MessageReceivedEvent>,
-        probe::<linq_types::models::events::MessageReceivedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "MessageSendParams",
@@ -856,8 +856,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "MessageSentWebhookEvent",
-        check::<linq_types::models::events::MessageSentEvent>,
-        probe::<linq_types::models::events::MessageSentEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "MessageUpdateAppCardParams",
@@ -891,23 +891,23 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ParticipantAddedWebhookEvent",
-        check::<linq_types::models::events::ParticipantAddedEvent>,
-        probe::<linq_types::models::events::ParticipantAddedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "ParticipantAddedWebhookEventData",
-        check::<linq_types::models::events::ParticipantAddedWebhookEventData>,
-        probe::<linq_types::models::events::ParticipantAddedWebhookEventData>,
+        "ParticipantAddedEventData",
+        check::<linq_types::models::events::ParticipantAddedEventData>,
+        probe::<linq_types::models::events::ParticipantAddedEventData>,
     ),
     (
         "ParticipantRemovedWebhookEvent",
-        check::<linq_types::models::events::ParticipantRemovedEvent>,
-        probe::<linq_types::models::events::ParticipantRemovedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "ParticipantRemovedWebhookEventData",
-        check::<linq_types::models::events::ParticipantRemovedWebhookEventData>,
-        probe::<linq_types::models::events::ParticipantRemovedWebhookEventData>,
+        "ParticipantRemovedEventData",
+        check::<linq_types::models::events::ParticipantRemovedEventData>,
+        probe::<linq_types::models::events::ParticipantRemovedEventData>,
     ),
     (
         "ParticipantStatus",
@@ -921,13 +921,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentAuthorizedWebhookEvent",
-        check::<linq_types::models::events::PaymentAuthorizedEvent>,
-        probe::<linq_types::models::events::PaymentAuthorizedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PaymentCanceledWebhookEvent",
-        check::<linq_types::models::events::PaymentCanceledEvent>,
-        probe::<linq_types::models::events::PaymentCanceledEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PaymentCreateParams",
@@ -951,8 +951,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentDeclinedWebhookEvent",
-        check::<linq_types::models::events::PaymentDeclinedEvent>,
-        probe::<linq_types::models::events::PaymentDeclinedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PaymentEventData",
@@ -981,8 +981,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentExpiredWebhookEvent",
-        check::<linq_types::models::events::PaymentExpiredEvent>,
-        probe::<linq_types::models::events::PaymentExpiredEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PaymentHandleConnection",
@@ -1076,8 +1076,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PaymentSucceededWebhookEvent",
-        check::<linq_types::models::events::PaymentSucceededEvent>,
-        probe::<linq_types::models::events::PaymentSucceededEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PhoneNumber",
@@ -1086,8 +1086,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberAssignedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberAssignedEvent>,
-        probe::<linq_types::models::events::PhoneNumberAssignedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PhoneNumberEventData",
@@ -1096,8 +1096,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberForwardingUpdatedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberForwardingUpdatedEvent>,
-        probe::<linq_types::models::events::PhoneNumberForwardingUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PhoneNumberListResponse",
@@ -1106,8 +1106,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberReleasedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberReleasedEvent>,
-        probe::<linq_types::models::events::PhoneNumberReleasedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PhoneNumberStatus",
@@ -1121,8 +1121,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PhoneNumberStatusUpdatedWebhookEvent",
-        check::<linq_types::models::events::PhoneNumberStatusUpdatedEvent>,
-        probe::<linq_types::models::events::PhoneNumberStatusUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PhoneNumberUpdateParams",
@@ -1161,8 +1161,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollDeliveredWebhookEvent",
-        check::<linq_types::models::events::PollDeliveredEvent>,
-        probe::<linq_types::models::events::PollDeliveredEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PollEnvelope",
@@ -1176,18 +1176,18 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollFailedWebhookEvent",
-        check::<linq_types::models::events::PollFailedEvent>,
-        probe::<linq_types::models::events::PollFailedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "PollFailedWebhookEventData",
-        check::<linq_types::models::events::PollFailedWebhookEventData>,
-        probe::<linq_types::models::events::PollFailedWebhookEventData>,
+        "PollFailedEventData",
+        check::<linq_types::models::events::PollFailedEventData>,
+        probe::<linq_types::models::events::PollFailedEventData>,
     ),
     (
-        "PollFailedWebhookEventDataError",
-        check::<linq_types::models::events::PollFailedWebhookEventDataError>,
-        probe::<linq_types::models::events::PollFailedWebhookEventDataError>,
+        "PollFailedEventError",
+        check::<linq_types::models::events::PollFailedEventError>,
+        probe::<linq_types::models::events::PollFailedEventError>,
     ),
     (
         "PollOption",
@@ -1201,43 +1201,43 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollReactionAddedWebhookEvent",
-        check::<linq_types::models::events::PollReactionAddedEvent>,
-        probe::<linq_types::models::events::PollReactionAddedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PollReadWebhookEvent",
-        check::<linq_types::models::events::PollReadEvent>,
-        probe::<linq_types::models::events::PollReadEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PollReceivedWebhookEvent",
-        check::<linq_types::models::events::PollReceivedEvent>,
-        probe::<linq_types::models::events::PollReceivedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "PollReceivedWebhookEventData",
-        check::<linq_types::models::events::PollReceivedWebhookEventData>,
-        probe::<linq_types::models::events::PollReceivedWebhookEventData>,
+        "PollReceivedEventData",
+        check::<linq_types::models::events::PollReceivedEventData>,
+        probe::<linq_types::models::events::PollReceivedEventData>,
     ),
     (
         "PollSentWebhookEvent",
-        check::<linq_types::models::events::PollSentEvent>,
-        probe::<linq_types::models::events::PollSentEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PollUpdatedWebhookEvent",
-        check::<linq_types::models::events::PollUpdatedEvent>,
-        probe::<linq_types::models::events::PollUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
-        "PollUpdatedWebhookEventData",
-        check::<linq_types::models::events::PollUpdatedWebhookEventData>,
-        probe::<linq_types::models::events::PollUpdatedWebhookEventData>,
+        "PollUpdatedEventData",
+        check::<linq_types::models::events::PollUpdatedEventData>,
+        probe::<linq_types::models::events::PollUpdatedEventData>,
     ),
     (
         "PollVoteAddedWebhookEvent",
-        check::<linq_types::models::events::PollVoteAddedEvent>,
-        probe::<linq_types::models::events::PollVoteAddedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PollVoteEventData",
@@ -1251,8 +1251,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "PollVoteRemovedWebhookEvent",
-        check::<linq_types::models::events::PollVoteRemovedEvent>,
-        probe::<linq_types::models::events::PollVoteRemovedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "PreferredService",
@@ -1266,8 +1266,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ReactionAddedWebhookEvent",
-        check::<linq_types::models::events::ReactionAddedEvent>,
-        probe::<linq_types::models::events::ReactionAddedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ReactionEventBase",
@@ -1276,8 +1276,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ReactionRemovedWebhookEvent",
-        check::<linq_types::models::events::ReactionRemovedEvent>,
-        probe::<linq_types::models::events::ReactionRemovedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "ReactionSticker",
@@ -1391,48 +1391,48 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "WebhookSubscriptionCreatedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionCreatedEvent>,
-        probe::<linq_types::models::events::SubscriptionCreatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionDeletedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionDeletedEvent>,
-        probe::<linq_types::models::events::SubscriptionDeletedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionDisabledWebhookEvent",
-        check::<linq_types::models::events::SubscriptionDisabledEvent>,
-        probe::<linq_types::models::events::SubscriptionDisabledEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionEnabledWebhookEvent",
-        check::<linq_types::models::events::SubscriptionEnabledEvent>,
-        probe::<linq_types::models::events::SubscriptionEnabledEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionEventsUpdatedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionEventsUpdatedEvent>,
-        probe::<linq_types::models::events::SubscriptionEventsUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionPhoneNumbersUpdatedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionPhoneNumbersUpdatedEvent>,
-        probe::<linq_types::models::events::SubscriptionPhoneNumbersUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionRoutingHeadersClearedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionRoutingHeadersClearedEvent>,
-        probe::<linq_types::models::events::SubscriptionRoutingHeadersClearedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionRoutingHeadersSetWebhookEvent",
-        check::<linq_types::models::events::SubscriptionRoutingHeadersSetEvent>,
-        probe::<linq_types::models::events::SubscriptionRoutingHeadersSetEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "WebhookSubscriptionTargetUrlChangedWebhookEvent",
-        check::<linq_types::models::events::SubscriptionTargetUrlChangedEvent>,
-        probe::<linq_types::models::events::SubscriptionTargetUrlChangedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "SuccessResponse",
@@ -1446,8 +1446,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "TeamMemberAddedWebhookEvent",
-        check::<linq_types::models::events::TeamMemberAddedEvent>,
-        probe::<linq_types::models::events::TeamMemberAddedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "TeamMemberRole",
@@ -1456,13 +1456,13 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "TeamMemberSignedInWebhookEvent",
-        check::<linq_types::models::events::TeamMemberSignedInEvent>,
-        probe::<linq_types::models::events::TeamMemberSignedInEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "TeamMemberSignedOutWebhookEvent",
-        check::<linq_types::models::events::TeamMemberSignedOutEvent>,
-        probe::<linq_types::models::events::TeamMemberSignedOutEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "TextDecoration",
@@ -1511,8 +1511,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "UnwrapWebhookEvent",
-        check::<linq_types::webhooks::WebhookEvent>,
-        probe::<linq_types::webhooks::WebhookEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
     (
         "VoiceMemoChat",
@@ -1561,8 +1561,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "ZeroDayRetentionUpdatedWebhookEvent",
-        check::<linq_types::models::events::ZeroDayRetentionUpdatedEvent>,
-        probe::<linq_types::models::events::ZeroDayRetentionUpdatedEvent>,
+        check::<linq_types::webhooks::Event>,
+        probe::<linq_types::webhooks::Event>,
     ),
 ];
 

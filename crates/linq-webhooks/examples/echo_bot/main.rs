@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .signing_secret
         .expect("new subscriptions carry their secret");
     let bot = bot::Bot {
-        webhook: Webhook::new(Secret::parse(secret.expose())?),
+        webhook: Webhook::new(Secret::try_from(&secret)?),
         client: client.clone(),
     };
     tokio::spawn(

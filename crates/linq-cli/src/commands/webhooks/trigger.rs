@@ -116,15 +116,10 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
 }
 
 fn next_of(
-    deliveries: &mut tokio::sync::mpsc::UnboundedReceiver<linq_sandbox::Delivery>,
+    deliveries: &mut linq_sandbox::Deliveries,
     event_type: &str,
 ) -> Option<linq_sandbox::Delivery> {
-    while let Ok(d) = deliveries.try_recv() {
-        if d.event_type == event_type {
-            return Some(d);
-        }
-    }
-    None
+    deliveries.find(|d| d.event_type == event_type)
 }
 
 /// Makes the change behind an event, where the sandbox can; returns what

@@ -529,24 +529,6 @@ open_enum! {
     }
 }
 
-/// Payload of `api_token.activated` webhook events.
-pub type ApiTokenActivatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `api_token.created` webhook events.
-pub type ApiTokenCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `api_token.deleted` webhook events.
-pub type ApiTokenDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `api_token.expired` webhook events.
-pub type ApiTokenExpiredEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `api_token.expiry_scheduled` webhook events.
-pub type ApiTokenExpiryScheduledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `api_token.renamed` webhook events.
-pub type ApiTokenRenamedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
 /// A chat background as reported in an event; which fields are set depends on `type`.
 #[doc(alias = "ChatBackgroundUpdatedWebhookEventDataBackground")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -604,21 +586,12 @@ open_enum! {
     }
 }
 
-/// Payload of `chat.background_update_failed` webhook events.
-pub type ChatBackgroundUpdateFailedEvent =
-    crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
-
-/// Payload of `chat.background_updated` webhook events.
-pub type ChatBackgroundUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatBackgroundEventData>;
-
-/// Payload of `chat.created` webhook events.
-pub type ChatCreatedEvent = crate::webhooks::WebhookEnvelope<ChatCreatedWebhookEventData>;
-
 /// A chat was created; same shape as fetching the chat.
 ///
 /// The `data` of `chat.created` events.
+#[doc(alias = "ChatCreatedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatCreatedWebhookEventData {
+pub struct ChatCreatedEventData {
     /// When the chat was created.
     pub created_at: Timestamp,
     /// The chat's name; defaults to the participants' handles joined by commas.
@@ -641,20 +614,6 @@ pub struct ChatCreatedWebhookEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `chat.group_icon_update_failed` webhook events.
-pub type ChatGroupIconUpdateFailedEvent =
-    crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
-
-/// Payload of `chat.group_icon_updated` webhook events.
-pub type ChatGroupIconUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
-
-/// Payload of `chat.group_name_update_failed` webhook events.
-pub type ChatGroupNameUpdateFailedEvent =
-    crate::webhooks::WebhookEnvelope<ChatUpdateFailedEventData>;
-
-/// Payload of `chat.group_name_updated` webhook events.
-pub type ChatGroupNameUpdatedEvent = crate::webhooks::WebhookEnvelope<ChatGroupUpdatedEventData>;
 
 /// A group chat's name or icon changed: old and new values and who changed it.
 ///
@@ -681,14 +640,6 @@ pub struct ChatGroupUpdatedEventData {
     pub extra: Extra,
 }
 
-/// Payload of `chat.typing_indicator.started` webhook events.
-pub type ChatTypingIndicatorStartedEvent =
-    crate::webhooks::WebhookEnvelope<TypingIndicatorEventData>;
-
-/// Payload of `chat.typing_indicator.stopped` webhook events.
-pub type ChatTypingIndicatorStoppedEvent =
-    crate::webhooks::WebhookEnvelope<TypingIndicatorEventData>;
-
 /// A change to a chat's background, group name or group icon failed.
 ///
 /// The `data` of `chat.background_update_failed` events. The `data` of `chat.group_icon_update_failed` events. The `data` of `chat.group_name_update_failed` events.
@@ -708,27 +659,12 @@ pub struct ChatUpdateFailedEventData {
     pub extra: Extra,
 }
 
-/// Payload of `connection.created` webhook events.
-pub type ConnectionCreatedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `connection.revoked` webhook events.
-pub type ConnectionRevokedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `contact_card.created` webhook events.
-pub type ContactCardCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `contact_card.deleted` webhook events.
-pub type ContactCardDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `contact_card.received` webhook events.
-pub type ContactCardReceivedEvent =
-    crate::webhooks::WebhookEnvelope<ContactCardReceivedWebhookEventData>;
-
 /// A contact shared their card with one of your lines; sent per person, not per chat.
 ///
 /// The `data` of `contact_card.received` events.
+#[doc(alias = "ContactCardReceivedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContactCardReceivedWebhookEventData {
+pub struct ContactCardReceivedEventData {
     /// First name on the shared card.
     pub first_name: String,
     /// Last name on the shared card; may be empty.
@@ -749,9 +685,6 @@ pub struct ContactCardReceivedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `contact_card.updated` webhook events.
-pub type ContactCardUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
 open_enum! {
 /// Whether a message was sent by you (`outbound`) or to you (`inbound`).
     pub enum Direction {
@@ -761,18 +694,6 @@ open_enum! {
         Inbound = "inbound",
     }
 }
-
-/// Payload of `environment.created` webhook events.
-pub type EnvironmentCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `environment.deleted` webhook events.
-pub type EnvironmentDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `environment.line_moved` webhook events.
-pub type EnvironmentLineMovedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `environment.renamed` webhook events.
-pub type EnvironmentRenamedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// An App Clip payment card in a webhook message.
 #[doc(alias = "MessageEventV2PartSchemasAppClipPartResponse")]
@@ -1049,15 +970,12 @@ pub struct LegacyMessageEvent {
     pub extra: Extra,
 }
 
-/// Payload of `location.sharing.started` webhook events.
-pub type LocationSharingStartedEvent =
-    crate::webhooks::WebhookEnvelope<LocationSharingStartedWebhookEventData>;
-
 /// A contact began sharing their location with one of your lines.
 ///
 /// The `data` of `location.sharing.started` events.
+#[doc(alias = "LocationSharingStartedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocationSharingStartedWebhookEventData {
+pub struct LocationSharingStartedEventData {
     /// When sharing began, or when it was first seen if the device gave no time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<Timestamp>,
@@ -1076,15 +994,12 @@ pub struct LocationSharingStartedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `location.sharing.stopped` webhook events.
-pub type LocationSharingStoppedEvent =
-    crate::webhooks::WebhookEnvelope<LocationSharingStoppedWebhookEventData>;
-
 /// A contact stopped sharing their location with one of your lines.
 ///
 /// The `data` of `location.sharing.stopped` events.
+#[doc(alias = "LocationSharingStoppedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocationSharingStoppedWebhookEventData {
+pub struct LocationSharingStoppedEventData {
     /// When the share began, as on its started event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub began_at: Option<Timestamp>,
@@ -1102,43 +1017,10 @@ pub struct LocationSharingStoppedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `message.delivered` webhook events.
-///
-/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageDeliveredEvent =
-    crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
-
-/// Payload of `message.edited` webhook events.
-pub type MessageEditedEvent = crate::webhooks::WebhookEnvelope<MessageEditedWebhookEventData>;
-
-/// A text part of a message was edited (`2026-02-03` format only).
-///
-/// The `data` of `message.edited` events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageEditedWebhookEventData {
-    /// The chat the message is in.
-    pub chat: MessageEditedWebhookEventDataChat,
-    /// Whether you sent the original message (`outbound`) or received it (`inbound`).
-    pub direction: Direction,
-    /// When the edit was made.
-    pub edited_at: Timestamp,
-    /// The edited message's id.
-    pub id: String,
-    /// The part that changed and its new text.
-    pub part: MessageEditedWebhookEventDataPart,
-    /// Who sent and edited the message.
-    pub sender_handle: ChatHandle,
-    /// Set when the line keeps no content; outbound edits then carry empty text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zero_retention: Option<bool>,
-    /// Fields the API description does not declare, kept as sent.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
 /// The chat an edited message is in.
+#[doc(alias = "MessageEditedWebhookEventDataChat")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageEditedWebhookEventDataChat {
+pub struct MessageEditedEventChat {
     /// Health of the chat (beta).
     pub health_status: ChatHealthStatus,
     /// The chat's id.
@@ -1152,9 +1034,36 @@ pub struct MessageEditedWebhookEventDataChat {
     pub extra: Extra,
 }
 
-/// The part of a message that was edited.
+/// A text part of a message was edited (`2026-02-03` format only).
+///
+/// The `data` of `message.edited` events.
+#[doc(alias = "MessageEditedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageEditedWebhookEventDataPart {
+pub struct MessageEditedEventData {
+    /// The chat the message is in.
+    pub chat: MessageEditedEventChat,
+    /// Whether you sent the original message (`outbound`) or received it (`inbound`).
+    pub direction: Direction,
+    /// When the edit was made.
+    pub edited_at: Timestamp,
+    /// The edited message's id.
+    pub id: String,
+    /// The part that changed and its new text.
+    pub part: MessageEditedEventPart,
+    /// Who sent and edited the message.
+    pub sender_handle: ChatHandle,
+    /// Set when the line keeps no content; outbound edits then carry empty text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero_retention: Option<bool>,
+    /// Fields the API description does not declare, kept as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The part of a message that was edited.
+#[doc(alias = "MessageEditedWebhookEventDataPart")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEditedEventPart {
     /// Position of the edited part, from 0.
     pub index: i64,
     /// The part's new text.
@@ -1231,14 +1140,12 @@ pub struct MessageEventV2 {
     pub extra: Extra,
 }
 
-/// Payload of `message.failed` webhook events.
-pub type MessageFailedEvent = crate::webhooks::WebhookEnvelope<MessageFailedWebhookEventData>;
-
 /// A message could not be sent: the error code and when it failed.
 ///
 /// The `data` of `message.failed` events.
+#[doc(alias = "MessageFailedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageFailedWebhookEventData {
+pub struct MessageFailedEventData {
     /// The chat the message was for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
@@ -1266,29 +1173,12 @@ pub struct MessageFailedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `message.read` webhook events.
-///
-/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageReadEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
-
-/// Payload of `message.received` webhook events.
-///
-/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageReceivedEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
-
-/// Payload of `message.sent` webhook events.
-///
-/// Its `data` decodes from both payload formats (`2025-01-01` and `2026-02-03`).
-pub type MessageSentEvent = crate::webhooks::WebhookEnvelope<crate::webhooks::MessageEventData>;
-
-/// Payload of `participant.added` webhook events.
-pub type ParticipantAddedEvent = crate::webhooks::WebhookEnvelope<ParticipantAddedWebhookEventData>;
-
 /// Someone was added to a group chat.
 ///
 /// The `data` of `participant.added` events.
+#[doc(alias = "ParticipantAddedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParticipantAddedWebhookEventData {
+pub struct ParticipantAddedEventData {
     /// When they were added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_at: Option<Timestamp>,
@@ -1308,15 +1198,12 @@ pub struct ParticipantAddedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `participant.removed` webhook events.
-pub type ParticipantRemovedEvent =
-    crate::webhooks::WebhookEnvelope<ParticipantRemovedWebhookEventData>;
-
 /// Someone was removed from a group chat.
 ///
 /// The `data` of `participant.removed` events.
+#[doc(alias = "ParticipantRemovedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParticipantRemovedWebhookEventData {
+pub struct ParticipantRemovedEventData {
     /// The group chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<ChatId>,
@@ -1335,15 +1222,6 @@ pub struct ParticipantRemovedWebhookEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `payment.authorized` webhook events.
-pub type PaymentAuthorizedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `payment.canceled` webhook events.
-pub type PaymentCanceledEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `payment.declined` webhook events.
-pub type PaymentDeclinedEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
 
 /// The `data` of a payment or connection event.
 #[doc(alias = "ConnectionCreatedWebhookEventData")]
@@ -1427,15 +1305,6 @@ open_enum! {
     }
 }
 
-/// Payload of `payment.expired` webhook events.
-pub type PaymentExpiredEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `payment.succeeded` webhook events.
-pub type PaymentSucceededEvent = crate::webhooks::WebhookEnvelope<PaymentEventData>;
-
-/// Payload of `phone_number.assigned` webhook events.
-pub type PhoneNumberAssignedEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
-
 /// One of your lines was assigned to you or released.
 ///
 /// The `data` of `phone_number.assigned` events. The `data` of `phone_number.released` events.
@@ -1453,12 +1322,6 @@ pub struct PhoneNumberEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `phone_number.forwarding_updated` webhook events.
-pub type PhoneNumberForwardingUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `phone_number.released` webhook events.
-pub type PhoneNumberReleasedEvent = crate::webhooks::WebhookEnvelope<PhoneNumberEventData>;
 
 open_enum! {
 /// Service status of a line: active or flagged.
@@ -1494,13 +1357,6 @@ pub struct PhoneNumberStatusEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `phone_number.status_updated` webhook events.
-pub type PhoneNumberStatusUpdatedEvent =
-    crate::webhooks::WebhookEnvelope<PhoneNumberStatusEventData>;
-
-/// Payload of `poll.delivered` webhook events.
-pub type PollDeliveredEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
 
 /// A poll was sent, delivered or read; the timestamps set so far show which.
 ///
@@ -1544,20 +1400,18 @@ pub struct PollEventData {
     pub extra: Extra,
 }
 
-/// Payload of `poll.failed` webhook events.
-pub type PollFailedEvent = crate::webhooks::WebhookEnvelope<PollFailedWebhookEventData>;
-
 /// A poll or poll action you sent failed: the poll as it was and the error.
 ///
 /// The `data` of `poll.failed` events.
+#[doc(alias = "PollFailedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PollFailedWebhookEventData {
+pub struct PollFailedEventData {
     /// The chat the poll was for.
     pub chat: EventChat,
     /// Whether you sent the poll or received it.
     pub direction: Direction,
     /// What went wrong.
-    pub error: PollFailedWebhookEventDataError,
+    pub error: PollFailedEventError,
     /// When the failure was detected.
     pub failed_at: Timestamp,
     /// Id of the message that defines the poll.
@@ -1578,8 +1432,9 @@ pub struct PollFailedWebhookEventData {
 }
 
 /// Why a poll failed: a Linq error code and a message.
+#[doc(alias = "PollFailedWebhookEventDataError")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PollFailedWebhookEventDataError {
+pub struct PollFailedEventError {
     /// Linq error code for the failure.
     pub code: i64,
     /// What went wrong, in words.
@@ -1589,20 +1444,12 @@ pub struct PollFailedWebhookEventDataError {
     pub extra: Extra,
 }
 
-/// Payload of `poll.reaction.added` webhook events.
-pub type PollReactionAddedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
-
-/// Payload of `poll.read` webhook events.
-pub type PollReadEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
-
-/// Payload of `poll.received` webhook events.
-pub type PollReceivedEvent = crate::webhooks::WebhookEnvelope<PollReceivedWebhookEventData>;
-
 /// Someone else's poll arrived on your line, with its options.
 ///
 /// The `data` of `poll.received` events.
+#[doc(alias = "PollReceivedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PollReceivedWebhookEventData {
+pub struct PollReceivedEventData {
     /// The chat the poll is in.
     pub chat: EventChat,
     /// When the poll was created.
@@ -1630,17 +1477,12 @@ pub struct PollReceivedWebhookEventData {
     pub extra: Extra,
 }
 
-/// Payload of `poll.sent` webhook events.
-pub type PollSentEvent = crate::webhooks::WebhookEnvelope<PollEventData>;
-
-/// Payload of `poll.updated` webhook events.
-pub type PollUpdatedEvent = crate::webhooks::WebhookEnvelope<PollUpdatedWebhookEventData>;
-
 /// Options were added to a poll.
 ///
 /// The `data` of `poll.updated` events.
+#[doc(alias = "PollUpdatedWebhookEventData")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PollUpdatedWebhookEventData {
+pub struct PollUpdatedEventData {
     /// Only the options this update added; fetch the poll for all of them.
     pub added_options: Vec<PollOption>,
     /// The chat the poll is in.
@@ -1660,9 +1502,6 @@ pub struct PollUpdatedWebhookEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `poll.vote.added` webhook events.
-pub type PollVoteAddedEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
 
 /// A vote on one poll option was added or removed.
 ///
@@ -1691,9 +1530,6 @@ pub struct PollVoteEventData {
     pub extra: Extra,
 }
 
-/// Payload of `poll.vote.removed` webhook events.
-pub type PollVoteRemovedEvent = crate::webhooks::WebhookEnvelope<PollVoteEventData>;
-
 open_enum! {
 /// Network a sender asked for: iMessage, SMS, RCS, or `auto` to let the server choose.
     pub enum PreferredService {
@@ -1707,9 +1543,6 @@ open_enum! {
         Auto = "auto",
     }
 }
-
-/// Payload of `reaction.added` webhook events.
-pub type ReactionAddedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
 
 /// A tapback, emoji or sticker reaction added to or removed from a message or poll.
 ///
@@ -1758,9 +1591,6 @@ pub struct ReactionEventBase {
     pub extra: Extra,
 }
 
-/// Payload of `reaction.removed` webhook events.
-pub type ReactionRemovedEvent = crate::webhooks::WebhookEnvelope<ReactionEventBase>;
-
 open_enum! {
 /// How a team member signed in: a one-time code, SSO, or a social login.
     pub enum SignInMethod {
@@ -1777,37 +1607,6 @@ open_enum! {
     }
 }
 
-/// Payload of `webhook_subscription.created` webhook events.
-pub type SubscriptionCreatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.deleted` webhook events.
-pub type SubscriptionDeletedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.disabled` webhook events.
-pub type SubscriptionDisabledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.enabled` webhook events.
-pub type SubscriptionEnabledEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.events.updated` webhook events.
-pub type SubscriptionEventsUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.phone_numbers.updated` webhook events.
-pub type SubscriptionPhoneNumbersUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.routing_headers_cleared` webhook events.
-pub type SubscriptionRoutingHeadersClearedEvent =
-    crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.routing_headers_set` webhook events.
-pub type SubscriptionRoutingHeadersSetEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `webhook_subscription.target_url_changed` webhook events.
-pub type SubscriptionTargetUrlChangedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `team_member.added` webhook events.
-pub type TeamMemberAddedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
 open_enum! {
 /// Role of a team member: admin, manager or member.
     pub enum TeamMemberRole {
@@ -1819,12 +1618,6 @@ open_enum! {
         Member = "member",
     }
 }
-
-/// Payload of `team_member.signed_in` webhook events.
-pub type TeamMemberSignedInEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
-
-/// Payload of `team_member.signed_out` webhook events.
-pub type TeamMemberSignedOutEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
 
 /// Someone started or stopped typing in a chat.
 ///
@@ -1842,6 +1635,3 @@ pub struct TypingIndicatorEventData {
     #[serde(flatten)]
     pub extra: Extra,
 }
-
-/// Payload of `zero_day_retention.updated` webhook events.
-pub type ZeroDayRetentionUpdatedEvent = crate::webhooks::WebhookEnvelope<AccountEventData>;
