@@ -3,7 +3,8 @@
 //! server through `hyper_util::service::TowerToHyperService`, tonic-style
 //! stacks, ...
 //!
-//! [`WebhookService`] reads the body (up to a limit), verifies it, decodes
+//! [`WebhookService`] reads the body (up to a limit, into one buffer as it
+//! arrives, so a trickled body costs its length), verifies it, decodes
 //! it and, with a [`Dedupe`] store, claims the event. Only then does the
 //! inner service see the request: the same headers, the raw body as
 //! `Full<Bytes>`, and the [`VerifiedEvent`] in its extensions. The inner
@@ -42,19 +43,17 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::Webhook;
+use crate::body::read_bounded;
 use crate::dedupe::{Claim, Dedupe, NoDedupe};
 use crate::integration::decode;
 pub use crate::integration::{Rejection, VerifiedEvent};
 
-/// Bodies larger than this are refused with 413 unless
-/// [`WebhookLayer::body_limit`] says otherwise: 1 MiB, well above any event
-/// Linq sends.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+pub use crate::integration::DEFAULT_BODY_LIMIT;
 
 /// Wraps a service in a [`WebhookService`].
 #[derive(Debug)]
@@ -173,15 +172,9 @@ where
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let body = match Limited::new(body, shared.body_limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(err) => {
-                    return Ok(Rejection::Body {
-                        too_large: err.is::<LengthLimitError>(),
-                        message: err.to_string(),
-                    }
-                    .into_http_response());
-                }
+            let body = match read_bounded(body, shared.body_limit).await {
+                Ok(body) => body,
+                Err(rejection) => return Ok(rejection.into_http_response()),
             };
             let (event, key) = match shared.webhook.verify(&body, &parts.headers) {
                 Ok(delivery) => match decode(&delivery) {
