@@ -242,6 +242,14 @@ impl H2Entry {
     fn has_room(&self) -> bool {
         self.usable() && self.in_flight < self.max_streams()
     }
+
+    /// Idle for `timeout` or longer: to be closed, never reused.
+    fn idle_expired(&self, timeout: Duration) -> bool {
+        self.in_flight == 0
+            && self
+                .idle_since
+                .is_some_and(|since| since.elapsed() >= timeout)
+    }
 }
 
 /// What the frame sniffer of one HTTP/2 connection has seen.
@@ -504,8 +512,12 @@ impl Host {
         self.spawn_dials(dials);
     }
 
-    /// The least-loaded HTTP/2 connection with a free stream.
+    /// The least-loaded HTTP/2 connection with a free stream. Connections
+    /// idle past the timeout are closed here too, so the timeout holds even
+    /// when the reaper has not run (a runtime that was not driven).
     fn take_stream(self: &Arc<Self>, st: &mut State) -> Option<H2Stream> {
+        let timeout = self.shared.config.idle_timeout;
+        st.h2.retain(|e| !e.idle_expired(timeout));
         let entry = st
             .h2
             .iter_mut()
@@ -773,9 +785,7 @@ impl Host {
                     i += 1;
                 }
             }
-            st.h2.retain(|e| {
-                e.in_flight > 0 || e.idle_since.is_none_or(|since| since.elapsed() < timeout)
-            });
+            st.h2.retain(|e| !e.idle_expired(timeout));
         }
         drop(gone);
     }

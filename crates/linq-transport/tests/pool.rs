@@ -427,6 +427,25 @@ async fn http1_idle_connections_are_capped_and_time_out() {
     assert_eq!(server.stats.tcp.load(SeqCst), 11);
 }
 
+/// The idle timeout applies to HTTP/2 connections when a request picks
+/// one, not only when the reaper runs (a blocking std sleep on this
+/// current-thread runtime keeps the reaper from running).
+#[tokio::test]
+async fn an_http2_connection_idle_past_the_timeout_is_not_reused() {
+    let server = start(ServerConfig::h2()).await;
+    let transport = server
+        .client()
+        .pool_idle_timeout(Duration::from_millis(200))
+        .build();
+    let url = server.url("/");
+    within(20, burst(&transport, &url, 1)).await;
+    std::thread::sleep(Duration::from_millis(300));
+    let versions = within(20, burst(&transport, &url, 1)).await;
+    assert_eq!(versions, [http::Version::HTTP_2]);
+    assert_eq!(server.stats.tcp.load(SeqCst), 2);
+    assert_eq!(server.stats.requests_per_conn(), [1, 1]);
+}
+
 #[tokio::test]
 async fn a_dead_idle_http2_connection_is_found_by_ping_and_replaced() {
     let server = start(ServerConfig::h2()).await;

@@ -120,7 +120,9 @@ async fn trickled_bodies_do_not_pin_read_buffers() {
     let router_addr = serve(router).await;
     let layer_growth = flood_growth_kb(layer_addr).await;
     let extractor_growth = flood_growth_kb(router_addr).await;
-    eprintln!("RSS growth under the flood: layer {layer_growth} kB, extractor {extractor_growth} kB");
+    eprintln!(
+        "RSS growth under the flood: layer {layer_growth} kB, extractor {extractor_growth} kB"
+    );
     assert!(
         layer_growth < ALLOWED_GROWTH_KB,
         "tower layer: RSS grew {layer_growth} kB under the flood"
