@@ -349,7 +349,18 @@ async fn send_on(
         match host.checkout().await? {
             Checkout::Http1(mut conn) => {
                 if conn.sender.ready().await.is_err() {
-                    continue; // closed while idle: nothing was sent
+                    // Closed before anything was written, so not processed:
+                    // a pooled connection the server closed while idle, or
+                    // a fresh one it closed on accept. Counted, so a server
+                    // that closes every connection cannot make one request
+                    // dial without end.
+                    if resends >= MAX_RESENDS {
+                        return Err(TransportError::Connect(
+                            "the server closed the connection before the request was sent".into(),
+                        ));
+                    }
+                    resends += 1;
+                    continue;
                 }
                 let original = to_origin_form(&mut request, host);
                 absolute.get_or_insert(original);

@@ -204,6 +204,9 @@ pub(crate) struct Host {
     shared: Arc<Shared>,
     state: Mutex<State>,
     next_id: AtomicU64,
+    /// The last `SETTINGS_MAX_CONCURRENT_STREAMS` one of this host's
+    /// connections announced (0: none yet).
+    learned_max_streams: AtomicU32,
 }
 
 struct State {
@@ -268,7 +271,12 @@ impl FrameEvents for H2Events {
     fn settings(&self, max_streams: Option<u32>) {
         let first = !self.watch.settings_seen.swap(true, Ordering::AcqRel);
         match (max_streams, first) {
-            (Some(max), _) => self.watch.max_streams.store(max, Ordering::Release),
+            (Some(max), _) => {
+                self.watch.max_streams.store(max, Ordering::Release);
+                if let Some(host) = self.host.upgrade() {
+                    host.learned_max_streams.store(max, Ordering::Release);
+                }
+            }
             // A first SETTINGS without the field leaves streams unlimited.
             (None, true) => self.watch.max_streams.store(u32::MAX, Ordering::Release),
             (None, false) => return,
@@ -400,6 +408,7 @@ impl Host {
                 waiters: VecDeque::new(),
             }),
             next_id: AtomicU64::new(0),
+            learned_max_streams: AtomicU32::new(0),
         })
     }
 
@@ -417,6 +426,10 @@ impl Host {
                 Proto::Http1 => {
                     let timeout = self.shared.config.idle_timeout;
                     while let Some(idle) = st.idle.pop() {
+                        if idle.conn.sender.is_closed() {
+                            expired.push(idle); // seen closed: costs nothing to skip
+                            continue;
+                        }
                         if idle.since.elapsed() < timeout {
                             drop(st);
                             return Ok(Checkout::Http1(idle.conn));
@@ -743,10 +756,15 @@ impl Host {
     {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let watch = Arc::new(H2Watch {
-            max_streams: AtomicU32::new(
-                u32::try_from(self.shared.config.http2_initial_max_send_streams)
+            // Until this connection's SETTINGS arrive: the cap the host's
+            // other connections announced, else the configured guess. A
+            // guess above the real cap gets streams refused, and a refused
+            // request is resent only a few times.
+            max_streams: AtomicU32::new(match self.learned_max_streams.load(Ordering::Acquire) {
+                0 => u32::try_from(self.shared.config.http2_initial_max_send_streams)
                     .unwrap_or(u32::MAX),
-            ),
+                learned => learned,
+            }),
             settings_seen: AtomicBool::new(false),
             goaway: AtomicBool::new(false),
         });

@@ -737,3 +737,49 @@ async fn a_request_that_gives_up_waiting_leaves_the_pool_intact() {
     );
     assert_eq!(server.stats.requests_per_conn(), [3]);
 }
+
+/// A cold burst against a server allowing one stream at a time: the
+/// streams it refuses before the client has its SETTINGS were never
+/// processed, so they are sent again; every request succeeds, each
+/// processed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_refused_before_settings_arrive_are_sent_again() {
+    for max_streams in [1, 2, 1, 2] {
+        let mut config = ServerConfig::h2().hold(Duration::from_millis(50));
+        config.max_streams = Some(max_streams);
+        let server = start(config).await;
+        let transport = server.client().build();
+        within(30, burst(&transport, &server.url("/"), 60)).await;
+        assert_eq!(
+            server.stats.requests_per_conn().iter().sum::<usize>(),
+            60,
+            "max_streams {max_streams}"
+        );
+    }
+}
+
+/// A server that closes every connection as it accepts it: one request
+/// dials a bounded number of times, then fails as not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_dials_for_one_request_are_bounded() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            seen.fetch_add(1, SeqCst);
+            drop(tcp);
+        }
+    });
+    let transport = HyperTransport::builder().no_proxy().build();
+    let result = within(
+        20,
+        transport.send(get(&format!("http://{addr}/")), SendOptions::default()),
+    )
+    .await;
+    let err = result.unwrap_err();
+    let dials = accepted.load(SeqCst);
+    assert!(dials <= 4, "{dials} dials for one request");
+    assert!(!err.is_timeout(), "{err:?}");
+}
