@@ -233,6 +233,56 @@ fn paging_server(next: NextCursor) -> InMemoryTransport {
     .recording()
 }
 
+/// Cursors that never repeat: the listing stops at the page cap with a
+/// typed error, after yielding every page's items up to it.
+#[test]
+fn a_listing_stops_at_the_page_cap() {
+    let transport = paging_server(|asked| {
+        let n: u64 = asked
+            .and_then(|c| c.strip_prefix('c'))
+            .map_or(0, |n| n.parse().unwrap());
+        Box::leak(format!("c{}", n + 1).into_boxed_str())
+    });
+    let client = client(&transport);
+    let (seen, err) = block_on(async {
+        use futures_util::StreamExt;
+        let mut items = client.chats().list_chats().into_stream().max_pages(5);
+        let mut seen = 0;
+        loop {
+            match items.next().await {
+                Some(Ok(_)) => seen += 1,
+                Some(Err(e)) => {
+                    assert!(
+                        items.next().await.is_none(),
+                        "the stream ends after the error"
+                    );
+                    return (seen, e);
+                }
+                None => panic!("ended without an error after {seen} items"),
+            }
+        }
+    });
+    assert!(
+        matches!(
+            err,
+            Error::TooManyPages {
+                operation: "chats.list_chats",
+                pages: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(seen, 5);
+    assert_eq!(transport.requests().len(), 5);
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        "chats.list_chats: stopped after 5 pages, the most this listing may fetch; \
+         raise it with max_pages or narrow the listing"
+    );
+}
+
 #[test]
 fn a_repeated_cursor_ends_the_listing_with_an_error() {
     let cases: [(NextCursor, u32); 2] = [

@@ -88,7 +88,7 @@ pub use client::{
 };
 pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
-pub use paginate::Items;
+pub use paginate::{DEFAULT_MAX_PAGES, Items};
 pub use retry::RetryPolicy;
 pub use subscriptions_ext::{EnsuredSubscription, SigningSecret, SubscriptionChange};
 
