@@ -71,6 +71,119 @@ fn a_caller_key_given_as_a_header_replaces_the_generated_one() {
     }
 }
 
+/// On an operation whose key travels in the body, a caller's
+/// `Idempotency-Key` header becomes that body key: one key per call, never
+/// a header beside a generated body key.
+#[test]
+fn a_caller_key_header_on_a_body_keyed_operation_becomes_the_body_key() {
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    for _ in 0..2 {
+        let _ = block_on(
+            client
+                .chats()
+                .messages()
+                .send(chat, "on my way")
+                .header(
+                    HeaderName::from_static("idempotency-key"),
+                    HeaderValue::from_static("reply-evt-1"),
+                )
+                .send(),
+        );
+    }
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    for req in requests {
+        assert_eq!(req.headers.get("idempotency-key"), None);
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(body["message"]["idempotency_key"], "reply-evt-1", "{body}");
+    }
+}
+
+/// `.idempotency_key(a)` and an `Idempotency-Key: b` header on one call:
+/// two different keys are refused before sending, the same key is sent
+/// once. A key on an operation that takes none is refused too.
+#[test]
+fn two_different_caller_keys_are_refused_never_dropped() {
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    let header = |v: &'static str| {
+        (
+            HeaderName::from_static("idempotency-key"),
+            HeaderValue::from_static(v),
+        )
+    };
+    let refused = |err: Error| {
+        assert!(
+            matches!(
+                &err,
+                Error::InvalidInput {
+                    field: "idempotency key",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        err.to_string()
+    };
+    let (name, value) = header("b");
+    let text = refused(
+        block_on(
+            client
+                .messages()
+                .create(["+12025550142"], "hi")
+                .idempotency_key("a")
+                .header(name.clone(), value.clone())
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    assert!(text.contains("two different keys"), "{text}");
+    refused(
+        block_on(
+            client
+                .chats()
+                .messages()
+                .send(chat, "hi")
+                .idempotency_key("a")
+                .header(name, value)
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    let text = refused(
+        block_on(
+            client
+                .messages()
+                .add_reaction(chat, "add", linq_types::models::ReactionType::Love)
+                .idempotency_key("a")
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    assert!(text.contains("takes no idempotency key"), "{text}");
+    assert_eq!(transport.requests().len(), 0);
+
+    let (name, value) = header("same");
+    let _ = block_on(
+        client
+            .messages()
+            .create(["+12025550142"], "hi")
+            .idempotency_key("same")
+            .header(name, value)
+            .send(),
+    );
+    let requests = transport.requests();
+    let keys: Vec<_> = requests[0]
+        .headers
+        .get_all("idempotency-key")
+        .iter()
+        .collect();
+    assert_eq!(keys, ["same"]);
+}
+
 #[test]
 fn an_empty_or_blank_key_is_refused_before_sending() {
     let (transport, _) = deduping_server();

@@ -549,47 +549,22 @@ impl Client {
         mut op: O,
         options: &RequestOptions,
     ) -> Result<Prepared, Error> {
-        let blank = |key: &[u8]| key.iter().all(u8::is_ascii_whitespace);
-        let refuse = |why: &str| {
-            Error::invalid(
-                "idempotency key",
-                linq_types::InvalidValue::Other(why.to_owned()),
-            )
-        };
-        if options
-            .idempotency_key
-            .as_deref()
-            .is_some_and(|k| blank(k.as_bytes()))
-        {
-            return Err(refuse("empty or blank (it would not dedupe anything)"));
-        }
+        let given = crate::idempotency::caller_key(O::IDEMPOTENCY, op.idempotency_key(), options)?;
+        let key_header = crate::idempotency::header_name(O::IDEMPOTENCY);
         let key = match O::IDEMPOTENCY {
             IdempotencyKey::None => None,
-            IdempotencyKey::Header(name) => {
-                // A caller's header under the key's own name is the key: sent
-                // once, in place of a generated one, never beside it.
-                let mut given = options.headers.get_all(name).iter();
-                let value = match (given.next(), given.next()) {
-                    (Some(_), Some(_)) => return Err(refuse("given twice as a header")),
-                    (Some(v), None) if blank(v.as_bytes()) => {
-                        return Err(refuse("empty or blank (it would not dedupe anything)"));
-                    }
-                    (Some(v), None) => v.clone(),
-                    (None, _) => {
-                        let key = options.idempotency_key.clone().unwrap_or_else(new_key);
-                        HeaderValue::try_from(key)
-                            .map_err(|_| refuse("not a valid header value"))?
-                    }
-                };
-                Some((name, value))
+            IdempotencyKey::Header(_) => {
+                let key = given.unwrap_or_else(new_key);
+                let value = HeaderValue::try_from(key).map_err(|_| {
+                    Error::invalid(
+                        "idempotency key",
+                        linq_types::InvalidValue::Other("not a valid header value".into()),
+                    )
+                })?;
+                key_header.clone().map(|name| (name, value))
             }
             IdempotencyKey::Body => {
-                if op.idempotency_key().is_none() {
-                    op.set_idempotency_key(options.idempotency_key.clone().unwrap_or_else(new_key));
-                }
-                if op.idempotency_key().is_some_and(|k| blank(k.as_bytes())) {
-                    return Err(refuse("empty or blank (it would not dedupe anything)"));
-                }
+                op.set_idempotency_key(given.unwrap_or_else(new_key));
                 None
             }
         };
@@ -626,14 +601,12 @@ impl Client {
             if let Some(accept) = accept {
                 headers.insert(ACCEPT, accept);
             }
-            let key_name = key.map(|(name, value)| {
-                let name = HeaderName::from_bytes(name.as_bytes())
-                    .expect("operations name valid idempotency headers");
-                headers.insert(name.clone(), value);
-                name
-            });
+            if let Some((name, value)) = key {
+                headers.insert(name, value);
+            }
+            // The caller's key header was taken above, as the key.
             for (name, value) in &options.headers {
-                if Some(name) != key_name.as_ref() {
+                if Some(name) != key_header.as_ref() {
                     headers.append(name, value.clone());
                 }
             }

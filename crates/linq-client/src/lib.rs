@@ -72,6 +72,7 @@ mod call;
 mod client;
 mod error;
 mod generated;
+mod idempotency;
 mod paginate;
 pub mod prelude;
 mod retry;
