@@ -129,6 +129,13 @@ impl Pool {
                 "the URI has no scheme or host".into(),
             ));
         };
+        // It would go out as HTTP/2's `:authority` (and is never the way to
+        // authenticate to the API): refused, and not repeated in the error.
+        if authority.as_str().contains('@') {
+            return Err(TransportError::InvalidRequest(
+                "the URI carries user info (credentials); they are never sent in a URL".into(),
+            ));
+        }
         {
             let hosts = lock(&self.inner.hosts);
             if let Some(h) = hosts
