@@ -11,6 +11,10 @@
 //! service's status decides the claim: 2xx completes it, anything else (or
 //! an error) releases it so that Linq's redelivery runs the service again.
 //!
+//! When the store cannot record the outcome (the claim was lost to another
+//! receiver, or the store failed), the response carries a [`ClaimTrouble`]
+//! in its extensions.
+//!
 //! Refused deliveries are answered without calling the inner service, with
 //! the statuses listed on [`Rejection`]; an event already processed is
 //! answered `200` with `{"status":"already processed"}`.
@@ -198,21 +202,52 @@ where
             let result = inner
                 .call(Request::from_parts(parts, Full::new(body)))
                 .await;
-            if let Some(token) = claim {
-                let succeeded = matches!(&result, Ok(response) if response.status().is_success());
-                // A failed complete leaves the claim to expire: the event
-                // may run again, but only if Linq redelivers it, and a 2xx
-                // tells Linq not to. A failed release only delays the next
-                // attempt until then.
-                if succeeded {
-                    let _ = shared.dedupe.complete(token).await;
-                } else {
-                    let _ = shared.dedupe.release(token).await;
+            let Some(token) = claim else {
+                return result;
+            };
+            let succeeded = matches!(&result, Ok(response) if response.status().is_success());
+            let trouble = if succeeded {
+                match shared.dedupe.complete(token).await {
+                    Ok(true) => None,
+                    Ok(false) => Some(ClaimTrouble::Lost),
+                    Err(err) => Some(ClaimTrouble::NotCompleted(err.to_string())),
                 }
-            }
-            result
+            } else {
+                match shared.dedupe.release(token).await {
+                    // Not ours any more: the next attempt finds what the
+                    // new holder left, as it would have anyway.
+                    Ok(_) => None,
+                    Err(err) => Some(ClaimTrouble::NotReleased(err.to_string())),
+                }
+            };
+            result.map(|mut response| {
+                if let Some(trouble) = trouble {
+                    response.extensions_mut().insert(trouble);
+                }
+                response
+            })
         })
     }
+}
+
+/// Put in the extensions of a response by [`WebhookService`] when the
+/// dedupe store could not record how the inner service's run ended, so that
+/// an outer layer (a log, metrics) can report it. The response itself is
+/// the inner service's, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimTrouble {
+    /// The claim expired while the service ran and another receiver took
+    /// it over: the event may be processed twice. A claim TTL longer than
+    /// the service's slowest run prevents it.
+    Lost,
+    /// The service succeeded but marking the event done failed (the store's
+    /// error). Linq will not redeliver after the 2xx, so the event runs
+    /// again only if it is delivered again before the claim expires.
+    NotCompleted(String),
+    /// The service failed and releasing its claim failed too (the store's
+    /// error): a redelivery is answered 409 until the claim expires.
+    NotReleased(String),
 }
 
 fn already_processed<B: From<String>>() -> Response<B> {
