@@ -467,3 +467,49 @@ fn an_envelope_integer_out_of_range_keeps_the_message_and_trace_id() {
     assert_eq!(api.message.as_deref(), Some("bad handle"));
     assert_eq!(err.trace_id(), Some("t_1"));
 }
+
+/// Blank text and empty recipient lists are refused before sending, as
+/// `InvalidInput` naming the argument.
+#[test]
+fn blank_text_and_no_recipients_are_refused_before_sending() {
+    use linq_types::models::Part;
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    let field_of = |err: Error| match err {
+        Error::InvalidInput { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    for text in ["", "   ", "\n\t"] {
+        let err = block_on(client.messages().create(["+12025550142"], text).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let err = block_on(client.chats().messages().send(chat, text).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let err = block_on(
+            client
+                .chats()
+                .create("+12025550100", ["+12025550142"], text)
+                .send(),
+        )
+        .unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let parts = [Part::text("fine"), Part::text(text)];
+        let err = block_on(client.chats().messages().send(chat, parts).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+    }
+    let err = block_on(
+        client
+            .chats()
+            .messages()
+            .send(chat, Vec::<Part>::new())
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(field_of(err), "message");
+    let none: [&str; 0] = [];
+    let err = block_on(client.messages().create(none, "hi").send()).unwrap_err();
+    assert_eq!(field_of(err), "to");
+    let err = block_on(client.chats().create("+12025550100", none, "hi").send()).unwrap_err();
+    assert_eq!(field_of(err), "to");
+    assert_eq!(transport.requests().len(), 0, "nothing was sent");
+}

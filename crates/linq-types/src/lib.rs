@@ -48,7 +48,7 @@ pub use models_support::Extra;
 pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
 pub use timestamp::{Timestamp, TimestampError};
-pub use validate::{IntoValid, InvalidValue};
+pub use validate::{CheckInput, IntoValid, InvalidValue};
 pub use webhooks::{Event, EventData, WebhookEvent};
 
 #[cfg(doctest)]

@@ -8,7 +8,7 @@ use linq_types::{
     PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp,
 };
 
-use super::valid;
+use super::{checked, non_empty, valid};
 use crate::{Call, Client};
 
 /// `client.blocked_handles()`: Handles you blocked.

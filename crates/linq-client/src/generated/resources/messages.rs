@@ -8,7 +8,7 @@ use linq_types::{
     PaymentProviderId, PaymentRequestId, PhoneNumberId, ReactionId, SubscriptionId, Timestamp,
 };
 
-use super::valid;
+use super::{checked, non_empty, valid};
 use crate::{Call, Client};
 
 /// `client.messages()`: Messages by id, and sending without naming a line.
@@ -32,7 +32,7 @@ impl<'c> Messages<'c> {
     /// The body is [`MessageCreateParams`](linq_types::models::messages::MessageCreateParams).
     /// Optional fields are setters on the returned [`Call`]: `.continuation_message(..)`, `.exclude_from(..)` and `.override_optout(..)`.
     ///
-    /// Checks `to` before sending anything.
+    /// Checks `to` and `message` before sending anything.
     #[doc(alias = "messages.create")]
     pub fn create(
         &self,
@@ -40,8 +40,8 @@ impl<'c> Messages<'c> {
         message: impl Into<linq_types::models::messages::MessageContent>,
     ) -> Call<ops::messages::Create> {
         let op = (|| {
-            let to = valid("to", to)?;
-            let message = message.into();
+            let to = non_empty("to", valid("to", to)?)?;
+            let message = checked("message", message.into())?;
             Ok(ops::messages::Create {
                 params: linq_types::models::messages::MessageCreateParams::new(message, to),
             })
