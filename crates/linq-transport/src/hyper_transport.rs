@@ -279,7 +279,7 @@ impl HyperTransportBuilder {
             // then fails with a clear TLS error rather than building failing.
             let _ = roots.add(der);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crypto_provider();
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("ring supports the default protocol versions")
@@ -335,6 +335,25 @@ impl Transport for HyperTransport {
             send_on(&host, request, options.body_limit).await
         })
     }
+}
+
+/// The TLS crypto provider: the process default when the application
+/// installed one (`rustls::crypto::CryptoProvider::install_default`, say
+/// aws-lc-rs for post-quantum key exchange), else *ring*.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    match rustls::crypto::CryptoProvider::get_default() {
+        Some(installed) => Arc::clone(installed),
+        None => Arc::new(ring_provider()),
+    }
+}
+
+/// *ring*: it builds without a C toolchain, where aws-lc-rs needs cmake and
+/// a C compiler. rustls 0.23.48 deprecates it for lacking post-quantum key
+/// exchange; an application that wants that installs aws-lc-rs as the
+/// process default, which [`crypto_provider`] then uses.
+#[allow(deprecated, reason = "ring is chosen on purpose; see the doc comment")]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 async fn send_on(
