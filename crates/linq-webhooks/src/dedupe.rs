@@ -35,10 +35,35 @@
 //!   retry. A handler that does slow work should acknowledge quickly and
 //!   queue the work instead of raising the TTL.
 //! * The done TTL must outlast the sender's whole retry schedule, or a late
-//!   redelivery of a processed event runs again. Standard Webhooks senders
-//!   retry for about a day; 72 hours leaves room for that and for a replay
-//!   started by hand. Linq does not publish its schedule, so raise it if you
-//!   know Linq retries longer.
+//!   redelivery of a processed event runs again. Linq's API description
+//!   says failed deliveries are retried with backoff for up to 30 minutes;
+//!   72 hours leaves room for that, for a replay started by hand, and for a
+//!   schedule that grows later.
+//!
+//! # A handler that makes several calls
+//!
+//! Once-only holds for a handler that succeeds. One that fails halfway (it
+//! reacted, then its reply failed) has its claim released, and the
+//! redelivery runs it again from the start: every call it made before the
+//! failure is made again. So give every call that could act twice an
+//! idempotency key derived from the event id and the call, the same on
+//! every run:
+//!
+//! ```no_run
+//! # async fn handle(client: &linq_client::Client, event_id: &str, chat: &str) -> Result<(), linq_client::Error> {
+//! client
+//!     .chats()
+//!     .messages()
+//!     .send(chat, "Thanks, see you Tuesday at 10")
+//!     .idempotency_key(format!("{event_id}:reply"))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Some operations take no key: `messages().add_reaction(..)` is one (a key
+//! set on it is refused), and a redelivery reacts again. Make such a call
+//! last, after the calls that can fail, or check first whether it was
+//! already made (`messages().retrieve(..)` shows the reactions).
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error as StdError;
