@@ -169,14 +169,12 @@ async fn start(config: ServerConfig) -> Server {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let der = cert.cert.der().to_vec();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
-        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-            ring_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![der.clone().into()], key)
-        .unwrap();
+        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(ring_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![der.clone().into()], key)
+            .unwrap();
         tls.alpn_protocols = config.alpn.clone();
         (Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls))), der)
     } else {
