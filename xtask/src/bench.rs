@@ -246,8 +246,8 @@ fn compiled_crates(target: &Path) -> usize {
 }
 
 /// `cargo xtask soak [--secs N]`: `linq-bench soak N` (dev build, as CI
-/// builds), which
-/// stops by itself after N seconds (60 unless given) and then reports.
+/// builds), which stops by itself after N seconds (60 unless given) and
+/// then reports.
 pub fn soak(args: &[String]) -> Result<(), String> {
     let secs = match args {
         [] => 60,
@@ -261,15 +261,7 @@ pub fn soak(args: &[String]) -> Result<(), String> {
     };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "linq-bench",
-            "--",
-            "soak",
-        ])
+        .args(["run", "--quiet", "-p", "linq-bench", "--", "soak"])
         .arg(secs.to_string())
         .current_dir(workspace_root())
         .status()
