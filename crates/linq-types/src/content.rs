@@ -135,10 +135,12 @@ impl From<MessageContent> for MessageSendParams {
 
 impl CheckInput for MessageContent {
     /// Refuses a text part that is empty or only whitespace (it would send
-    /// a blank bubble), and an empty list of parts without an experience.
+    /// a blank bubble), and a list of parts given empty without an
+    /// experience. (Content with no `parts` field at all is the API's
+    /// minimal shape and is left to the server.)
     fn check(&self) -> Result<(), InvalidValue> {
         let parts = self.parts.as_deref().unwrap_or_default();
-        if parts.is_empty() && self.experience.is_none() {
+        if self.parts.is_some() && parts.is_empty() && self.experience.is_none() {
             return Err(InvalidValue::Other(
                 "a message needs at least one part".into(),
             ));
