@@ -71,6 +71,119 @@ fn a_caller_key_given_as_a_header_replaces_the_generated_one() {
     }
 }
 
+/// On an operation whose key travels in the body, a caller's
+/// `Idempotency-Key` header becomes that body key: one key per call, never
+/// a header beside a generated body key.
+#[test]
+fn a_caller_key_header_on_a_body_keyed_operation_becomes_the_body_key() {
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    for _ in 0..2 {
+        let _ = block_on(
+            client
+                .chats()
+                .messages()
+                .send(chat, "on my way")
+                .header(
+                    HeaderName::from_static("idempotency-key"),
+                    HeaderValue::from_static("reply-evt-1"),
+                )
+                .send(),
+        );
+    }
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    for req in requests {
+        assert_eq!(req.headers.get("idempotency-key"), None);
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+        assert_eq!(body["message"]["idempotency_key"], "reply-evt-1", "{body}");
+    }
+}
+
+/// `.idempotency_key(a)` and an `Idempotency-Key: b` header on one call:
+/// two different keys are refused before sending, the same key is sent
+/// once. A key on an operation that takes none is refused too.
+#[test]
+fn two_different_caller_keys_are_refused_never_dropped() {
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    let header = |v: &'static str| {
+        (
+            HeaderName::from_static("idempotency-key"),
+            HeaderValue::from_static(v),
+        )
+    };
+    let refused = |err: Error| {
+        assert!(
+            matches!(
+                &err,
+                Error::InvalidInput {
+                    field: "idempotency key",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        err.to_string()
+    };
+    let (name, value) = header("b");
+    let text = refused(
+        block_on(
+            client
+                .messages()
+                .create(["+12025550142"], "hi")
+                .idempotency_key("a")
+                .header(name.clone(), value.clone())
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    assert!(text.contains("two different keys"), "{text}");
+    refused(
+        block_on(
+            client
+                .chats()
+                .messages()
+                .send(chat, "hi")
+                .idempotency_key("a")
+                .header(name, value)
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    let text = refused(
+        block_on(
+            client
+                .messages()
+                .add_reaction(chat, "add", linq_types::models::ReactionType::Love)
+                .idempotency_key("a")
+                .send(),
+        )
+        .unwrap_err(),
+    );
+    assert!(text.contains("takes no idempotency key"), "{text}");
+    assert_eq!(transport.requests().len(), 0);
+
+    let (name, value) = header("same");
+    let _ = block_on(
+        client
+            .messages()
+            .create(["+12025550142"], "hi")
+            .idempotency_key("same")
+            .header(name, value)
+            .send(),
+    );
+    let requests = transport.requests();
+    let keys: Vec<_> = requests[0]
+        .headers
+        .get_all("idempotency-key")
+        .iter()
+        .collect();
+    assert_eq!(keys, ["same"]);
+}
+
 #[test]
 fn an_empty_or_blank_key_is_refused_before_sending() {
     let (transport, _) = deduping_server();
@@ -233,6 +346,56 @@ fn paging_server(next: NextCursor) -> InMemoryTransport {
     .recording()
 }
 
+/// Cursors that never repeat: the listing stops at the page cap with a
+/// typed error, after yielding every page's items up to it.
+#[test]
+fn a_listing_stops_at_the_page_cap() {
+    let transport = paging_server(|asked| {
+        let n: u64 = asked
+            .and_then(|c| c.strip_prefix('c'))
+            .map_or(0, |n| n.parse().unwrap());
+        Box::leak(format!("c{}", n + 1).into_boxed_str())
+    });
+    let client = client(&transport);
+    let (seen, err) = block_on(async {
+        use futures_util::StreamExt;
+        let mut items = client.chats().list_chats().into_stream().max_pages(5);
+        let mut seen = 0;
+        loop {
+            match items.next().await {
+                Some(Ok(_)) => seen += 1,
+                Some(Err(e)) => {
+                    assert!(
+                        items.next().await.is_none(),
+                        "the stream ends after the error"
+                    );
+                    return (seen, e);
+                }
+                None => panic!("ended without an error after {seen} items"),
+            }
+        }
+    });
+    assert!(
+        matches!(
+            err,
+            Error::TooManyPages {
+                operation: "chats.list_chats",
+                pages: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(seen, 5);
+    assert_eq!(transport.requests().len(), 5);
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        "chats.list_chats: stopped after 5 pages, the most this listing may fetch; \
+         raise it with max_pages or narrow the listing"
+    );
+}
+
 #[test]
 fn a_repeated_cursor_ends_the_listing_with_an_error() {
     let cases: [(NextCursor, u32); 2] = [
@@ -303,4 +466,50 @@ fn an_envelope_integer_out_of_range_keeps_the_message_and_trace_id() {
     assert_eq!(api.code, None);
     assert_eq!(api.message.as_deref(), Some("bad handle"));
     assert_eq!(err.trace_id(), Some("t_1"));
+}
+
+/// Blank text and empty recipient lists are refused before sending, as
+/// `InvalidInput` naming the argument.
+#[test]
+fn blank_text_and_no_recipients_are_refused_before_sending() {
+    use linq_types::models::Part;
+    let transport = accepted();
+    let client = client(&transport);
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    let field_of = |err: Error| match err {
+        Error::InvalidInput { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    for text in ["", "   ", "\n\t"] {
+        let err = block_on(client.messages().create(["+12025550142"], text).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let err = block_on(client.chats().messages().send(chat, text).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let err = block_on(
+            client
+                .chats()
+                .create("+12025550100", ["+12025550142"], text)
+                .send(),
+        )
+        .unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+        let parts = [Part::text("fine"), Part::text(text)];
+        let err = block_on(client.chats().messages().send(chat, parts).send()).unwrap_err();
+        assert_eq!(field_of(err), "message", "{text:?}");
+    }
+    let err = block_on(
+        client
+            .chats()
+            .messages()
+            .send(chat, Vec::<Part>::new())
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(field_of(err), "message");
+    let none: [&str; 0] = [];
+    let err = block_on(client.messages().create(none, "hi").send()).unwrap_err();
+    assert_eq!(field_of(err), "to");
+    let err = block_on(client.chats().create("+12025550100", none, "hi").send()).unwrap_err();
+    assert_eq!(field_of(err), "to");
+    assert_eq!(transport.requests().len(), 0, "nothing was sent");
 }

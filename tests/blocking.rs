@@ -251,3 +251,66 @@ fn send_with_response_and_collect_at_most_block_too() {
     assert_eq!(three.len(), 3);
     assert_eq!(transport.requests().len(), 3, "the add, then two pages");
 }
+
+/// A loopback HTTP/1.1 server that answers each request on a keep-alive
+/// connection with a 404 and closes the connection 50 ms later, while the
+/// client holds it idle. Counts the requests it answered.
+fn closing_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let body = br#"{"error":{"code":"not_found","message":"no such chat"}}"#;
+                let reply = format!(
+                    "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(reply.as_bytes()).unwrap();
+                stream.write_all(body).unwrap();
+                count.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (format!("http://{addr}"), answered)
+}
+
+/// Between calls the client sees a close by the server: the next call goes
+/// out on a new connection instead of failing on the dead one (retries off,
+/// so a failure would show).
+#[test]
+fn a_connection_closed_while_idle_is_not_reused() {
+    let (base_url, answered) = closing_server();
+    let client = Client::builder()
+        .api_key("sk_test_closing")
+        .base_url(base_url)
+        .retry_policy(linq_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let chat = "550e8400-e29b-41d4-a716-446655440000";
+    for call in 0..3 {
+        let err = client.chats().retrieve(chat).send().unwrap_err();
+        assert!(
+            matches!(&err, Error::Api(api) if api.status == 404),
+            "call {call}: {err}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(answered.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

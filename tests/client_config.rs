@@ -58,3 +58,29 @@ fn a_key_is_required_and_never_printed() {
     let key = linq_client::ApiKey::new("sk_secret_value");
     assert_eq!(format!("{key} {key:?}"), "*** ApiKey(***)");
 }
+
+/// A base URL with user info is refused at build time; the password shows
+/// in neither the error nor the builder's Debug output.
+#[test]
+fn a_base_url_with_credentials_is_refused_and_never_printed() {
+    for url in [
+        "https://user:pa55word@api.example.com/api/partner",
+        "https://pa55word@api.example.com",
+        "http://user:pa55word@127.0.0.1:8080",
+    ] {
+        let builder = linq_client::Client::builder()
+            .api_key("sk_test")
+            .base_url(url);
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("pa55word"), "{debug}");
+        let err = builder.build().unwrap_err();
+        assert!(
+            matches!(err, linq_client::BuildError::InvalidBaseUrl { .. }),
+            "{url}: {err:?}"
+        );
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("pa55word"), "{text}");
+            assert!(text.contains("credentials"), "{text}");
+        }
+    }
+}

@@ -220,3 +220,24 @@ async fn a_middleware_error_is_an_io_failure_and_a_transport_error_passes_throug
     };
     assert!(source.is_connect(), "{source:?}");
 }
+
+/// A rate limit is not `Clone`; behind `.buffer(..)` (which is) the stack
+/// is a transport, and the limit holds across every request of the client.
+#[tokio::test(start_paused = true)]
+async fn a_rate_limit_behind_a_buffer_limits_every_request() {
+    let api = Slow::default();
+    let service = ServiceBuilder::new()
+        .buffer(64)
+        .rate_limit(2, Duration::from_secs(1))
+        .service(TransportService::new(api.transport()));
+    let client = client(TowerTransport::new(service));
+    let started = tokio::time::Instant::now();
+
+    four_at_once(&client).await;
+
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(2),
+        "4 requests at 2 a second took {elapsed:?}"
+    );
+}

@@ -172,6 +172,12 @@ async fn each_unusable_upload_target_is_its_own_error() {
             "the upload URL is plain http but the client speaks https",
         ),
         (
+            "https://user:pa55word@storage.example/a",
+            "PUT",
+            r#"{}"#,
+            "the upload URL carries credentials (user info)",
+        ),
+        (
             "https://storage.example/a",
             "POST",
             r#"{}"#,

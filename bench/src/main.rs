@@ -22,6 +22,7 @@ mod loopback;
 mod memory;
 mod pagination;
 mod realistic;
+mod soak;
 mod webhook;
 
 /// Counts heap allocations, for the allocations-per-call figure.
@@ -89,6 +90,7 @@ fn main() {
             addr,
         ),
         ["pagination"] => pagination::report(),
+        ["soak", secs] => soak::run(secs.parse().expect("seconds")),
         ["realistic"] => realistic::report(),
         ["realistic-probe", scenario, mode, concurrency, runs] => realistic::probe(
             scenario.parse().expect("scenario index"),
@@ -109,7 +111,7 @@ fn main() {
         ["webhook"] => webhook::report(),
         _ => {
             eprintln!(
-                "usage: linq-bench [all | webhook | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | serve | client raw|linq N REQUESTS ADDR | stream N]"
+                "usage: linq-bench [all | webhook | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | soak SECS | serve | client raw|linq N REQUESTS ADDR | stream N]"
             );
             std::process::exit(2);
         }

@@ -570,3 +570,31 @@ impl McpChild {
         let _ = self.child.wait();
     }
 }
+
+/// `cargo xtask soak [--secs N]`: `linq-bench soak N` (dev build, as CI
+/// builds), which stops by itself after N seconds (60 unless given) and
+/// then reports.
+pub fn soak(args: &[String]) -> Result<(), String> {
+    let secs = match args {
+        [] => 60,
+        [flag, n] if flag == "--secs" => {
+            n.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .ok_or_else(|| format!("--secs {n:?} is not a number of seconds from 1 to 3600"))?
+        }
+        other => return Err(format!("soak takes [--secs N], got {other:?}")),
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "-p", "linq-bench", "--", "soak"])
+        .arg(secs.to_string())
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the soak failed ({status})"))
+    }
+}

@@ -27,6 +27,9 @@ commands:
              record what the official Python SDK sends for every operation
   sandbox-story
              run the story with the official Python SDK against the sandbox
+  soak       the connection pool against hostile loopback servers for a
+             bounded time (--secs N, default 60); reports RSS and open
+             descriptors at start and end, and fails if they grew
   sdk-suite  run the official linq-python resource suite against
              linq-sandbox --mock (needs python3 and pip)
   webhook-vectors
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         "record-conformance" => conformance::run(rest),
         "sandbox-story" => sandbox_story::run(rest),
         "sdk-suite" => sdk_suite::run(rest),
+        "soak" => bench::soak(rest),
         "webhook-vectors" => webhook_vectors::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

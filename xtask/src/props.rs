@@ -1,8 +1,10 @@
 //! `cargo xtask props --cases N [--release]`: every property test of the
 //! workspace at `N` cases.
 //!
-//! The property tests are found by their source (a test file under
-//! `crates/*/tests/` or `tests/` that uses `proptest!`); each reads
+//! The property tests are found by their source: a test file under
+//! `crates/*/tests/` or `tests/` that uses `proptest!` (run as that test
+//! target), and any file under `crates/*/src/` that does (its package's
+//! unit tests are run, `--lib`). Each reads
 //! `PROPTEST_CASES` for its case count, or uses its own when unset. Failures
 //! proptest shrinks are saved next to the test as `*.proptest-regressions`;
 //! commit them.
@@ -39,18 +41,30 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
     let mut failed = Vec::new();
-    for (package, tests) in &targets {
+    for Target {
+        package,
+        lib,
+        tests,
+    } in &targets
+    {
         let mut cmd = Command::new(&cargo);
         cmd.args(["test", "-p", package]);
         if release {
             cmd.arg("--release");
         }
+        if *lib {
+            cmd.arg("--lib");
+        }
         for t in tests {
             cmd.args(["--test", t]);
         }
+        let mut names: Vec<&str> = tests.iter().map(String::as_str).collect();
+        if *lib {
+            names.insert(0, "unit tests (src/)");
+        }
         eprintln!(
             "==> {package}: {} at {cases} cases{}",
-            tests.join(", "),
+            names.join(", "),
             if release { " (release)" } else { "" }
         );
         let status = cmd
@@ -77,45 +91,104 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// (package, test targets) for every test file using `proptest!`.
-fn property_tests(root: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
+/// One package's property tests: its unit tests when a file under `src/`
+/// has some, and its test targets that do.
+#[derive(Debug, PartialEq)]
+struct Target {
+    package: String,
+    lib: bool,
+    tests: Vec<String>,
+}
+
+fn uses_proptest(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "rs")
+        && std::fs::read_to_string(path).is_ok_and(|text| text.contains("proptest!"))
+}
+
+/// Whether any `.rs` file under `dir`, at any depth, uses `proptest!`.
+fn any_proptest_under(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            any_proptest_under(&path)
+        } else {
+            uses_proptest(&path)
+        }
+    })
+}
+
+fn package_name(manifest: &Path) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    text.lines()
+        .find_map(|l| {
+            let v = l.trim().strip_prefix("name")?.trim().strip_prefix('=')?;
+            Some(v.trim().trim_matches('"').to_owned())
+        })
+        .ok_or_else(|| format!("{}: no package name", manifest.display()))
+}
+
+/// Every package with property tests, in `src/` or in test files.
+fn property_tests(root: &Path) -> Result<Vec<Target>, String> {
+    // (package directory, whether it is `tests/`, a package of its own)
     let mut dirs = vec![root.join("tests")];
     let crates = std::fs::read_dir(root.join("crates")).map_err(|e| format!("crates/: {e}"))?;
     for entry in crates.flatten() {
-        dirs.push(entry.path().join("tests"));
+        dirs.push(entry.path());
     }
     dirs.sort();
     let mut out = Vec::new();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+        // `tests/` is a package whose test files sit at its top.
+        let tests_dir = if dir.join("src").exists() {
+            dir.join("tests")
+        } else {
+            dir.clone()
         };
-        let mut tests: Vec<String> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .filter(|p| std::fs::read_to_string(p).is_ok_and(|text| text.contains("proptest!")))
-            .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
-            .collect();
-        if tests.is_empty() {
+        let lib = any_proptest_under(&dir.join("src"));
+        let mut tests: Vec<String> = std::fs::read_dir(&tests_dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| uses_proptest(p))
+                    .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if tests.is_empty() && !lib {
             continue;
         }
         tests.sort();
-        // `tests/` is a package of its own; `crates/x/tests/` belongs to `x`.
-        let manifest = match dir.join("Cargo.toml") {
-            own if own.exists() => own,
-            _ => dir.parent().unwrap().join("Cargo.toml"),
-        };
-        let text = std::fs::read_to_string(&manifest)
-            .map_err(|e| format!("{}: {e}", manifest.display()))?;
-        let package = text
-            .lines()
-            .find_map(|l| {
-                let v = l.trim().strip_prefix("name")?.trim().strip_prefix('=')?;
-                Some(v.trim().trim_matches('"').to_owned())
-            })
-            .ok_or_else(|| format!("{}: no package name", manifest.display()))?;
-        out.push((package, tests));
+        let package = package_name(&dir.join("Cargo.toml"))?;
+        out.push(Target {
+            package,
+            lib,
+            tests,
+        });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The properties inside `src/` are found, not only those in test files.
+    #[test]
+    fn finds_property_tests_in_src_and_in_test_files() {
+        let targets = property_tests(&workspace_root()).unwrap();
+        let find = |name: &str| targets.iter().find(|t| t.package == name);
+        for package in ["linq-client", "linq-transport"] {
+            let target = find(package).unwrap_or_else(|| panic!("{package} missing: {targets:?}"));
+            assert!(target.lib, "{package}'s src/ properties: {target:?}");
+        }
+        let types = find("linq-types").unwrap();
+        assert!(types.tests.contains(&"wire".to_owned()), "{types:?}");
+        let tests = find("linq-tests").unwrap();
+        assert!(tests.tests.contains(&"path_safety".to_owned()), "{tests:?}");
+    }
 }

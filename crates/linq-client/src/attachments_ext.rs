@@ -179,6 +179,12 @@ fn storage_uri(client: &Client, url: &str, target: Target) -> Result<Uri, &'stat
     };
     let uri: Uri = url.parse().map_err(|_| parse)?;
     let host = uri.host().ok_or(no_host)?;
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(match target {
+            Target::Upload => "the upload URL carries credentials (user info)",
+            Target::Download => "the download URL carries credentials (user info)",
+        });
+    }
     check_scheme(uri.scheme_str(), host, client.allows_insecure_http()).map_err(|e| match e {
         UnsafeUrl::Insecure => insecure,
         UnsafeUrl::BadScheme => not_https,

@@ -13,8 +13,10 @@
 //! }
 //! ```
 //!
-//! It is the async [`Client`](crate::Client) run on an internal
-//! current-thread Tokio runtime that this client owns: same builder, same
+//! It is the async [`Client`](crate::Client) run on an internal Tokio
+//! runtime that this client owns, with one background thread that keeps
+//! its connections driven between calls (so a connection the server closed
+//! while idle is never reused): same builder, same
 //! resources and arguments, same policy (retries, idempotency keys,
 //! timeouts), same errors. A resource method returns a blocking [`Call`],
 //! which has the same setters as the async one; [`Call::send`] returns the
@@ -29,8 +31,8 @@
 //! the async client. From async code, use [`crate::Client`] and `.await`.
 //!
 //! Clones share the runtime and the transport's connection pool. Calls from
-//! several threads at once are fine: one thread drives the runtime while
-//! the others wait for their replies.
+//! several threads at once are fine: each runs on its own thread, with the
+//! runtime's worker driving the connections they share.
 
 use std::fmt;
 use std::future::Future;
@@ -234,11 +236,17 @@ impl ClientBuilder {
         self.map(crate::ClientBuilder::with_env)
     }
 
-    /// Checks the settings, starts the client's runtime (no thread, no
-    /// connection) and builds the client.
+    /// Checks the settings, starts the client's runtime (one background
+    /// thread, no connection yet) and builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let inner = self.inner.build()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // One worker thread drives the connections between calls, so a
+        // server's close, the idle timeout and keep-alive pings are seen
+        // before the next call picks a connection (a current-thread runtime
+        // only runs while a call blocks, and would reuse dead ones).
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("linq-blocking")
             .enable_all()
             .build()
             .map_err(|e| BuildError::Runtime(e.to_string()))?;

@@ -117,15 +117,18 @@ impl<O: Operation> Call<O> {
     }
 
     /// Sends this idempotency key instead of a generated one. An empty or
-    /// blank key is refused (`InvalidInput`) before anything is sent.
+    /// blank key, a second different key (an `Idempotency-Key` header or the
+    /// body's own field), or a key on an operation that takes none is
+    /// refused (`InvalidInput`) before anything is sent.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
         self
     }
 
-    /// Adds a header to this call. Under the operation's idempotency header
-    /// name (`Idempotency-Key`, any case) it is the key: sent once, in place
-    /// of the generated one.
+    /// Adds a header to this call. `Idempotency-Key` (any case) is the
+    /// call's key on every operation that takes one: sent once, in place of
+    /// the generated one, and moved into the body where the operation
+    /// carries its key there.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.options.headers.append(name, value);
         self

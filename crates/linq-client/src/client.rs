@@ -123,10 +123,11 @@ pub enum BuildError {
     /// The key has characters an HTTP header cannot carry.
     #[error("the API key contains characters that cannot be sent in a header")]
     InvalidApiKey,
-    /// The base URL does not parse, or is not http(s) with a host.
+    /// The base URL does not parse, is not http(s) with a host, or carries
+    /// credentials.
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl {
-        /// The URL given.
+        /// The URL given, without any user info.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -187,7 +188,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(without_user_info))
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -348,10 +349,15 @@ struct BaseUrl {
 impl BaseUrl {
     fn parse(url: &str, allow_insecure_http: bool) -> Result<Self, BuildError> {
         let invalid = |reason| BuildError::InvalidBaseUrl {
-            url: url.to_owned(),
+            url: without_user_info(url),
             reason,
         };
         let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(invalid(
+                "a base URL cannot carry credentials (user info); the API key authenticates",
+            ));
+        }
         let scheme = uri.scheme().cloned().ok_or(invalid("no scheme"))?;
         let authority = uri.authority().cloned().ok_or(invalid("no host"))?;
         if uri.query().is_some() {
@@ -394,6 +400,19 @@ impl BaseUrl {
                 operation,
                 server: server_of(self.scheme.as_str(), &self.authority),
             })
+    }
+}
+
+/// `url` with any `user:password@` cut out of its authority, for errors and
+/// Debug output.
+pub(crate) fn without_user_info(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_owned(),
     }
 }
 
@@ -549,47 +568,23 @@ impl Client {
         mut op: O,
         options: &RequestOptions,
     ) -> Result<Prepared, Error> {
-        let blank = |key: &[u8]| key.iter().all(u8::is_ascii_whitespace);
-        let refuse = |why: &str| {
-            Error::invalid(
-                "idempotency key",
-                linq_types::InvalidValue::Other(why.to_owned()),
-            )
-        };
-        if options
-            .idempotency_key
-            .as_deref()
-            .is_some_and(|k| blank(k.as_bytes()))
-        {
-            return Err(refuse("empty or blank (it would not dedupe anything)"));
-        }
-        let key = match op.idempotency() {
+        let idempotency = op.idempotency();
+        let given = crate::idempotency::caller_key(idempotency, op.idempotency_key(), options)?;
+        let key_header = crate::idempotency::header_name(idempotency);
+        let key = match idempotency {
             IdempotencyKey::None => None,
-            IdempotencyKey::Header(name) => {
-                // A caller's header under the key's own name is the key: sent
-                // once, in place of a generated one, never beside it.
-                let mut given = options.headers.get_all(name).iter();
-                let value = match (given.next(), given.next()) {
-                    (Some(_), Some(_)) => return Err(refuse("given twice as a header")),
-                    (Some(v), None) if blank(v.as_bytes()) => {
-                        return Err(refuse("empty or blank (it would not dedupe anything)"));
-                    }
-                    (Some(v), None) => v.clone(),
-                    (None, _) => {
-                        let key = options.idempotency_key.clone().unwrap_or_else(new_key);
-                        HeaderValue::try_from(key)
-                            .map_err(|_| refuse("not a valid header value"))?
-                    }
-                };
-                Some((name, value))
+            IdempotencyKey::Header(_) => {
+                let key = given.unwrap_or_else(new_key);
+                let value = HeaderValue::try_from(key).map_err(|_| {
+                    Error::invalid(
+                        "idempotency key",
+                        linq_types::InvalidValue::Other("not a valid header value".into()),
+                    )
+                })?;
+                key_header.clone().map(|name| (name, value))
             }
             IdempotencyKey::Body => {
-                if op.idempotency_key().is_none() {
-                    op.set_idempotency_key(options.idempotency_key.clone().unwrap_or_else(new_key));
-                }
-                if op.idempotency_key().is_some_and(|k| blank(k.as_bytes())) {
-                    return Err(refuse("empty or blank (it would not dedupe anything)"));
-                }
+                op.set_idempotency_key(given.unwrap_or_else(new_key));
                 None
             }
         };
@@ -628,14 +623,12 @@ impl Client {
             if let Some(accept) = accept {
                 headers.insert(ACCEPT, accept);
             }
-            let key_name = key.map(|(name, value)| {
-                let name = HeaderName::from_bytes(name.as_bytes())
-                    .expect("operations name valid idempotency headers");
-                headers.insert(name.clone(), value);
-                name
-            });
+            if let Some((name, value)) = key {
+                headers.insert(name, value);
+            }
+            // The caller's key header was taken above, as the key.
             for (name, value) in &options.headers {
-                if Some(name) != key_name.as_ref() {
+                if Some(name) != key_header.as_ref() {
                     headers.append(name, value.clone());
                 }
             }
@@ -881,7 +874,11 @@ pub(crate) fn url_full(uri: &Uri) -> String {
                 out.push('&');
             }
             let name = pair.split('=').next().unwrap_or_default();
-            let secret = SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s));
+            // `%73ig` is `sig` to the server, so it is to the check too.
+            let decoded = percent_decode(name);
+            let secret = SECRET_PARAMS
+                .iter()
+                .any(|s| decoded.eq_ignore_ascii_case(s.as_bytes()));
             if secret && pair.contains('=') {
                 out.push_str(name);
                 out.push_str("=REDACTED");
@@ -889,6 +886,30 @@ pub(crate) fn url_full(uri: &Uri) -> String {
                 out.push_str(pair);
             }
         }
+    }
+    out
+}
+
+/// `%XX` escapes decoded (others kept as written), and `+` as a space.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
     }
     out
 }
@@ -1009,6 +1030,14 @@ mod tests {
         assert_eq!(
             url_full(&uri),
             "https://storage.example:8443/up/load?X-Amz-Signature=REDACTED&part=2&sig=REDACTED&flag"
+        );
+        // Percent-encoded names are the same names.
+        let encoded: Uri = "https://h.example/p?%73ig=abc&X%2DAmz%2DSignature=def&%74oken&a%3Db=c"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            url_full(&encoded),
+            "https://h.example/p?%73ig=REDACTED&X%2DAmz%2DSignature=REDACTED&%74oken&a%3Db=c"
         );
         let plain: Uri = "https://api.linqapp.com/api/partner/v3/chats?limit=2&cursor=c1"
             .parse()

@@ -81,6 +81,21 @@ pub enum Error {
         /// Pages fetched, the last one included.
         pages: u32,
     },
+    /// A paginated list reached its page cap
+    /// ([`Items::max_pages`](crate::Items::max_pages)) with more pages to go.
+    /// The items of the pages fetched were yielded.
+    #[error(
+        "{operation}: stopped after {pages} page{s}, the most this listing may fetch; \
+         raise it with max_pages or narrow the listing",
+        s = plural(*.pages)
+    )]
+    #[non_exhaustive]
+    TooManyPages {
+        /// The list operation, such as `chats.list_chats`.
+        operation: &'static str,
+        /// Pages fetched: the cap.
+        pages: u32,
+    },
 }
 
 fn plural(n: u32) -> &'static str {
@@ -203,7 +218,7 @@ impl Error {
             | Self::Decode(_)
             | Self::UnusableUploadUrl { .. }
             | Self::UnusableDownloadUrl { .. } => false,
-            Self::RepeatedCursor { .. } => false,
+            Self::RepeatedCursor { .. } | Self::TooManyPages { .. } => false,
         }
     }
 
@@ -219,7 +234,7 @@ impl Error {
             Self::InvalidInput { .. }
             | Self::UnusableUploadUrl { .. }
             | Self::UnusableDownloadUrl { .. } => 0,
-            Self::RepeatedCursor { pages, .. } => *pages,
+            Self::RepeatedCursor { pages, .. } | Self::TooManyPages { pages, .. } => *pages,
         }
     }
 
@@ -234,7 +249,9 @@ impl Error {
             Self::Decode(d) => Some(d.operation),
             Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
             Self::UnusableDownloadUrl { .. } => Some("attachments.download"),
-            Self::RepeatedCursor { operation, .. } => Some(operation),
+            Self::RepeatedCursor { operation, .. } | Self::TooManyPages { operation, .. } => {
+                Some(operation)
+            }
             Self::InvalidInput { .. } => None,
         }
     }

@@ -49,7 +49,7 @@
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
 //! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, hyper-rustls, rustls (ring), webpki-roots, tokio's `rt` |
-//! | `blocking` | no | [`blocking::Client`](crate::blocking), the same calls without async | tokio's `rt` (a current-thread runtime inside the client) |
+//! | `blocking` | no | [`blocking::Client`](crate::blocking), the same calls without async | tokio's `rt-multi-thread` (a runtime with one worker thread inside the client) |
 //! | `chrono` | no | [`types::Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | no | [`types::Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
 //! | `jiff` | no | [`types::Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
@@ -72,6 +72,7 @@ mod call;
 mod client;
 mod error;
 mod generated;
+mod idempotency;
 mod paginate;
 pub mod prelude;
 pub mod profile;
@@ -90,7 +91,7 @@ pub use client::{
 pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
 pub use linq_types::SigningSecret;
-pub use paginate::Items;
+pub use paginate::{DEFAULT_MAX_PAGES, Items};
 pub use retry::RetryPolicy;
 pub use subscriptions_ext::{EnsuredSubscription, SubscriptionChange};
 

@@ -21,7 +21,10 @@ type PageFuture<O> = Pin<
 /// stream is polled. Only the current page is held in memory. It ends after
 /// a page without a cursor or with no items; an error ends it too, after
 /// being yielded. A cursor the server already gave ends it with
-/// [`Error::RepeatedCursor`] instead of looping forever.
+/// [`Error::RepeatedCursor`] instead of looping forever, and so does
+/// [`Error::TooManyPages`] after [`max_pages`](Self::max_pages) pages
+/// ([`DEFAULT_MAX_PAGES`] unless set), so a server whose cursors never
+/// repeat cannot keep it going without end.
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<O: Paginated> {
     client: Client,
@@ -32,6 +35,20 @@ pub struct Items<O: Paginated> {
     /// Every cursor followed so far, and the pages fetched.
     cursors: std::collections::HashSet<String>,
     pages: u32,
+    max_pages: u32,
+}
+
+/// The most pages a listing fetches unless [`Items::max_pages`] says
+/// otherwise: 10,000 pages, a million items at 100 a page.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+
+impl<O: Paginated> Items<O> {
+    /// Sets the most pages this listing fetches (at least one); the next
+    /// page past it ends the stream with [`Error::TooManyPages`].
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
 }
 
 // No field is ever pinned in place (the page future is boxed).
@@ -81,6 +98,7 @@ where
             pending: None,
             cursors: std::collections::HashSet::new(),
             pages: 0,
+            max_pages: DEFAULT_MAX_PAGES,
         };
         match op {
             Ok(op) => items.next = Some(op),
@@ -156,6 +174,14 @@ where
                             // Yield this page's items, then the error.
                             this.next = None;
                             let error = Error::RepeatedCursor {
+                                operation: O::ID,
+                                pages: this.pages,
+                            };
+                            this.pending = Some(Box::pin(std::future::ready(Err(error))));
+                        }
+                        (Some(_), Some(_)) if !items.is_empty() && this.pages >= this.max_pages => {
+                            this.next = None;
+                            let error = Error::TooManyPages {
                                 operation: O::ID,
                                 pages: this.pages,
                             };

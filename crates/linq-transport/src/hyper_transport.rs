@@ -279,7 +279,7 @@ impl HyperTransportBuilder {
             // then fails with a clear TLS error rather than building failing.
             let _ = roots.add(der);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crypto_provider();
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("ring supports the default protocol versions")
@@ -337,6 +337,25 @@ impl Transport for HyperTransport {
     }
 }
 
+/// The TLS crypto provider: the process default when the application
+/// installed one (`rustls::crypto::CryptoProvider::install_default`, say
+/// aws-lc-rs for post-quantum key exchange), else *ring*.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    match rustls::crypto::CryptoProvider::get_default() {
+        Some(installed) => Arc::clone(installed),
+        None => Arc::new(ring_provider()),
+    }
+}
+
+/// *ring*: it builds without a C toolchain, where aws-lc-rs needs cmake and
+/// a C compiler. rustls 0.23.48 deprecates it for lacking post-quantum key
+/// exchange; an application that wants that installs aws-lc-rs as the
+/// process default, which [`crypto_provider`] then uses.
+#[allow(deprecated, reason = "ring is chosen on purpose; see the doc comment")]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 async fn send_on(
     host: &Arc<Host>,
     mut request: http::Request<Bytes>,
@@ -349,7 +368,18 @@ async fn send_on(
         match host.checkout().await? {
             Checkout::Http1(mut conn) => {
                 if conn.sender.ready().await.is_err() {
-                    continue; // closed while idle: nothing was sent
+                    // Closed before anything was written, so not processed:
+                    // a pooled connection the server closed while idle, or
+                    // a fresh one it closed on accept. Counted, so a server
+                    // that closes every connection cannot make one request
+                    // dial without end.
+                    if resends >= MAX_RESENDS {
+                        return Err(TransportError::Connect(
+                            "the server closed the connection before the request was sent".into(),
+                        ));
+                    }
+                    resends += 1;
+                    continue;
                 }
                 let original = to_origin_form(&mut request, host);
                 absolute.get_or_insert(original);

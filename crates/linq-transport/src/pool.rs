@@ -129,6 +129,13 @@ impl Pool {
                 "the URI has no scheme or host".into(),
             ));
         };
+        // It would go out as HTTP/2's `:authority` (and is never the way to
+        // authenticate to the API): refused, and not repeated in the error.
+        if authority.as_str().contains('@') {
+            return Err(TransportError::InvalidRequest(
+                "the URI carries user info (credentials); they are never sent in a URL".into(),
+            ));
+        }
         {
             let hosts = lock(&self.inner.hosts);
             if let Some(h) = hosts
@@ -204,6 +211,9 @@ pub(crate) struct Host {
     shared: Arc<Shared>,
     state: Mutex<State>,
     next_id: AtomicU64,
+    /// The last `SETTINGS_MAX_CONCURRENT_STREAMS` one of this host's
+    /// connections announced (0: none yet).
+    learned_max_streams: AtomicU32,
 }
 
 struct State {
@@ -242,6 +252,14 @@ impl H2Entry {
     fn has_room(&self) -> bool {
         self.usable() && self.in_flight < self.max_streams()
     }
+
+    /// Idle for `timeout` or longer: to be closed, never reused.
+    fn idle_expired(&self, timeout: Duration) -> bool {
+        self.in_flight == 0
+            && self
+                .idle_since
+                .is_some_and(|since| since.elapsed() >= timeout)
+    }
 }
 
 /// What the frame sniffer of one HTTP/2 connection has seen.
@@ -260,7 +278,12 @@ impl FrameEvents for H2Events {
     fn settings(&self, max_streams: Option<u32>) {
         let first = !self.watch.settings_seen.swap(true, Ordering::AcqRel);
         match (max_streams, first) {
-            (Some(max), _) => self.watch.max_streams.store(max, Ordering::Release),
+            (Some(max), _) => {
+                self.watch.max_streams.store(max, Ordering::Release);
+                if let Some(host) = self.host.upgrade() {
+                    host.learned_max_streams.store(max, Ordering::Release);
+                }
+            }
             // A first SETTINGS without the field leaves streams unlimited.
             (None, true) => self.watch.max_streams.store(u32::MAX, Ordering::Release),
             (None, false) => return,
@@ -392,6 +415,7 @@ impl Host {
                 waiters: VecDeque::new(),
             }),
             next_id: AtomicU64::new(0),
+            learned_max_streams: AtomicU32::new(0),
         })
     }
 
@@ -409,6 +433,10 @@ impl Host {
                 Proto::Http1 => {
                     let timeout = self.shared.config.idle_timeout;
                     while let Some(idle) = st.idle.pop() {
+                        if idle.conn.sender.is_closed() {
+                            expired.push(idle); // seen closed: costs nothing to skip
+                            continue;
+                        }
                         if idle.since.elapsed() < timeout {
                             drop(st);
                             return Ok(Checkout::Http1(idle.conn));
@@ -504,8 +532,12 @@ impl Host {
         self.spawn_dials(dials);
     }
 
-    /// The least-loaded HTTP/2 connection with a free stream.
+    /// The least-loaded HTTP/2 connection with a free stream. Connections
+    /// idle past the timeout are closed here too, so the timeout holds even
+    /// when the reaper has not run (a runtime that was not driven).
     fn take_stream(self: &Arc<Self>, st: &mut State) -> Option<H2Stream> {
+        let timeout = self.shared.config.idle_timeout;
+        st.h2.retain(|e| !e.idle_expired(timeout));
         let entry = st
             .h2
             .iter_mut()
@@ -731,10 +763,15 @@ impl Host {
     {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let watch = Arc::new(H2Watch {
-            max_streams: AtomicU32::new(
-                u32::try_from(self.shared.config.http2_initial_max_send_streams)
+            // Until this connection's SETTINGS arrive: the cap the host's
+            // other connections announced, else the configured guess. A
+            // guess above the real cap gets streams refused, and a refused
+            // request is resent only a few times.
+            max_streams: AtomicU32::new(match self.learned_max_streams.load(Ordering::Acquire) {
+                0 => u32::try_from(self.shared.config.http2_initial_max_send_streams)
                     .unwrap_or(u32::MAX),
-            ),
+                learned => learned,
+            }),
             settings_seen: AtomicBool::new(false),
             goaway: AtomicBool::new(false),
         });
@@ -773,9 +810,7 @@ impl Host {
                     i += 1;
                 }
             }
-            st.h2.retain(|e| {
-                e.in_flight > 0 || e.idle_since.is_none_or(|since| since.elapsed() < timeout)
-            });
+            st.h2.retain(|e| !e.idle_expired(timeout));
         }
         drop(gone);
     }

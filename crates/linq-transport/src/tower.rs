@@ -56,9 +56,9 @@ use crate::{BoxError, BoxFuture, SendOptions, Transport, TransportError};
 /// tower-http layers sit under a client's policy.
 ///
 /// The service is cloned for each request (tower's usual pattern for shared
-/// services), then driven to readiness and called; layers that share state
-/// across clones, such as `ConcurrencyLimitLayer` or `RateLimitLayer`, act on
-/// every request of the client.
+/// services), then driven to readiness and called. Layers whose clones share
+/// state, such as `ConcurrencyLimitLayer`, act on every request of the
+/// client as they are.
 ///
 /// ```
 /// use linq_transport::{Bytes, InMemoryTransport, TowerTransport, TransportService};
@@ -69,6 +69,35 @@ use crate::{BoxError, BoxFuture, SendOptions, Transport, TransportError};
 /// // Any layers go around `TransportService` here.
 /// let transport = TowerTransport::new(TransportService::new(inner));
 /// # let _ = transport;
+/// ```
+///
+/// # Services that are not `Clone`
+///
+/// Some layers make a service that cannot be cloned, because its state is
+/// its own: `RateLimitLayer` is one (each clone would have its own budget).
+/// Put tower's `buffer` in front: the `Buffer` is `Clone`, and every clone
+/// sends to the one service behind it, so the limit holds across the whole
+/// client. (`Buffer` starts a task, so build it inside a Tokio runtime.)
+///
+/// ```
+/// use std::time::Duration;
+/// use linq_transport::{Bytes, InMemoryTransport, TowerTransport, TransportService};
+/// use tower::ServiceBuilder;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let inner = InMemoryTransport::new(|_req: http::Request<Bytes>| {
+///     http::Response::new(Bytes::from_static(b"{}"))
+/// });
+/// let transport = TowerTransport::new(
+///     ServiceBuilder::new()
+///         .buffer(64) // Clone, shared: the one rate limit below serves every request
+///         .rate_limit(10, Duration::from_secs(1))
+///         .concurrency_limit(4)
+///         .service(TransportService::new(inner)),
+/// );
+/// # let _ = transport;
+/// # }
 /// ```
 pub struct TowerTransport<S> {
     service: Mutex<S>,

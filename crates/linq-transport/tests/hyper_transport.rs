@@ -31,14 +31,12 @@ async fn tls_server() -> (u16, Vec<u8>) {
             .unwrap();
     let cert_der = cert.cert.der().to_vec();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert_der.clone().into()], key)
-    .unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(ring_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone().into()], key)
+        .unwrap();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
@@ -350,5 +348,77 @@ async fn https_and_socks_proxies_are_refused_before_sending() {
         connections.load(Ordering::SeqCst),
         0,
         "nothing reached the proxy port"
+    );
+}
+
+/// *ring* for the test servers (rustls 0.23.48 deprecates it for lacking
+/// post-quantum key exchange, which loopback tests do not need).
+#[allow(deprecated, reason = "ring is enough for loopback test servers")]
+fn ring_provider() -> tokio_rustls::rustls::crypto::CryptoProvider {
+    tokio_rustls::rustls::crypto::ring::default_provider()
+}
+
+/// A server that answers 413 after reading only the head, then closes:
+/// the caller gets the 413, not the broken pipe of the unsent body.
+#[tokio::test]
+async fn an_early_response_before_the_body_is_sent_is_returned() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if tcp.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                // Read a part of the body, as a server checking a limit does.
+                let mut part = vec![0u8; 64 * 1024];
+                let mut read = 0;
+                while read < 1024 * 1024 {
+                    match tcp.read(&mut part).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                }
+                let body = b"Request body is larger than 1024 bytes";
+                let reply = format!(
+                    "HTTP/1.1 413 Payload Too Large\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = tcp.write_all(reply.as_bytes()).await;
+                let _ = tcp.write_all(body).await;
+                let _ = tcp.shutdown().await;
+                drop(tcp);
+            });
+        }
+    });
+    let transport = HyperTransport::builder().no_proxy().build();
+    let request = http::Request::post(format!("http://{addr}/v3/messages"))
+        .body(Bytes::from(vec![b'x'; 17 * 1024 * 1024]))
+        .unwrap();
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        transport.send(request, SendOptions::default()),
+    )
+    .await
+    .expect("answered in time")
+    .expect("the 413 comes back as a response");
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        &response.body()[..],
+        b"Request body is larger than 1024 bytes"
+    );
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "not sent again"
     );
 }

@@ -169,14 +169,12 @@ async fn start(config: ServerConfig) -> Server {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let der = cert.cert.der().to_vec();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
-        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![der.clone().into()], key)
-        .unwrap();
+        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(ring_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![der.clone().into()], key)
+            .unwrap();
         tls.alpn_protocols = config.alpn.clone();
         (Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls))), der)
     } else {
@@ -425,6 +423,25 @@ async fn http1_idle_connections_are_capped_and_time_out() {
     // The next request dials afresh and succeeds.
     within(20, burst(&transport, &server.url("/"), 1)).await;
     assert_eq!(server.stats.tcp.load(SeqCst), 11);
+}
+
+/// The idle timeout applies to HTTP/2 connections when a request picks
+/// one, not only when the reaper runs (a blocking std sleep on this
+/// current-thread runtime keeps the reaper from running).
+#[tokio::test]
+async fn an_http2_connection_idle_past_the_timeout_is_not_reused() {
+    let server = start(ServerConfig::h2()).await;
+    let transport = server
+        .client()
+        .pool_idle_timeout(Duration::from_millis(200))
+        .build();
+    let url = server.url("/");
+    within(20, burst(&transport, &url, 1)).await;
+    std::thread::sleep(Duration::from_millis(300));
+    let versions = within(20, burst(&transport, &url, 1)).await;
+    assert_eq!(versions, [http::Version::HTTP_2]);
+    assert_eq!(server.stats.tcp.load(SeqCst), 2);
+    assert_eq!(server.stats.requests_per_conn(), [1, 1]);
 }
 
 #[tokio::test]
@@ -717,4 +734,57 @@ async fn a_request_that_gives_up_waiting_leaves_the_pool_intact() {
         "the one connection, reused"
     );
     assert_eq!(server.stats.requests_per_conn(), [3]);
+}
+
+/// A cold burst against a server allowing one stream at a time: the
+/// streams it refuses before the client has its SETTINGS were never
+/// processed, so they are sent again; every request succeeds, each
+/// processed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_refused_before_settings_arrive_are_sent_again() {
+    for max_streams in [1, 2, 1, 2] {
+        let mut config = ServerConfig::h2().hold(Duration::from_millis(50));
+        config.max_streams = Some(max_streams);
+        let server = start(config).await;
+        let transport = server.client().build();
+        within(30, burst(&transport, &server.url("/"), 60)).await;
+        assert_eq!(
+            server.stats.requests_per_conn().iter().sum::<usize>(),
+            60,
+            "max_streams {max_streams}"
+        );
+    }
+}
+
+/// A server that closes every connection as it accepts it: one request
+/// dials a bounded number of times, then fails as not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_dials_for_one_request_are_bounded() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            seen.fetch_add(1, SeqCst);
+            drop(tcp);
+        }
+    });
+    let transport = HyperTransport::builder().no_proxy().build();
+    let result = within(
+        20,
+        transport.send(get(&format!("http://{addr}/")), SendOptions::default()),
+    )
+    .await;
+    let err = result.unwrap_err();
+    let dials = accepted.load(SeqCst);
+    assert!(dials <= 4, "{dials} dials for one request");
+    assert!(!err.is_timeout(), "{err:?}");
+}
+
+/// *ring* for the test servers (rustls 0.23.48 deprecates it for lacking
+/// post-quantum key exchange, which loopback tests do not need).
+#[allow(deprecated, reason = "ring is enough for loopback test servers")]
+fn ring_provider() -> tokio_rustls::rustls::crypto::CryptoProvider {
+    tokio_rustls::rustls::crypto::ring::default_provider()
 }

@@ -304,6 +304,17 @@ mod tests {
         );
         assert!(err(serde_json::json!({"chatId": 5, "handle": "+12052499136"})).contains("string"));
         assert!(err(serde_json::json!({"chatId": chat, "handle": "12"})).contains("handle"));
+        let create = find("chats.create").unwrap();
+        let chat = |to: Value, text: &str| {
+            args(serde_json::json!({
+                "from": "+12025550100",
+                "to": to,
+                "message": {"parts": [{"type": "text", "value": text}]},
+            }))
+        };
+        let refused = |a| create.build(&a).unwrap_err().to_string();
+        assert!(refused(chat(serde_json::json!([]), "hi")).contains("`to`"));
+        assert!(refused(chat(serde_json::json!(["+12025550147"]), "  ")).contains("blank"));
         let list = find("chats.list_chats").unwrap();
         let e = list
             .build(&args(serde_json::json!({"limit": "many"})))

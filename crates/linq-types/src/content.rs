@@ -9,6 +9,7 @@ use crate::models::messages::{
     LinkPartParam, MediaPartParam, Message, MessageContent, MessagePart, MessageSendParams,
     TextPartParam,
 };
+use crate::validate::{CheckInput, InvalidValue};
 
 impl Part {
     /// A text part.
@@ -129,6 +130,37 @@ content_from!(
 impl From<MessageContent> for MessageSendParams {
     fn from(message: MessageContent) -> Self {
         Self::new(message)
+    }
+}
+
+impl CheckInput for MessageContent {
+    /// Refuses a text part that is empty or only whitespace (it would send
+    /// a blank bubble), and a list of parts given empty without an
+    /// experience. (Content with no `parts` field at all is the API's
+    /// minimal shape and is left to the server.)
+    fn check(&self) -> Result<(), InvalidValue> {
+        let parts = self.parts.as_deref().unwrap_or_default();
+        if self.parts.is_some() && parts.is_empty() && self.experience.is_none() {
+            return Err(InvalidValue::Other(
+                "a message needs at least one part".into(),
+            ));
+        }
+        for (i, part) in parts.iter().enumerate() {
+            if let Part::Text(text) = part {
+                if text.value.trim().is_empty() {
+                    return Err(InvalidValue::Other(format!(
+                        "text part {i} is empty or blank"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CheckInput for MessageSendParams {
+    fn check(&self) -> Result<(), InvalidValue> {
+        self.message.check()
     }
 }
 

@@ -55,7 +55,7 @@ pub use operation::{Effect, IdempotencyKey, Operation};
 pub use pagination::Paginated;
 pub use signing_secret::SigningSecret;
 pub use timestamp::{Timestamp, TimestampError};
-pub use validate::{IntoValid, InvalidValue};
+pub use validate::{CheckInput, IntoValid, InvalidValue};
 pub use webhooks::{Event, EventData};
 
 #[cfg(doctest)]

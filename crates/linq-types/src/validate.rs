@@ -28,6 +28,13 @@ pub trait IntoValid<T> {
     fn into_valid(self) -> Result<T, InvalidValue>;
 }
 
+/// A value the caller builds that can be wrong as a whole (message content
+/// with a blank text part, say); resource methods check it before sending.
+pub trait CheckInput {
+    /// `Ok` when the value may be sent.
+    fn check(&self) -> Result<(), InvalidValue>;
+}
+
 macro_rules! into_valid {
     ($($ty:ty),*) => {$(
         impl IntoValid<$ty> for $ty {

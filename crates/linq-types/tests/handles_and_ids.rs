@@ -4,7 +4,26 @@ use linq_types::{ChatId, ErrorCode, ErrorResponse, Handle, HandleError, HandleKi
 use proptest::prelude::*;
 
 fn e164() -> impl Strategy<Value = String> {
-    "[1-9][0-9]{6,14}".prop_map(|digits| format!("+{digits}"))
+    // Under +1 (North America) a number has exactly 10 more digits.
+    prop_oneof!["[2-9][0-9]{6,14}", "1[2-9][0-9]{9}"].prop_map(|digits| format!("+{digits}"))
+}
+
+/// A North American number in the ways people write it, and its E.164.
+fn nanp_written() -> impl Strategy<Value = (String, String)> {
+    ("[2-9][0-9]{2}", "[2-9][0-9]{2}", "[0-9]{4}", 0..7usize).prop_map(
+        |(area, exchange, line, style)| {
+            let written = match style {
+                0 => format!("+1 ({area}) {exchange}-{line}"),
+                1 => format!("({area}) {exchange}-{line}"),
+                2 => format!("{area}.{exchange}.{line}"),
+                3 => format!("1-{area}-{exchange}-{line}"),
+                4 => format!("  {area} {exchange} {line} "),
+                5 => format!("011 1 {area} {exchange} {line}"),
+                _ => format!("+1{area}{exchange}{line}"),
+            };
+            (written, format!("+1{area}{exchange}{line}"))
+        },
+    )
 }
 
 fn email() -> impl Strategy<Value = String> {
@@ -16,6 +35,29 @@ fn email() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #[test]
+    fn national_formats_become_e164((written, e164) in nanp_written()) {
+        prop_assert_eq!(Handle::parse_lenient(&written, "US").unwrap().as_str().to_owned(), e164.clone());
+        prop_assert_eq!(Handle::parse_lenient(&written, "ca").unwrap().as_str().to_owned(), e164);
+    }
+
+    #[test]
+    fn parse_lenient_output_is_always_a_strict_handle(input in "\\PC{0,24}", region in "[A-Z]{2}") {
+        if let Ok(handle) = Handle::parse_lenient(&input, &region) {
+            prop_assert_eq!(Handle::parse(handle.as_str()).unwrap(), handle);
+        }
+    }
+
+    #[test]
+    fn under_plus_one_only_ten_digits_parse(national in "[0-9]{6,14}") {
+        let parsed = format!("+1{national}").parse::<Handle>();
+        if national.len() == 10 {
+            prop_assert!(parsed.is_ok());
+        } else {
+            prop_assert_eq!(parsed, Err(HandleError::PhoneWrongLength { country_code: 1, expected: 10, found: national.len() }));
+        }
+    }
+
     #[test]
     fn every_e164_number_parses_and_round_trips(text in e164()) {
         let handle: Handle = text.parse().unwrap();
@@ -144,8 +186,38 @@ fn rejected_handles_say_which_rule() {
         Err(HandleError::EmailTooLong { len: 262 })
     );
     assert!("+12052499136".parse::<Handle>().is_ok());
-    assert!("+123456789012345".parse::<Handle>().is_ok());
-    assert!("+1234567".parse::<Handle>().is_ok());
+    assert!("+443456789012345".parse::<Handle>().is_ok());
+    assert!("+4434567".parse::<Handle>().is_ok());
+    // The example: 9 digits under +1 is not a number.
+    assert_eq!(
+        "+1202555014".parse::<Handle>(),
+        Err(HandleError::PhoneWrongLength {
+            country_code: 1,
+            expected: 10,
+            found: 9
+        })
+    );
+    // What the server sends decodes whatever its length.
+    let sent: Handle = serde_json::from_str("\"+1202555014\"").unwrap();
+    assert_eq!(sent.as_str(), "+1202555014");
+    assert_eq!(
+        Handle::parse_lenient("+1 (202) 555-0142", "US")
+            .unwrap()
+            .as_str(),
+        "+12025550142"
+    );
+    assert_eq!(
+        Handle::parse_lenient("555-0142", "US"),
+        Err(HandleError::PhoneWrongLength {
+            country_code: 1,
+            expected: 10,
+            found: 7
+        })
+    );
+    assert!(matches!(
+        Handle::parse_lenient("202 555 0142", "XX"),
+        Err(HandleError::UnknownRegion(_))
+    ));
 }
 
 #[test]

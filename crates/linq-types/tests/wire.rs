@@ -277,7 +277,8 @@ fn operation_table_is_complete() {
 }
 
 fn phone() -> impl Strategy<Value = Handle> {
-    "\\+[1-9][0-9]{6,14}".prop_map(|s| s.parse().unwrap())
+    // Under +1 a number has exactly 10 more digits.
+    prop_oneof!["\\+[2-9][0-9]{6,14}", "\\+1[2-9][0-9]{9}"].prop_map(|s| s.parse().unwrap())
 }
 
 fn service() -> impl Strategy<Value = ServiceType> {

@@ -32,19 +32,23 @@
 //!
 //! The extractor answers a delivery it refuses by itself (see
 //! [`Rejection`]): 401 when it does not verify, 400 with the JSON path when
-//! it verifies but does not decode, 413 over axum's body limit. Redeliveries
+//! it verifies but does not decode, 413 over axum's body limit or
+//! [`DEFAULT_BODY_LIMIT`], whichever is lower. The
+//! body is copied into one buffer as it arrives, so a body trickled in
+//! tiny pieces costs its length and no more. Redeliveries
 //! reach the handler again; to run it once per event, put
 //! `linq_webhooks::tower::WebhookLayer` (feature `tower`) with a
 //! [`Dedupe`](crate::Dedupe) store on the route, or call
 //! [`process_once`](crate::process_once) in the handler.
 
+use axum_core::RequestExt;
 use axum_core::body::Body;
 use axum_core::extract::{FromRef, FromRequest, Request};
 use axum_core::response::{IntoResponse, Response};
-use bytes::Bytes;
 
 use crate::Webhook;
-pub use crate::integration::{Rejection, VerifiedEvent};
+use crate::body::read_bounded;
+pub use crate::integration::{DEFAULT_BODY_LIMIT, Rejection, VerifiedEvent};
 
 impl<S> FromRequest<S> for VerifiedEvent
 where
@@ -60,12 +64,7 @@ where
         }
         let webhook = Webhook::from_ref(state);
         let headers = std::mem::take(req.headers_mut());
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|err| Rejection::Body {
-                too_large: err.status() == http::StatusCode::PAYLOAD_TOO_LARGE,
-                message: err.body_text(),
-            })?;
+        let body = read_bounded(req.into_limited_body(), DEFAULT_BODY_LIMIT).await?;
         crate::integration::verify_event(&webhook, &body, &headers)
     }
 }

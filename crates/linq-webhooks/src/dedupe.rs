@@ -35,16 +35,41 @@
 //!   retry. A handler that does slow work should acknowledge quickly and
 //!   queue the work instead of raising the TTL.
 //! * The done TTL must outlast the sender's whole retry schedule, or a late
-//!   redelivery of a processed event runs again. Standard Webhooks senders
-//!   retry for about a day; 72 hours leaves room for that and for a replay
-//!   started by hand. Linq does not publish its schedule, so raise it if you
-//!   know Linq retries longer.
+//!   redelivery of a processed event runs again. Linq's API description
+//!   says failed deliveries are retried with backoff for up to 30 minutes;
+//!   72 hours leaves room for that, for a replay started by hand, and for a
+//!   schedule that grows later.
+//!
+//! # A handler that makes several calls
+//!
+//! Once-only holds for a handler that succeeds. One that fails halfway (it
+//! reacted, then its reply failed) has its claim released, and the
+//! redelivery runs it again from the start: every call it made before the
+//! failure is made again. So give every call that could act twice an
+//! idempotency key derived from the event id and the call, the same on
+//! every run:
+//!
+//! ```no_run
+//! # async fn handle(client: &linq_client::Client, event_id: &str, chat: &str) -> Result<(), linq_client::Error> {
+//! client
+//!     .chats()
+//!     .messages()
+//!     .send(chat, "Thanks, see you Tuesday at 10")
+//!     .idempotency_key(format!("{event_id}:reply"))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Some operations take no key: `messages().add_reaction(..)` is one (a key
+//! set on it is refused), and a redelivery reacts again. Make such a call
+//! last, after the calls that can fail, or check first whether it was
+//! already made (`messages().retrieve(..)` shows the reactions).
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a claim holds unless the store is told otherwise: 30 seconds
@@ -57,6 +82,14 @@ pub const DEFAULT_DONE_TTL: Duration = Duration::from_secs(72 * 60 * 60);
 
 /// How many events [`MemoryDedupe::default`] keeps track of.
 pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// How much memory [`MemoryDedupe`] lets its entries take unless
+/// [`MemoryDedupe::max_bytes`] says otherwise: 32 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// What one entry costs beyond its key's bytes, as the byte bound counts
+/// it: a hash map slot, an expiry index slot and the shared key's header.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// What [`Dedupe::claim`] found.
 #[derive(Debug)]
@@ -248,7 +281,9 @@ where
 }
 
 /// A [`Dedupe`] store in this process's memory, holding at most a fixed
-/// number of events.
+/// number of events and a fixed number of bytes (keys are as long as the
+/// sender makes them, so a count alone would not bound memory). Each key is
+/// stored once.
 ///
 /// Only for a single receiving process: replicas each have their own and
 /// cannot see each other's claims. When it is full, expired entries go
@@ -259,16 +294,20 @@ pub struct MemoryDedupe {
     claim_ttl: Duration,
     done_ttl: Duration,
     capacity: usize,
+    max_bytes: usize,
     state: Mutex<MemoryState>,
 }
 
 #[derive(Default)]
 struct MemoryState {
-    entries: HashMap<String, MemoryEntry>,
+    /// The key is shared with `by_expiry`: one allocation per event.
+    entries: HashMap<Arc<str>, MemoryEntry>,
     /// Every entry once, ordered by expiry (and a sequence number to keep
     /// equal instants apart).
-    by_expiry: BTreeMap<(Instant, u64), String>,
+    by_expiry: BTreeMap<(Instant, u64), Arc<str>>,
     next: u64,
+    /// Keys' bytes plus [`ENTRY_OVERHEAD`] per entry.
+    bytes: usize,
 }
 
 struct MemoryEntry {
@@ -289,6 +328,7 @@ impl fmt::Debug for MemoryDedupe {
             .field("claim_ttl", &self.claim_ttl)
             .field("done_ttl", &self.done_ttl)
             .field("capacity", &self.capacity)
+            .field("max_bytes", &self.max_bytes)
             .field("len", &self.len())
             .finish()
     }
@@ -302,8 +342,16 @@ impl MemoryDedupe {
             claim_ttl: DEFAULT_CLAIM_TTL,
             done_ttl: DEFAULT_DONE_TTL,
             capacity: capacity.max(1),
+            max_bytes: DEFAULT_MAX_BYTES,
             state: Mutex::default(),
         }
+    }
+
+    /// Sets the most memory the entries may take, counted as each key's
+    /// bytes plus a fixed overhead per entry.
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
     }
 
     /// Sets how long a claim holds.
@@ -335,6 +383,11 @@ impl MemoryDedupe {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether adding `key` would pass the entry count or the byte bound.
+    fn no_room(&self, state: &MemoryState, key: &str) -> bool {
+        state.entries.len() >= self.capacity || state.bytes + cost(key) > self.max_bytes
+    }
+
     pub(crate) fn claim_at(&self, key: &str, now: Instant) -> Result<Claim, DedupeError> {
         let mut state = self.lock();
         state.sweep(now);
@@ -344,8 +397,10 @@ impl MemoryDedupe {
                 None => Claim::Done,
             });
         }
-        if state.entries.len() >= self.capacity && !state.evict_one_done() {
-            return Err(DedupeError::Full);
+        while self.no_room(&state, key) {
+            if !state.evict_one_done() {
+                return Err(DedupeError::Full);
+            }
         }
         let seq = state.insert(key, true, now + self.claim_ttl);
         Ok(Claim::Acquired(ClaimToken::new(key, seq.to_string())))
@@ -365,9 +420,7 @@ impl MemoryDedupe {
             // This may go past the capacity by the claims that expired
             // while their handler ran, when no done entry can make room.
             None => {
-                if state.entries.len() >= self.capacity {
-                    state.evict_one_done();
-                }
+                while self.no_room(&state, claim.key()) && state.evict_one_done() {}
                 state.insert(claim.key(), false, now + self.done_ttl);
                 true
             }
@@ -387,6 +440,10 @@ impl MemoryDedupe {
     }
 }
 
+fn cost(key: &str) -> usize {
+    key.len() + ENTRY_OVERHEAD
+}
+
 fn holds(entry: &MemoryEntry, claim: &ClaimToken) -> bool {
     entry
         .claim
@@ -400,9 +457,11 @@ impl MemoryState {
         let seq = self.next;
         self.next += 1;
         let expiry = (expires, seq);
-        self.by_expiry.insert(expiry, key.to_owned());
+        let key: Arc<str> = Arc::from(key);
+        self.bytes += cost(&key);
+        self.by_expiry.insert(expiry, Arc::clone(&key));
         self.entries.insert(
-            key.to_owned(),
+            key,
             MemoryEntry {
                 claim: claimed.then_some(seq),
                 expiry,
@@ -414,6 +473,7 @@ impl MemoryState {
     fn remove(&mut self, key: &str) {
         if let Some(entry) = self.entries.remove(key) {
             self.by_expiry.remove(&entry.expiry);
+            self.bytes -= cost(key);
         }
     }
 
@@ -423,7 +483,9 @@ impl MemoryState {
                 break;
             }
             let key = entry.remove();
-            self.entries.remove(&key);
+            if self.entries.remove(&key).is_some() {
+                self.bytes -= cost(&key);
+            }
         }
     }
 
@@ -432,7 +494,7 @@ impl MemoryState {
         let victim = self
             .by_expiry
             .values()
-            .find(|key| self.entries.get(*key).is_some_and(|e| e.claim.is_none()))
+            .find(|key| self.entries.get(&***key).is_some_and(|e| e.claim.is_none()))
             .cloned();
         match victim {
             Some(key) => {
@@ -559,6 +621,29 @@ mod tests {
             Ok(Claim::Acquired(_))
         ));
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn bounded_in_bytes_with_each_key_stored_once() {
+        let key = |i: usize| format!("{i:0>1000}");
+        let store = MemoryDedupe::new(1_000).max_bytes(10 * (1000 + ENTRY_OVERHEAD));
+        let t0 = Instant::now();
+        for i in 0..10 {
+            let _ = acquired(store.claim_at(&key(i), t0).unwrap());
+        }
+        // Ten 1,000-byte claims fill it; claims are never evicted.
+        assert!(matches!(
+            store.claim_at(&key(10), t0),
+            Err(DedupeError::Full)
+        ));
+        // Once the claims expire they are swept, and their bytes with them.
+        let token = acquired(store.claim_at("short", t0 + DEFAULT_CLAIM_TTL).unwrap());
+        assert!(store.complete_at(&token, t0 + DEFAULT_CLAIM_TTL));
+        assert_eq!(store.len(), 1, "the expired claims were swept");
+        let state = store.lock();
+        assert_eq!(state.bytes, cost("short"));
+        let (shared, _) = state.entries.get_key_value("short").unwrap();
+        assert_eq!(Arc::strong_count(shared), 2, "one allocation, in both maps");
     }
 
     /// The memory store never waits, so one poll finishes its futures.

@@ -7,6 +7,11 @@ use http::{HeaderValue, StatusCode};
 
 use crate::{DedupeError, WebhookError};
 
+/// Bodies larger than this are refused with 413 unless
+/// `WebhookLayer::body_limit` says otherwise (the axum extractor: or
+/// axum's own limit, when lower): 1 MiB, well above any event Linq sends.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
 /// The typed event the integrations decode a verified body into; the one
 /// place that names it.
 pub(crate) type DecodedEvent = linq_types::Event;

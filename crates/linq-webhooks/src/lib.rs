@@ -87,6 +87,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(any(feature = "axum", feature = "tower"))]
+mod body;
 pub mod dedupe;
 mod error;
 mod headers;

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::Script;
-use redis::aio::ConnectionLike;
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 
 use crate::dedupe::{Claim, ClaimToken, DEFAULT_CLAIM_TTL, DEFAULT_DONE_TTL, Dedupe, DedupeError};
 
@@ -60,19 +60,24 @@ return 0
 /// the claim of the replica that took over. A completed event's key holds a
 /// done marker for the done TTL. Every step is one atomic round trip.
 ///
-/// `C` is any async Redis connection that can be cloned to share, e.g.
-/// [`redis::aio::MultiplexedConnection`] or, with the `redis` crate's
-/// `connection-manager` feature, `redis::aio::ConnectionManager`, which
-/// reconnects by itself.
+/// Build it with [`connect`](RedisDedupe::connect): its connection is a
+/// [`ConnectionManager`], which reconnects after Redis restarts or the
+/// connection drops. A delivery that arrives while Redis is away is
+/// answered 503 (its claim failed), so Linq delivers it again later.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use linq_webhooks::RedisDedupe;
-/// let client = linq_webhooks::redis::Client::open("redis://127.0.0.1:6379/")?;
-/// let dedupe = RedisDedupe::new(client.get_multiplexed_async_connection().await?)
+/// let dedupe = RedisDedupe::connect("redis://127.0.0.1:6379/")
+///     .await?
 ///     .prefix("my-bot:linq:");
 /// # Ok(()) }
 /// ```
+///
+/// [`new`](RedisDedupe::new) takes any other async connection that can be
+/// cloned to share (a cluster connection, say). Prefer one that reconnects:
+/// a plain [`redis::aio::MultiplexedConnection`] stays broken after a
+/// restart, so every delivery from then on would be refused.
 #[derive(Clone)]
 pub struct RedisDedupe<C> {
     connection: C,
@@ -131,6 +136,28 @@ where
         format!("{}{key}", self.prefix)
     }
 }
+
+impl RedisDedupe<ConnectionManager> {
+    /// Connects to the Redis at `url` (`redis://host:port/db`, or
+    /// `rediss://` with the `redis` crate's TLS features) through a
+    /// [`ConnectionManager`], which reconnects by itself.
+    pub async fn connect(url: &str) -> Result<Self, DedupeError> {
+        let client = redis::Client::open(url).map_err(backend)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(backend)?;
+        Ok(Self::new(connection))
+    }
+}
+
+/// How long [`RedisDedupe::connect`]'s connection waits for a connection,
+/// and for a reply: a store that hangs would hold the delivery past Linq's
+/// own timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)

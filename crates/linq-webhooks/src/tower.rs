@@ -3,12 +3,17 @@
 //! server through `hyper_util::service::TowerToHyperService`, tonic-style
 //! stacks, ...
 //!
-//! [`WebhookService`] reads the body (up to a limit), verifies it, decodes
+//! [`WebhookService`] reads the body (up to a limit, into one buffer as it
+//! arrives, so a trickled body costs its length), verifies it, decodes
 //! it and, with a [`Dedupe`] store, claims the event. Only then does the
 //! inner service see the request: the same headers, the raw body as
 //! `Full<Bytes>`, and the [`VerifiedEvent`] in its extensions. The inner
 //! service's status decides the claim: 2xx completes it, anything else (or
 //! an error) releases it so that Linq's redelivery runs the service again.
+//!
+//! When the store cannot record the outcome (the claim was lost to another
+//! receiver, or the store failed), the response carries a [`ClaimTrouble`]
+//! in its extensions.
 //!
 //! Refused deliveries are answered without calling the inner service, with
 //! the statuses listed on [`Rejection`]; an event already processed is
@@ -42,19 +47,17 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::Webhook;
+use crate::body::read_bounded;
 use crate::dedupe::{Claim, Dedupe, NoDedupe};
 use crate::integration::verify_event;
 pub use crate::integration::{Rejection, VerifiedEvent};
 
-/// Bodies larger than this are refused with 413 unless
-/// [`WebhookLayer::body_limit`] says otherwise: 1 MiB, well above any event
-/// Linq sends.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+pub use crate::integration::DEFAULT_BODY_LIMIT;
 
 /// Wraps a service in a [`WebhookService`].
 #[derive(Debug)]
@@ -173,15 +176,9 @@ where
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let body = match Limited::new(body, shared.body_limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(err) => {
-                    return Ok(Rejection::Body {
-                        too_large: err.is::<LengthLimitError>(),
-                        message: err.to_string(),
-                    }
-                    .into_http_response());
-                }
+            let body = match read_bounded(body, shared.body_limit).await {
+                Ok(body) => body,
+                Err(rejection) => return Ok(rejection.into_http_response()),
             };
             let event = match verify_event(&shared.webhook, &body, &parts.headers) {
                 Ok(event) => event,
@@ -205,21 +202,52 @@ where
             let result = inner
                 .call(Request::from_parts(parts, Full::new(body)))
                 .await;
-            if let Some(token) = claim {
-                let succeeded = matches!(&result, Ok(response) if response.status().is_success());
-                // A failed complete leaves the claim to expire: the event
-                // may run again, but only if Linq redelivers it, and a 2xx
-                // tells Linq not to. A failed release only delays the next
-                // attempt until then.
-                if succeeded {
-                    let _ = shared.dedupe.complete(token).await;
-                } else {
-                    let _ = shared.dedupe.release(token).await;
+            let Some(token) = claim else {
+                return result;
+            };
+            let succeeded = matches!(&result, Ok(response) if response.status().is_success());
+            let trouble = if succeeded {
+                match shared.dedupe.complete(token).await {
+                    Ok(true) => None,
+                    Ok(false) => Some(ClaimTrouble::Lost),
+                    Err(err) => Some(ClaimTrouble::NotCompleted(err.to_string())),
                 }
-            }
-            result
+            } else {
+                match shared.dedupe.release(token).await {
+                    // Not ours any more: the next attempt finds what the
+                    // new holder left, as it would have anyway.
+                    Ok(_) => None,
+                    Err(err) => Some(ClaimTrouble::NotReleased(err.to_string())),
+                }
+            };
+            result.map(|mut response| {
+                if let Some(trouble) = trouble {
+                    response.extensions_mut().insert(trouble);
+                }
+                response
+            })
         })
     }
+}
+
+/// Put in the extensions of a response by [`WebhookService`] when the
+/// dedupe store could not record how the inner service's run ended, so that
+/// an outer layer (a log, metrics) can report it. The response itself is
+/// the inner service's, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimTrouble {
+    /// The claim expired while the service ran and another receiver took
+    /// it over: the event may be processed twice. A claim TTL longer than
+    /// the service's slowest run prevents it.
+    Lost,
+    /// The service succeeded but marking the event done failed (the store's
+    /// error). Linq will not redeliver after the 2xx, so the event runs
+    /// again only if it is delivered again before the claim expires.
+    NotCompleted(String),
+    /// The service failed and releasing its claim failed too (the store's
+    /// error): a redelivery is answered 409 until the claim expires.
+    NotReleased(String),
 }
 
 fn already_processed<B: From<String>>() -> Response<B> {

@@ -416,3 +416,38 @@ impl<S, L: tower::Layer<S>> LayerOver<S> for L {
         self.layer(inner)
     }
 }
+
+/// A claim that expired while the inner service ran, taken over by another
+/// receiver, is reported on the response, not dropped silently.
+#[tokio::test]
+async fn layer_reports_a_claim_lost_while_the_service_ran() {
+    use linq_webhooks::tower::ClaimTrouble;
+    let store = Arc::new(MemoryDedupe::default().claim_ttl(std::time::Duration::from_millis(30)));
+    let thief = store.clone();
+    let mut service = WebhookLayer::new(webhook())
+        .dedupe(store.clone())
+        .layer_over(service_fn(move |_: http::Request<Full<Bytes>>| {
+            let thief = thief.clone();
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+                // Another receiver takes the expired claim meanwhile.
+                let taken = thief.claim("evt_1").await.unwrap();
+                assert!(matches!(taken, Claim::Acquired(_)), "{taken:?}");
+                Ok::<_, Infallible>(http::Response::new(Body::empty()))
+            }
+        }));
+    let response = call(&mut service, delivery("msg_1", PARTICIPANT)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.extensions().get::<ClaimTrouble>(),
+        Some(&ClaimTrouble::Lost)
+    );
+    // A run whose claim held carries nothing.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut plain = WebhookLayer::new(webhook())
+        .dedupe(MemoryDedupe::default())
+        .layer_over(counting(calls, Arc::new(AtomicUsize::new(200))));
+    let response = call(&mut plain, delivery("msg_1", PARTICIPANT)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.extensions().get::<ClaimTrouble>(), None);
+}

@@ -128,6 +128,38 @@ async fn a_dead_server_is_a_backend_error() {
     );
 }
 
+/// After Redis restarts, the store built the documented way works again
+/// within seconds: a delivery meanwhile may get a backend error (a 503, so
+/// Linq redelivers it), never every delivery from then on.
+#[tokio::test]
+async fn the_store_recovers_after_redis_restarts() {
+    let Some(mut server) = RedisServer::start("the_store_recovers_after_redis_restarts") else {
+        return;
+    };
+    let store = RedisDedupe::connect(&server.url()).await.unwrap();
+    acquired(store.claim("evt_before").await.unwrap());
+    server.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut failures = 0;
+    let token = loop {
+        match store.claim("evt_after").await {
+            Ok(claim) => break acquired(claim),
+            Err(err) => {
+                failures += 1;
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "still failing 10 s after the restart ({failures} failures): {err}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert!(failures <= 3, "{failures} failures before recovering");
+    assert!(store.complete(token).await.unwrap());
+    // The restarted server kept nothing: the old claim is gone.
+    acquired(store.claim("evt_before").await.unwrap());
+}
+
 // --- Three receivers behind one Redis. ---
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use super::client::{Place, plan};
+use super::client::{CHECKED, Place, plan};
 use super::models::{Hold, field_summary, hold, type_name};
-use super::names::{snake, words};
+use super::names::{field_ident, snake, words};
 use super::ops::{HEADER, op_type};
 use super::overlay;
 use super::spec::{Api, Def, Field, Op, Role, Ty};
@@ -31,14 +31,14 @@ pub fn generate(api: &Api) -> String {
     out += "//! Every operation as data; see [`crate::catalog`].\n\n";
     out += "use crate::catalog::{Args, OperationInfo, ParamInfo, ParamKind, ParamLocation};\n";
     out += "use crate::operation::Effect;\n";
-    out += "use crate::{AnyOperation, InvalidValue, ops};\n\n";
+    out += "use crate::{AnyOperation, CheckInput, InvalidValue, ops};\n\n";
     out += "/// Every operation, in the API description's order.\n";
     out += "pub static OPERATIONS: &[OperationInfo] = &[\n";
     let mut builders = String::new();
     for op in &api.ops {
         let params = params(api, op);
         emit_info(api, &mut out, op, &params);
-        emit_builder(&mut builders, op);
+        emit_builder(api, &mut builders, op);
     }
     out += "];\n\n";
     out += &builders;
@@ -173,7 +173,42 @@ fn builder_name(op: &Op) -> String {
     snake(&op.id.replace('.', "_"))
 }
 
-fn emit_builder(out: &mut String, op: &Op) {
+/// The checks the resource method makes on the whole of a value, made
+/// here too: no empty recipient list, no blank text part.
+fn checks(api: &Api, op: &Op) -> Vec<String> {
+    let mut checks = Vec::new();
+    let Some(body) = &op.body else {
+        return checks;
+    };
+    if CHECKED.contains(&type_name(api, body).as_str()) {
+        checks.push("op.params.check()?;".to_owned());
+        return checks;
+    }
+    let Def::Struct { fields, .. } = &api.schemas[body].def else {
+        return checks;
+    };
+    for f in fields {
+        let ident = field_ident(&f.wire);
+        let required = hold(f, Role::Request, body) == Hold::Plain;
+        match &f.ty {
+            Ty::Vec(inner) if **inner == Ty::Handle && required => checks.push(format!(
+                "if op.params.{ident}.is_empty() {{ return Err(InvalidValue::Other(\"`{}` needs at least one handle\".into())); }}",
+                f.wire
+            )),
+            Ty::Named(n) if CHECKED.contains(&type_name(api, n).as_str()) => {
+                checks.push(if required {
+                    format!("op.params.{ident}.check()?;")
+                } else {
+                    format!("if let Some(v) = &op.params.{ident} {{ v.check()?; }}")
+                });
+            }
+            _ => {}
+        }
+    }
+    checks
+}
+
+fn emit_builder(api: &Api, out: &mut String, op: &Op) {
     let path: Vec<String> = op.resource.iter().map(|r| snake(r)).collect();
     let ty = format!("ops::{}::{}", path.join("::"), op_type(op));
     let mut fields: Vec<String> = op
@@ -197,10 +232,12 @@ fn emit_builder(out: &mut String, op: &Op) {
     } else {
         "a"
     };
+    let checks = checks(api, op);
     let _ = writeln!(
         out,
-        "fn {}({arg}: &Args<'_>) -> Result<AnyOperation, InvalidValue> {{\n    Ok(AnyOperation::new({value}))\n}}\n",
-        builder_name(op)
+        "fn {}({arg}: &Args<'_>) -> Result<AnyOperation, InvalidValue> {{\n    let op = {value};\n    {}\n    Ok(AnyOperation::new(op))\n}}\n",
+        builder_name(op),
+        checks.join("\n    ")
     );
 }
 

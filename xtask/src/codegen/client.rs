@@ -177,6 +177,10 @@ pub fn plan(api: &Api, op: &Op) -> Plan {
     }
 }
 
+/// Content types checked as a whole before sending
+/// (`linq_types::CheckInput`): a blank text part is refused.
+pub const CHECKED: &[&str] = &["MessageContent", "MessageSendParams"];
+
 /// Whether a type is a model enum (open enums convert from `&str`).
 fn is_named(api: &Api, ty: &Ty) -> bool {
     matches!(ty, Ty::Named(n) if !matches!(api.schemas[n].def, Def::External(_)))
@@ -207,9 +211,18 @@ fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
             "impl IntoValid<Handle>".into(),
             format!("valid(\"{label}\", {name})?"),
         ),
+        // A required list of handles is who a message goes to: never empty.
+        Ty::Vec(inner) if **inner == Ty::Handle && arg.hold == Hold::Plain => (
+            format!("impl IntoValid<Vec<{}>>", rust_ty(api, inner)),
+            format!("non_empty(\"{label}\", valid(\"{label}\", {name})?)?"),
+        ),
         Ty::Vec(inner) if matches!(**inner, Ty::Handle | Ty::Id(_)) => (
             format!("impl IntoValid<Vec<{}>>", rust_ty(api, inner)),
             format!("valid(\"{label}\", {name})?"),
+        ),
+        Ty::Named(n) if CHECKED.contains(&type_name(api, n).as_str()) => (
+            format!("impl Into<{}>", path(&type_name(api, n))),
+            format!("checked(\"{label}\", {name}.into())?"),
         ),
         Ty::Str => ("impl Into<String>".into(), format!("{name}.into()")),
         t @ Ty::Named(n) if arg.place == Place::WholeBody || is_named(api, t) => (
@@ -303,7 +316,15 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     m += "}\n\n";
     m += "/// Validates one argument, naming it in the error.\n";
     m += "pub(crate) fn valid<T>(field: &'static str, value: impl IntoValid<T>) -> Result<T, Error> {\n";
-    m += "    value.into_valid().map_err(|e| Error::invalid(field, e))\n}\n";
+    m += "    value.into_valid().map_err(|e| Error::invalid(field, e))\n}\n\n";
+    m += "/// A required list that must not be empty (recipients, say).\n";
+    m += "pub(crate) fn non_empty<T>(field: &'static str, list: Vec<T>) -> Result<Vec<T>, Error> {\n";
+    m += "    if list.is_empty() {\n";
+    m += "        return Err(Error::invalid(field, linq_types::InvalidValue::Other(\"the list is empty\".into())));\n";
+    m += "    }\n    Ok(list)\n}\n\n";
+    m += "/// Content the caller built, checked as a whole (no blank text part).\n";
+    m += "pub(crate) fn checked<T: linq_types::CheckInput>(field: &'static str, value: T) -> Result<T, Error> {\n";
+    m += "    value.check().map_err(|e| Error::invalid(field, e))?;\n    Ok(value)\n}\n";
     files.push((format!("{ROOT}/resources/mod.rs"), m));
 
     for (top, node) in &root.children {
@@ -312,7 +333,10 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         let mut out = String::from(HEADER);
         out += &imports::use_line("linq_types", &imports::used(&body, LINQ_TYPES_NAMES));
         out.push('\n');
-        out += &imports::use_line("super", &imports::used(&body, &["valid"]));
+        out += &imports::use_line(
+            "super",
+            &imports::used(&body, &["checked", "non_empty", "valid"]),
+        );
         out += "use crate::{Call, Client};\n\n";
         out += &body;
         files.push((format!("{ROOT}/resources/{top}.rs"), out));
@@ -612,7 +636,7 @@ fn method_docs(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
     let checked: Vec<String> = plan
         .positional
         .iter()
-        .filter(|a| input(api, a).1.starts_with("valid("))
+        .filter(|a| input(api, a).1.ends_with(")?"))
         .map(|a| format!("`{}`", a.ident))
         .collect();
     if !checked.is_empty() {

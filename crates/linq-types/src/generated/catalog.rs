@@ -4,7 +4,7 @@
 
 use crate::catalog::{Args, OperationInfo, ParamInfo, ParamKind, ParamLocation};
 use crate::operation::Effect;
-use crate::{AnyOperation, InvalidValue, ops};
+use crate::{AnyOperation, CheckInput, InvalidValue, ops};
 
 /// Every operation, in the API description's order.
 pub static OPERATIONS: &[OperationInfo] = &[
@@ -2355,432 +2355,548 @@ pub static OPERATIONS: &[OperationInfo] = &[
 ];
 
 fn attachments_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::attachments::Create {
-        params: a.body()?,
-    }))
+    let op = ops::attachments::Create { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn attachments_delete(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::attachments::Delete {
+    let op = ops::attachments::Delete {
         attachment_id: a.path("attachmentId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn attachments_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::attachments::Retrieve {
+    let op = ops::attachments::Retrieve {
         attachment_id: a.path("attachmentId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn available_number_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::available_number::Retrieve {
-        query: a.query()?,
-    }))
+    let op = ops::available_number::Retrieve { query: a.query()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn blocked_handles_unblock(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::blocked_handles::Unblock {
-        params: a.body()?,
-    }))
+    let op = ops::blocked_handles::Unblock { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn blocked_handles_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::blocked_handles::List))
+    let op = ops::blocked_handles::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn blocked_handles_block(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::blocked_handles::Block {
-        params: a.body()?,
-    }))
+    let op = ops::blocked_handles::Block { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn capability_check_i_message(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::capability::CheckIMessage {
-        params: a.body()?,
-    }))
+    let op = ops::capability::CheckIMessage { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn capability_check_rcs(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::capability::CheckRcs {
-        params: a.body()?,
-    }))
+    let op = ops::capability::CheckRcs { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_list_chats(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::ListChats {
-        query: a.query()?,
-    }))
+    let op = ops::chats::ListChats { query: a.query()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::Create { params: a.body()? }))
+    let op = ops::chats::Create { params: a.body()? };
+    op.params.message.check()?;
+    if op.params.to.is_empty() {
+        return Err(InvalidValue::Other("`to` needs at least one handle".into()));
+    }
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::Retrieve {
+    let op = ops::chats::Retrieve {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_update(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::Update {
+    let op = ops::chats::Update {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_background_remove(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::background::Remove {
+    let op = ops::chats::background::Remove {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_background_set(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::background::Set {
+    let op = ops::chats::background::Set {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_leave_chat(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::LeaveChat {
+    let op = ops::chats::LeaveChat {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_location_stop(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::location::Stop {
+    let op = ops::chats::location::Stop {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_location_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::location::Retrieve {
+    let op = ops::chats::location::Retrieve {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_location_request(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::location::Request {
+    let op = ops::chats::location::Request {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_messages_list(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::messages::List {
+    let op = ops::chats::messages::List {
         chat_id: a.path("chatId")?,
         query: a.query()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_messages_send(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::messages::Send {
+    let op = ops::chats::messages::Send {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+    op.params.check()?;
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_participants_remove(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::participants::Remove {
+    let op = ops::chats::participants::Remove {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_participants_add(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::participants::Add {
+    let op = ops::chats::participants::Add {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_polls_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::polls::Create {
+    let op = ops::chats::polls::Create {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_mark_as_read(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::MarkAsRead {
+    let op = ops::chats::MarkAsRead {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_share_contact_card(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::ShareContactCard {
+    let op = ops::chats::ShareContactCard {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_typing_stop(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::typing::Stop {
+    let op = ops::chats::typing::Stop {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_typing_start(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::typing::Start {
+    let op = ops::chats::typing::Start {
         chat_id: a.path("chatId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn chats_send_voicememo(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::chats::SendVoicememo {
+    let op = ops::chats::SendVoicememo {
         chat_id: a.path("chatId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn contact_card_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::contact_card::Retrieve {
-        query: a.query()?,
-    }))
+    let op = ops::contact_card::Retrieve { query: a.query()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn contact_card_update(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::contact_card::Update {
+    let op = ops::contact_card::Update {
         query: a.query()?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn contact_card_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::contact_card::Create {
-        params: a.body()?,
-    }))
+    let op = ops::contact_card::Create { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn experiences_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::experiences::List))
+    let op = ops::experiences::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn experiences_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::experiences::Retrieve {
+    let op = ops::experiences::Retrieve {
         experience: a.path("experience")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::Create {
-        params: a.body()?,
-    }))
+    let op = ops::messages::Create { params: a.body()? };
+    op.params.message.check()?;
+    if op.params.to.is_empty() {
+        return Err(InvalidValue::Other("`to` needs at least one handle".into()));
+    }
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_delete(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::Delete {
+    let op = ops::messages::Delete {
         message_id: a.path("messageId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::Retrieve {
+    let op = ops::messages::Retrieve {
         message_id: a.path("messageId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_update(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::Update {
+    let op = ops::messages::Update {
         message_id: a.path("messageId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_poll_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::poll::Retrieve {
+    let op = ops::messages::poll::Retrieve {
         message_id: a.path("messageId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_poll_add_options(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::poll::AddOptions {
+    let op = ops::messages::poll::AddOptions {
         message_id: a.path("messageId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_poll_vote(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::poll::Vote {
+    let op = ops::messages::poll::Vote {
         message_id: a.path("messageId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_add_reaction(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::AddReaction {
+    let op = ops::messages::AddReaction {
         message_id: a.path("messageId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_update_sticker_placement(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::UpdateStickerPlacement {
+    let op = ops::messages::UpdateStickerPlacement {
         message_id: a.path("messageId")?,
         reaction_id: a.path("reactionId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_list_messages_thread(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::ListMessagesThread {
+    let op = ops::messages::ListMessagesThread {
         message_id: a.path("messageId")?,
         query: a.query()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn messages_update_app_card(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::messages::UpdateAppCard {
+    let op = ops::messages::UpdateAppCard {
         message_id: a.path("messageId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_requests_list(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_requests::List {
-        query: a.query()?,
-    }))
+    let op = ops::payment_requests::List { query: a.query()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_requests_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_requests::Create {
-        params: a.body()?,
-    }))
+    let op = ops::payment_requests::Create { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_requests_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_requests::Retrieve {
+    let op = ops::payment_requests::Retrieve {
         payment_request_id: a.path("paymentRequestId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_requests_cancel(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_requests::Cancel {
+    let op = ops::payment_requests::Cancel {
         payment_request_id: a.path("paymentRequestId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payments_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payments::Create {
-        params: a.body()?,
-    }))
+    let op = ops::payments::Create { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_handles_connect(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_handles::Connect {
+    let op = ops::payment_handles::Connect {
         handle: a.path("handle")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_handles_revoke(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_handles::Revoke {
+    let op = ops::payment_handles::Revoke {
         handle: a.path("handle")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_handles_connection(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_handles::Connection {
+    let op = ops::payment_handles::Connection {
         handle: a.path("handle")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_handles_verify(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_handles::Verify {
+    let op = ops::payment_handles::Verify {
         handle: a.path("handle")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_providers_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_providers::Retrieve {
+    let op = ops::payment_providers::Retrieve {
         provider: a.path("provider")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payment_providers_connect(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payment_providers::Connect {
+    let op = ops::payment_providers::Connect {
         provider: a.path("provider")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payments_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payments::Retrieve {
+    let op = ops::payments::Retrieve {
         payment_id: a.path("paymentId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payments_cancel(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payments::Cancel {
+    let op = ops::payments::Cancel {
         payment_id: a.path("paymentId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn payments_credentials(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::payments::Credentials {
+    let op = ops::payments::Credentials {
         payment_id: a.path("paymentId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn phone_numbers_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::phone_numbers::List))
+    let op = ops::phone_numbers::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn phone_numbers_update(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::phone_numbers::Update {
+    let op = ops::phone_numbers::Update {
         phone_number_id: a.path("phoneNumberId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn phone_numbers_start_reputation_audit(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(
-        ops::phone_numbers::StartReputationAudit {
-            phone_number: a.path("phoneNumber")?,
-        },
-    ))
+    let op = ops::phone_numbers::StartReputationAudit {
+        phone_number: a.path("phoneNumber")?,
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn phone_numbers_get_reputation_audit(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::phone_numbers::GetReputationAudit {
+    let op = ops::phone_numbers::GetReputationAudit {
         phone_number: a.path("phoneNumber")?,
         audit_id: a.path("auditId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn phonenumbers_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::phonenumbers::List))
+    let op = ops::phonenumbers::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_events_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_events::List))
+    let op = ops::webhook_events::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_subscriptions_list(_a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_subscriptions::List))
+    let op = ops::webhook_subscriptions::List;
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_subscriptions_create(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_subscriptions::Create {
-        params: a.body()?,
-    }))
+    let op = ops::webhook_subscriptions::Create { params: a.body()? };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_subscriptions_delete(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_subscriptions::Delete {
+    let op = ops::webhook_subscriptions::Delete {
         subscription_id: a.path("subscriptionId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_subscriptions_retrieve(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_subscriptions::Retrieve {
+    let op = ops::webhook_subscriptions::Retrieve {
         subscription_id: a.path("subscriptionId")?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }
 
 fn webhook_subscriptions_update(a: &Args<'_>) -> Result<AnyOperation, InvalidValue> {
-    Ok(AnyOperation::new(ops::webhook_subscriptions::Update {
+    let op = ops::webhook_subscriptions::Update {
         subscription_id: a.path("subscriptionId")?,
         params: a.body()?,
-    }))
+    };
+
+    Ok(AnyOperation::new(op))
 }

@@ -2,7 +2,7 @@
 
 use linq_types::{ChatId, Handle, IntoValid, ops};
 
-use super::valid;
+use super::{checked, non_empty, valid};
 use crate::{Call, Client};
 
 /// `client.chats()`: Chats: create, list and change them, and everything inside one.
@@ -96,7 +96,7 @@ impl<'c> Chats<'c> {
     /// The body is [`ChatCreateParams`](linq_types::models::chats::ChatCreateParams).
     /// Optional fields are setters on the returned [`Call`]: `.override_optout(..)`.
     ///
-    /// Checks `from` and `to` before sending anything.
+    /// Checks `from`, `to` and `message` before sending anything.
     ///
     /// # Example
     ///
@@ -122,8 +122,8 @@ impl<'c> Chats<'c> {
     ) -> Call<ops::chats::Create> {
         let op = (|| {
             let from = valid("from", from)?;
-            let to = valid("to", to)?;
-            let message = message.into();
+            let to = non_empty("to", valid("to", to)?)?;
+            let message = checked("message", message.into())?;
             Ok(ops::chats::Create {
                 params: linq_types::models::chats::ChatCreateParams::new(from, message, to),
             })
@@ -532,7 +532,7 @@ impl ChatMessages<'_> {
     /// The body is [`MessageSendParams`](linq_types::models::messages::MessageSendParams).
     /// Optional fields are setters on the returned [`Call`]: `.override_optout(..)`.
     ///
-    /// Checks `chat_id` before sending anything.
+    /// Checks `chat_id` and `message` before sending anything.
     ///
     /// # Example
     ///
@@ -563,7 +563,7 @@ impl ChatMessages<'_> {
     ) -> Call<ops::chats::messages::Send> {
         let op = (|| {
             let chat_id = valid("chat_id", chat_id)?;
-            let message = message.into();
+            let message = checked("message", message.into())?;
             Ok(ops::chats::messages::Send {
                 chat_id,
                 params: message,

@@ -2,7 +2,7 @@
 
 use linq_types::{Handle, IntoValid, MessageId, ReactionId, ops};
 
-use super::valid;
+use super::{checked, non_empty, valid};
 use crate::{Call, Client};
 
 /// `client.messages()`: Messages by id, and sending without naming a line.
@@ -26,7 +26,7 @@ impl<'c> Messages<'c> {
     /// The body is [`MessageCreateParams`](linq_types::models::messages::MessageCreateParams).
     /// Optional fields are setters on the returned [`Call`]: `.continuation_message(..)`, `.exclude_from(..)` and `.override_optout(..)`.
     ///
-    /// Checks `to` before sending anything.
+    /// Checks `to` and `message` before sending anything.
     #[doc(alias = "messages.create")]
     pub fn create(
         &self,
@@ -34,8 +34,8 @@ impl<'c> Messages<'c> {
         message: impl Into<linq_types::models::messages::MessageContent>,
     ) -> Call<ops::messages::Create> {
         let op = (|| {
-            let to = valid("to", to)?;
-            let message = message.into();
+            let to = non_empty("to", valid("to", to)?)?;
+            let message = checked("message", message.into())?;
             Ok(ops::messages::Create {
                 params: linq_types::models::messages::MessageCreateParams::new(message, to),
             })

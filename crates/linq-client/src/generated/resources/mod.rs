@@ -146,3 +146,23 @@ impl Client {
 pub(crate) fn valid<T>(field: &'static str, value: impl IntoValid<T>) -> Result<T, Error> {
     value.into_valid().map_err(|e| Error::invalid(field, e))
 }
+
+/// A required list that must not be empty (recipients, say).
+pub(crate) fn non_empty<T>(field: &'static str, list: Vec<T>) -> Result<Vec<T>, Error> {
+    if list.is_empty() {
+        return Err(Error::invalid(
+            field,
+            linq_types::InvalidValue::Other("the list is empty".into()),
+        ));
+    }
+    Ok(list)
+}
+
+/// Content the caller built, checked as a whole (no blank text part).
+pub(crate) fn checked<T: linq_types::CheckInput>(
+    field: &'static str,
+    value: T,
+) -> Result<T, Error> {
+    value.check().map_err(|e| Error::invalid(field, e))?;
+    Ok(value)
+}
