@@ -5,6 +5,7 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod codegen;
+mod codemap;
 mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;

@@ -100,7 +100,7 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        client.send(&upload, Limits::default()).await?;
+        client.send_prepared(&upload, Limits::default()).await?;
         Ok(reservation)
     }
 
@@ -145,7 +145,7 @@ impl Attachments<'_> {
             effect: Effect::Repeatable,
             has_key: false,
         };
-        let (response, _) = client.send(&fetch, Limits::default()).await?;
+        let (response, _) = client.send_prepared(&fetch, Limits::default()).await?;
         Ok(response.into_body())
     }
 }

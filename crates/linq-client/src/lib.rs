@@ -73,6 +73,7 @@ mod client;
 mod error;
 mod generated;
 mod idempotency;
+mod options;
 mod paginate;
 pub mod prelude;
 pub mod profile;
@@ -83,7 +84,7 @@ mod subscriptions_ext;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use api_key::ApiKey;
-pub use call::{ApiResponse, Call, RequestOptions};
+pub use call::Call;
 pub use client::{
     API_KEY_ENV, BASE_URL_ENV, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_BODY_LIMIT,
@@ -91,6 +92,7 @@ pub use client::{
 pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
 pub use linq_types::SigningSecret;
+pub use options::{ApiResponse, RequestOptions};
 pub use paginate::{DEFAULT_MAX_PAGES, Items};
 pub use retry::RetryPolicy;
 pub use subscriptions_ext::{EnsuredSubscription, SubscriptionChange};
