@@ -179,9 +179,9 @@ async fn each_call_and_attempt_is_traced_with_otel_conventions_and_no_secret() {
     assert_eq!(
         events,
         [
-            "event DEBUG linq_client::client message=linq attempt failed http.request.resend_count=0 http.response.status_code=503 error.type=\"503\" linq.error_code=3006 linq.trace_id=\"trace_9\" elapsed=_ ",
-            "event INFO linq_client::client message=linq retrying linq.operation=\"chats.participants.add\" http.request.resend_count=0 wait=1ms error.type=\"503\" error.message=chats.participants.add: HTTP 503 Service Unavailable: Linq error 3006 (InternalServerError): busy (trace id trace_9, after 1 attempt) ",
-            "event DEBUG linq_client::client message=linq attempt succeeded http.request.resend_count=1 http.response.status_code=202 elapsed=_ ",
+            "event DEBUG linq_client::client::attempts message=linq attempt failed http.request.resend_count=0 http.response.status_code=503 error.type=\"503\" linq.error_code=3006 linq.trace_id=\"trace_9\" elapsed=_ ",
+            "event INFO linq_client::client::attempts message=linq retrying linq.operation=\"chats.participants.add\" http.request.resend_count=0 wait=1ms error.type=\"503\" error.message=chats.participants.add: HTTP 503 Service Unavailable: Linq error 3006 (InternalServerError): busy (trace id trace_9, after 1 attempt) ",
+            "event DEBUG linq_client::client::attempts message=linq attempt succeeded http.request.resend_count=1 http.response.status_code=202 elapsed=_ ",
         ],
         "{text}"
     );
