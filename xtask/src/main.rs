@@ -22,6 +22,7 @@ commands:
              and octocrab); --build-cost-only runs only those
   ci         run what CI runs: fmt, clippy, tests, docs
   codegen    regenerate models and operations from spec/linq-api-v3.json
+  codemap    check that ARCHITECTURE.md's code map names every source file
   coverage   report operations and webhook event types covered by the SDK
   props      run every property test at N cases: props --cases N [--release]
   record-conformance
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
+        "codemap" => codemap::run(rest),
         #[cfg(feature = "sdk")]
         "coverage" => coverage::run(rest),
         "props" => props::run(rest),
