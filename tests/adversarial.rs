@@ -513,3 +513,35 @@ fn blank_text_and_no_recipients_are_refused_before_sending() {
     assert_eq!(field_of(err), "to");
     assert_eq!(transport.requests().len(), 0, "nothing was sent");
 }
+
+/// #19 item 12: a body larger than the server takes is answered 413 before
+/// it is all sent. The served sandbox keeps reading (and discarding) the
+/// rest for a while, so the client reads that answer instead of failing on
+/// a reset connection ("broken pipe", three attempts, the body re-sent each
+/// time). Repeated, since it was a race: 2 runs in 6 failed before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_answered_413_once_not_broken_pipe() {
+    let sandbox = linq_sandbox::Sandbox::new();
+    let server = sandbox.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let client = linq_client::Client::builder()
+        .api_key(sandbox.api_key())
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let chat = sandbox.create_chat(&["+12025550147"], "hello").unwrap();
+    let text = "x".repeat(17 << 20);
+    for round in 0..6 {
+        let err = client
+            .chats()
+            .messages()
+            .send(&chat, text.as_str())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.status(),
+            Some(http::StatusCode::PAYLOAD_TOO_LARGE),
+            "round {round}: {err}"
+        );
+        assert_eq!(err.attempts(), 1, "round {round}: {err}");
+    }
+}

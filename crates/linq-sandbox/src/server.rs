@@ -211,10 +211,12 @@ async fn answer(
         let message = "The Host header must name a loopback address or localhost";
         return Ok(sandbox.error(403, 2005, message));
     }
+    let mut body = body;
     let body = if sandbox.admits(parts.uri.path(), &parts.headers, &parts.method) {
-        match read_body(body, &parts.headers, &options).await {
+        match read_body(&mut body, &parts.headers, &options).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
+                tokio::spawn(drain(body, options.body_read_timeout));
                 let message = format!("Request body is larger than {} bytes", options.body_limit);
                 return Ok(sandbox.error(413, 5005, &message));
             }
@@ -253,7 +255,7 @@ enum BodyError {
 /// one-byte segment), up to `body_limit` bytes and within
 /// `body_read_timeout`.
 async fn read_body(
-    mut body: Incoming,
+    body: &mut Incoming,
     headers: &http::HeaderMap,
     options: &ServeOptions,
 ) -> Result<Bytes, BodyError> {
@@ -284,6 +286,15 @@ async fn read_body(
         Ok(Err(e)) => Err(e),
         Err(_) => Err(BodyError::TooSlow),
     }
+}
+
+/// Reads and discards the rest of a refused body, for a while: closing the
+/// connection with unread bytes would reset it, and the client, still
+/// writing, would lose the 413 it was sent ("broken pipe" instead). Nothing
+/// is kept, and the deadline bounds how long a client can hold this.
+async fn drain(mut body: Incoming, within: Duration) {
+    let discard = async { while let Some(Ok(_)) = body.frame().await {} };
+    let _ = tokio::time::timeout(within, discard).await;
 }
 
 #[cfg(test)]
