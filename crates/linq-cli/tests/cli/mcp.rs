@@ -1,9 +1,31 @@
-//! `linq mcp` runs the linq-mcp server from this binary.
+//! `linq mcp` runs the linq-mcp server installed beside `linq`.
+
+use std::path::Path;
+use std::process::Command;
 
 use crate::support::Env;
 
+/// The linq-mcp binary beside the linq binary under test, built when a
+/// run of this package alone has not built it yet.
+fn server_beside_linq() {
+    let dir = Path::new(env!("CARGO_BIN_EXE_linq")).parent().unwrap();
+    if dir.join("linq-mcp").is_file() {
+        return;
+    }
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "-p", "linq-mcp", "--bin", "linq-mcp"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "building linq-mcp");
+    assert!(
+        dir.join("linq-mcp").is_file(),
+        "linq-mcp not beside linq in {dir:?}"
+    );
+}
+
 #[test]
 fn linq_mcp_serves_the_mcp_server_over_stdio_with_its_flags() {
+    server_beside_linq();
     let env = Env::new();
     let help = env.run(&["mcp", "--help"]);
     assert_eq!(help.code, 0, "{}", help.stderr);
@@ -40,4 +62,24 @@ fn linq_mcp_serves_the_mcp_server_over_stdio_with_its_flags() {
     );
     assert!(!out.stdout.contains(crate::support::KEY));
     assert!(!out.stderr.contains(crate::support::KEY));
+}
+
+#[test]
+fn without_linq_mcp_the_command_says_how_to_install_it() {
+    let env = Env::new();
+    let lonely = tempfile::tempdir().unwrap();
+    let linq = lonely.path().join("linq");
+    std::fs::copy(env!("CARGO_BIN_EXE_linq"), &linq).unwrap();
+    let output = Command::new(&linq)
+        .arg("mcp")
+        .env("PATH", lonely.path())
+        .env("HOME", env.home.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cargo install --path crates/linq-mcp"),
+        "{stderr}"
+    );
 }
