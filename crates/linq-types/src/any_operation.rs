@@ -205,20 +205,22 @@ impl Erased for Raw {
     fn set_key(&mut self, _key: String) {}
 }
 
+/// An operation's path, query and body as they go on the wire (tests).
+#[cfg(test)]
+pub(crate) fn wire(op: &impl Operation) -> (String, String, String) {
+    let mut p = PathBuilder::new();
+    op.write_path(&mut p);
+    let mut q = QueryBuilder::new();
+    op.write_query(&mut q);
+    let mut b = Vec::new();
+    op.write_body(&mut b).unwrap();
+    (p.finish(), q.finish(), String::from_utf8(b).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ops;
-
-    fn wire(op: &AnyOperation) -> (String, String, String) {
-        let mut p = PathBuilder::new();
-        op.write_path(&mut p);
-        let mut q = QueryBuilder::new();
-        op.write_query(&mut q);
-        let mut b = Vec::new();
-        op.write_body(&mut b).unwrap();
-        (p.finish(), q.finish(), String::from_utf8(b).unwrap())
-    }
 
     #[test]
     fn a_wrapped_operation_answers_for_the_one_it_holds() {

@@ -222,20 +222,10 @@ impl Args<'_> {
 mod tests {
     use super::*;
     use crate::Operation;
-    use crate::operation::{PathBuilder, QueryBuilder};
+    use crate::any_operation::wire;
 
     fn args(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
-    }
-
-    fn wire(op: &AnyOperation) -> (String, String, String) {
-        let mut p = PathBuilder::new();
-        op.write_path(&mut p);
-        let mut q = QueryBuilder::new();
-        op.write_query(&mut q);
-        let mut b = Vec::new();
-        op.write_body(&mut b).unwrap();
-        (p.finish(), q.finish(), String::from_utf8(b).unwrap())
     }
 
     #[test]

@@ -164,6 +164,55 @@ impl CheckInput for MessageSendParams {
     }
 }
 
+impl crate::models::SupportedContentType {
+    /// The content type of a file with this extension (case-insensitive,
+    /// without the dot), when the API takes such files: `"jpg"` is
+    /// `image/jpeg`.
+    ///
+    /// ```
+    /// use linq_types::models::SupportedContentType;
+    /// assert_eq!(SupportedContentType::from_extension("JPG").unwrap().as_str(), "image/jpeg");
+    /// assert!(SupportedContentType::from_extension("exe").is_none());
+    /// ```
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        let mime = match ext.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            "gif" => "image/gif",
+            "heic" => "image/heic",
+            "heif" => "image/heif",
+            "tif" | "tiff" => "image/tiff",
+            "bmp" => "image/bmp",
+            "svg" => "image/svg+xml",
+            "webp" => "image/webp",
+            "ico" => "image/x-icon",
+            "mp4" => "video/mp4",
+            "mov" => "video/quicktime",
+            "mpg" | "mpeg" => "video/mpeg",
+            "m4v" => "video/x-m4v",
+            "avi" => "video/x-msvideo",
+            "3gp" => "video/3gpp",
+            "mp3" => "audio/mpeg",
+            "m4a" => "audio/x-m4a",
+            "caf" => "audio/x-caf",
+            "wav" => "audio/x-wav",
+            "aif" | "aiff" => "audio/aiff",
+            "aac" => "audio/aac",
+            "mid" | "midi" => "audio/midi",
+            "amr" => "audio/amr",
+            "pdf" => "application/pdf",
+            "pkpass" => "application/vnd.apple.pkpass",
+            "txt" => "text/plain",
+            "md" => "text/markdown",
+            "vcf" => "text/vcard",
+            "rtf" => "text/rtf",
+            "csv" => "text/csv",
+            _ => return None,
+        };
+        Some(Self::from(mime))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,7 +186,7 @@ pub fn read_attachment(path: &Path) -> Result<Attachment> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let content_type = content_type(&ext).ok_or_else(|| {
+    let content_type = SupportedContentType::from_extension(&ext).ok_or_else(|| {
         CliError::usage(format!(
             "{}: unknown file type {ext:?} (jpg, png, gif, heic, webp, mp4, mov, mp3, m4a, wav, pdf, txt, vcf, ...)",
             path.display()
@@ -200,7 +200,7 @@ pub fn read_attachment(path: &Path) -> Result<Attachment> {
         .unwrap_or_else(|| "file".into());
     Ok(Attachment {
         name,
-        content_type: SupportedContentType::from(content_type),
+        content_type,
         bytes,
     })
 }
@@ -212,43 +212,6 @@ pub async fn upload(client: &Client, file: Attachment) -> Result<AttachmentId> {
         .upload(file.content_type, file.name, file.bytes)
         .await?;
     Ok(reply.attachment_id)
-}
-
-fn content_type(ext: &str) -> Option<&'static str> {
-    Some(match ext {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "heic" => "image/heic",
-        "heif" => "image/heif",
-        "tif" | "tiff" => "image/tiff",
-        "bmp" => "image/bmp",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "mpg" | "mpeg" => "video/mpeg",
-        "m4v" => "video/x-m4v",
-        "avi" => "video/x-msvideo",
-        "3gp" => "video/3gpp",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/x-m4a",
-        "caf" => "audio/x-caf",
-        "wav" => "audio/x-wav",
-        "aif" | "aiff" => "audio/aiff",
-        "aac" => "audio/aac",
-        "mid" | "midi" => "audio/midi",
-        "amr" => "audio/amr",
-        "pdf" => "application/pdf",
-        "pkpass" => "application/vnd.apple.pkpass",
-        "txt" => "text/plain",
-        "md" => "text/markdown",
-        "vcf" => "text/vcard",
-        "rtf" => "text/rtf",
-        "csv" => "text/csv",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! Account toolset: lines, capability checks, attachment uploads.
 
-use std::path::Path;
-
 use linq_client::types::AttachmentId;
 use linq_client::types::models::attachments::SupportedContentType;
 use rmcp::handler::server::wrapper::Parameters;
@@ -149,7 +147,10 @@ impl LinqMcp {
                 "{path:?} is not a regular file of at most {MAX_UPLOAD_BYTES} bytes"
             )));
         }
-        let content_type = content_type(&real)
+        let content_type = real
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(SupportedContentType::from_extension)
             .ok_or_else(|| reply::invalid(format!("{path:?}: a file type Linq does not take")))?;
         let bytes = tokio::fs::read(&real)
             .await
@@ -166,35 +167,4 @@ impl LinqMcp {
         let id = reserved["attachment_id"].as_str().unwrap_or_default();
         AttachmentId::try_from(id).map_err(|e| reply::invalid(format!("attachment id: {e}")))
     }
-}
-
-/// The content type of a file, from its extension.
-fn content_type(path: &Path) -> Option<SupportedContentType> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    let mime = match ext.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "heic" => "image/heic",
-        "heif" => "image/heif",
-        "tif" | "tiff" => "image/tiff",
-        "bmp" => "image/bmp",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "m4v" => "video/x-m4v",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/x-m4a",
-        "wav" => "audio/x-wav",
-        "aac" => "audio/aac",
-        "caf" => "audio/x-caf",
-        "pdf" => "application/pdf",
-        "pkpass" => "application/vnd.apple.pkpass",
-        "txt" => "text/plain",
-        "md" => "text/markdown",
-        "vcf" => "text/vcard",
-        "csv" => "text/csv",
-        _ => return None,
-    };
-    Some(SupportedContentType::from(mime))
 }
