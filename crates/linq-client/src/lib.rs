@@ -48,8 +48,9 @@
 //!
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
-//! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, hyper-rustls, rustls (ring), webpki-roots, tokio's `rt` |
-//! | `blocking` | no | [`blocking::Client`](crate::blocking), the same calls without async | tokio's `rt-multi-thread` (a runtime with one worker thread inside the client) |
+//! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, h2, tokio-rustls, rustls (ring), webpki-roots, tokio's `rt` and `net` |
+//! | `catalog` | no | `Client::call_operation` and `Client::call_any`: an operation named by its id, with JSON arguments (the CLI and the MCP server run on it) | `linq-types/catalog` (no other crate) |
+//! | `blocking` | no | `blocking::Client`, the same calls without async | tokio's `rt-multi-thread` (a runtime with one worker thread inside the client) |
 //! | `chrono` | no | [`types::Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | no | [`types::Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
 //! | `jiff` | no | [`types::Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
@@ -63,6 +64,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "catalog")]
 mod any_call;
 mod api_key;
 mod attachments_ext;

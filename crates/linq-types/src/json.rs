@@ -61,6 +61,7 @@ pub fn decode_json<T: DeserializeOwned>(json: &[u8]) -> Result<T, JsonPathError>
 }
 
 /// Where in `json` decoding it with `seed` fails (`.` when it does not).
+#[cfg(feature = "events")]
 pub(crate) fn locate_with<'de, S: serde::de::DeserializeSeed<'de>>(
     json: &'de str,
     seed: S,

@@ -2,11 +2,11 @@
 //! response models, the error envelope, and every operation described as data.
 //!
 //! Layout: everything `cargo xtask codegen` writes is under `src/generated/`
-//! ([`models`] in modules by resource, [`ops`], webhook [`EventData`]);
-//! the rest is written by hand: handles and ids, [`Timestamp`], the error
-//! envelope, webhook [`Event`]s, the [`Operation`] trait, and conversions that make message
-//! content short to write ([`models::Part::text`], `From<&str>` for
-//! [`models::MessageContent`]).
+//! ([`models`] in modules by resource, [`ops`], webhook `EventData`, the
+//! operation `catalog`); the rest is written by hand: handles and ids,
+//! [`Timestamp`], the error envelope, webhook `Event`s, the [`Operation`]
+//! trait, and conversions that make message content short to write
+//! ([`models::Part::text`], `From<&str>` for [`models::MessageContent`]).
 //!
 //! This crate does no I/O and pulls in no async runtime or HTTP client, so a
 //! webhook receiver or a service that only passes Linq payloads around can
@@ -15,17 +15,24 @@
 //! # Features
 //!
 //! None is on by default; without them the crate depends on http, serde,
-//! serde_json and thiserror only.
+//! serde_json, serde_path_to_error and thiserror only. The two features of
+//! its own are code most programs that call the API never use, so their
+//! build leaves them out (the webhook models are a quarter of the crate).
 //!
 //! | feature | what it adds | what it pulls in |
 //! |---|---|---|
+//! | `events` | typed webhook events: `webhooks`, `Event`, `EventData` and `models::events` (linq-webhooks turns it on) | nothing more |
+//! | `catalog` | every operation as run-time data (`catalog`) and `AnyOperation`, to run an operation named by id with JSON arguments (the CLI and the MCP server use it) | nothing more |
 //! | `chrono` | [`Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | [`Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
 //! | `jiff` | [`Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "catalog")]
 mod any_operation;
+#[cfg(feature = "catalog")]
+#[cfg_attr(docsrs, doc(cfg(feature = "catalog")))]
 pub mod catalog;
 mod content;
 mod error;
@@ -39,8 +46,11 @@ mod pagination;
 mod signing_secret;
 mod timestamp;
 mod validate;
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod webhooks;
 
+#[cfg(feature = "catalog")]
 pub use any_operation::AnyOperation;
 pub use error::{ErrorCode, ErrorDetail, ErrorResponse};
 pub use generated::{models, ops};
@@ -56,6 +66,7 @@ pub use pagination::Paginated;
 pub use signing_secret::SigningSecret;
 pub use timestamp::{Timestamp, TimestampError};
 pub use validate::{CheckInput, IntoValid, InvalidValue};
+#[cfg(feature = "events")]
 pub use webhooks::{Event, EventData};
 
 #[cfg(doctest)]

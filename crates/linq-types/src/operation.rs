@@ -69,7 +69,7 @@ pub trait Operation {
     fn set_idempotency_key(&mut self, _key: String) {}
 
     /// [`Self::ID`] of this value. A typed operation never overrides the
-    /// five methods below; [`AnyOperation`](crate::AnyOperation) answers
+    /// five methods below; `AnyOperation` (feature `catalog`) answers
     /// for the operation it holds, so code that runs any operation reads
     /// them rather than the constants.
     fn id(&self) -> &'static str {

@@ -350,7 +350,11 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
             .module_docs
             .get(*m)
             .unwrap_or_else(|| panic!("overlay.json: no module_docs entry for {m}"));
-        let _ = writeln!(root, "/// {d}\npub mod {m};");
+        let _ = writeln!(root, "/// {d}");
+        if let Some(feature) = o.module_features.get(*m) {
+            root += &feature_gate(feature);
+        }
+        let _ = writeln!(root, "pub mod {m};");
     }
     root.push('\n');
     let mut reexports: Vec<String> = o
@@ -730,4 +734,12 @@ mod tests {
             );
         }
     }
+}
+
+/// The attributes that compile an item only with `feature`, and say so in
+/// the docs.
+pub fn feature_gate(feature: &str) -> String {
+    format!(
+        "#[cfg(feature = \"{feature}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{feature}\")))]\n"
+    )
 }

@@ -48,6 +48,10 @@ pub struct Overlay {
     pub module_order: Vec<String>,
     /// Module docs.
     pub module_docs: BTreeMap<String, String>,
+    /// Modules compiled only with a cargo feature of linq-types (module →
+    /// feature): models most programs never decode, kept out of their build.
+    #[serde(default)]
+    pub module_features: BTreeMap<String, String>,
     /// Types placed in a module by hand, overriding where use puts them.
     pub module_of: BTreeMap<String, String>,
     /// Types re-exported at `models::` (the everyday ones).

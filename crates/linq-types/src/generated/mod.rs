@@ -5,7 +5,11 @@
 
 #![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
 
+#[cfg(feature = "catalog")]
+#[cfg_attr(docsrs, doc(cfg(feature = "catalog")))]
 pub mod catalog;
 pub mod models;
 pub mod ops;
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod webhooks;

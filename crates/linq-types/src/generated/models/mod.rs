@@ -21,6 +21,8 @@ pub mod chats;
 /// The contact card (name and photo) a line shares.
 pub mod contact_cards;
 /// The payloads of webhook events that no operation returns.
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod events;
 /// Experiences: third parties whose cards you can send inside Linq's iMessage app.
 pub mod experiences;
