@@ -680,6 +680,14 @@ fn emit_union(
     out.push_str("    }\n}\n\n");
 }
 
+/// The attributes that compile an item only with `feature`, and say so in
+/// the docs.
+pub fn feature_gate(feature: &str) -> String {
+    format!(
+        "#[cfg(feature = \"{feature}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{feature}\")))]\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::spec::{self, Def};
@@ -734,12 +742,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The attributes that compile an item only with `feature`, and say so in
-/// the docs.
-pub fn feature_gate(feature: &str) -> String {
-    format!(
-        "#[cfg(feature = \"{feature}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{feature}\")))]\n"
-    )
 }
