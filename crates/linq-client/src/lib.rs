@@ -49,14 +49,15 @@
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
 //! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, h2, tokio-rustls, rustls (ring), webpki-roots, tokio's `rt` and `net` |
+//! | `payments`, `phone-numbers`, `webhook-subscriptions`, `contact-card`, `experiences`, `blocked-handles` | yes | one group of resources each (`client.payments()` and its siblings, `client.phone_numbers()`, …) with its models; without them the client has chats, messages, attachments, polls, locations and capability checks, and compiles in about half the time | the same features of linq-types (no other crate) |
 //! | `catalog` | no | `Client::call_operation` and `Client::call_any`: an operation named by its id, with JSON arguments (the CLI and the MCP server run on it) | `linq-types/catalog` (no other crate) |
 //! | `blocking` | no | `blocking::Client`, the same calls without async | tokio's `rt-multi-thread` (a runtime with one worker thread inside the client) |
 //! | `chrono` | no | [`types::Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | no | [`types::Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
 //! | `jiff` | no | [`types::Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |
 //!
-//! With `default-features = false` the client has no network stack of its
-//! own: give it one with `.transport(..)` (any [`Transport`]; an
+//! With `default-features = false` the client has only the messaging
+//! resources and no network stack of its own: add `hyper` back, or give it one with `.transport(..)` (any [`Transport`]; an
 //! `InMemoryTransport`, or `linq-transport`'s `TowerTransport` over your
 //! own tower stack); `build()` without one is [`BuildError::MissingTransport`].
 //! What remains is tokio's timer (for timeouts and backoff), serde, http,
@@ -80,6 +81,7 @@ mod paginate;
 pub mod prelude;
 pub mod profile;
 mod retry;
+#[cfg(feature = "webhook-subscriptions")]
 mod subscriptions_ext;
 
 /// This crate's version, as sent in the `User-Agent` header (`linq-rs/VERSION`).
@@ -97,6 +99,7 @@ pub use linq_types::SigningSecret;
 pub use options::{ApiResponse, RequestOptions};
 pub use paginate::{DEFAULT_MAX_PAGES, Items};
 pub use retry::RetryPolicy;
+#[cfg(feature = "webhook-subscriptions")]
 pub use subscriptions_ext::{EnsuredSubscription, SubscriptionChange};
 
 #[cfg(feature = "hyper")]

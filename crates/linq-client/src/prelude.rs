@@ -6,9 +6,10 @@
 //! [`linq_types::models`].
 
 pub use crate::{ApiResponse, Call, Client, Error};
+#[cfg(feature = "webhook-subscriptions")]
+pub use linq_types::models::WebhookEventType;
 pub use linq_types::models::messages::MessageSendParams;
 pub use linq_types::models::{
     Chat, Message, MessageContent, Part, ReactionType, ServiceType, SupportedContentType,
-    WebhookEventType,
 };
 pub use linq_types::{AttachmentId, ChatId, Handle, IntoValid, MessageId, Timestamp};

@@ -15,14 +15,21 @@
 //! # Features
 //!
 //! None is on by default; without them the crate depends on http, serde,
-//! serde_json, serde_path_to_error and thiserror only. The two features of
-//! its own are code most programs that call the API never use, so their
-//! build leaves them out (the webhook models are a quarter of the crate).
+//! serde_json, serde_path_to_error and thiserror only, and holds what
+//! sending and reading messages needs: chats, messages, attachments, polls,
+//! locations and capability checks. The rest is behind features, so a
+//! program compiles only the models it uses (they are most of the build).
 //!
 //! | feature | what it adds | what it pulls in |
 //! |---|---|---|
-//! | `events` | typed webhook events: `webhooks`, `Event`, `EventData` and `models::events` (linq-webhooks turns it on) | nothing more |
-//! | `catalog` | every operation as run-time data (`catalog`) and `AnyOperation`, to run an operation named by id with JSON arguments (the CLI and the MCP server use it) | nothing more |
+//! | `events` | typed webhook events: `webhooks`, `Event`, `EventData` and `models::events` (linq-webhooks turns it on) | `payments`, `phone-numbers`, `webhook-subscriptions` |
+//! | `catalog` | every operation as run-time data (`catalog`) and `AnyOperation`, to run an operation named by id with JSON arguments (the CLI and the MCP server use it) | every resource group |
+//! | `payments` | `models::payments` and the operations of `payments`, `payment_requests`, `payment_providers`, `payment_handles` | nothing more |
+//! | `phone-numbers` | `models::phone_numbers` and the operations of `phone_numbers`, `phonenumbers`, `available_number` | nothing more |
+//! | `webhook-subscriptions` | `models::subscriptions` and the operations of `webhook_subscriptions`, `webhook_events` | nothing more |
+//! | `contact-card` | `models::contact_cards` and the operations of `contact_card` | nothing more |
+//! | `experiences` | `models::experiences` and the operations of `experiences` | nothing more |
+//! | `blocked-handles` | `models::blocked_handles` and the operations of `blocked_handles` | nothing more |
 //! | `chrono` | [`Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | [`Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |
 //! | `jiff` | [`Timestamp`] to and from `jiff::Timestamp` | jiff, without its default features |

@@ -271,6 +271,7 @@ pub(crate) use {open_enum, tagged_union};
 
 /// Decodes a field that may be absent (`None`), `null` (`Some(None)`) or a
 /// value (`Some(Some(v))`); use with `#[serde(default)]`.
+#[cfg(feature = "webhook-subscriptions")] // its one user today
 pub(crate) fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     T: Deserialize<'de>,

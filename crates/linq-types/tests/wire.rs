@@ -1,9 +1,10 @@
 //! What goes over the wire: forward compatibility of responses and webhooks,
 //! both webhook payload formats, and how operations encode requests.
 
+use linq_types::models::chats::LineType;
 use linq_types::models::chats::{self, ChatCreateParams};
 use linq_types::models::messages::{MessageSendParams, TextPartParam};
-use linq_types::models::phone_numbers::{self, AvailableNumberRetrieveParams, LineType};
+use linq_types::models::phone_numbers::{self, AvailableNumberRetrieveParams};
 use linq_types::models::subscriptions::WebhookSubscriptionUpdateParams;
 use linq_types::models::{Message, MessageContent, Part, ServiceType, WebhookEventType};
 use linq_types::operation::{PathBuilder, QueryBuilder};

@@ -287,33 +287,8 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     m += "//! (`client.chats().participants()` is `client.chats.participants`).\n";
     m += "//! Each method validates its arguments, builds an operation and returns a\n";
     m += "//! [`Call`](crate::Call); its optional fields are setters on that call.\n\n";
-    for top in root.children.keys() {
-        let _ = writeln!(m, "mod {top};");
-    }
-    m.push('\n');
-    for (top, node) in &root.children {
-        let mut exported = vec![names[top].clone()];
-        collect(node, top, &names, &mut exported);
-        exported.sort();
-        let _ = writeln!(m, "pub use {top}::{{{}}};", exported.join(", "));
-    }
-    m += "\nuse linq_types::IntoValid;\n\nuse crate::{Client, Error};\n\n";
-    m += "/// The resources, one accessor each.\nimpl Client {\n";
-    let mut first = true;
-    for top in root.children.keys() {
-        if !first {
-            m.push('\n');
-        }
-        first = false;
-        let name = &names[top];
-        let _ = writeln!(m, "    /// {}", resource_doc(top));
-        let _ = writeln!(
-            m,
-            "    #[must_use]\n    pub fn {}(&self) -> {name}<'_> {{\n        {name} {{ client: self }}\n    }}",
-            snake(top)
-        );
-    }
-    m += "}\n\n";
+    let uses = "use linq_types::IntoValid;\n\nuse crate::{Client, Error};\n\n";
+    modules_and_accessors(&mut m, &root, &names, uses);
     m += "/// Validates one argument, naming it in the error.\n";
     m += "pub(crate) fn valid<T>(field: &'static str, value: impl IntoValid<T>) -> Result<T, Error> {\n";
     m += "    value.into_valid().map_err(|e| Error::invalid(field, e))\n}\n\n";
@@ -341,47 +316,89 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         out += &body;
         files.push((format!("{ROOT}/resources/{top}.rs"), out));
     }
-    files.push((format!("{ROOT}/blocking.rs"), blocking(api, &root, &names)));
+    files.extend(blocking(api, &root, &names));
     files
 }
 
-/// `linq_client::blocking::resources`: the same tree of resources over a
-/// `blocking::Client`. Each method builds the async `Call` through the async
-/// resource and wraps it, so validation lives in one place; each setter
-/// forwards to the async `Call`'s.
-fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> String {
-    let mut m = String::from(HEADER);
-    m += "//! The resources of [`blocking::Client`](crate::blocking::Client): the same\n";
-    m += "//! tree, methods and arguments as [`crate::resources`], each returning a\n";
-    m += "//! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.\n\n";
-    m += "#![allow(deprecated)]\n\n";
-    let imports_at = m.len();
-    m += "use crate::blocking::{Call, Client};\n\n";
-    m += "/// The resources, one accessor each.\nimpl Client {\n";
+/// A resources folder's `mod.rs` body: one module per top-level resource,
+/// its types re-exported, and one accessor each on `Client`; a resource
+/// whose models sit behind a feature of linq-types is compiled under the
+/// same feature.
+fn modules_and_accessors(
+    m: &mut String,
+    root: &Node<'_>,
+    names: &BTreeMap<String, String>,
+    uses: &str,
+) {
+    let gate = |top: &str, indent: &str| {
+        overlay::resource_feature(top).map_or(String::new(), |f| {
+            super::models::feature_gate(f)
+                .lines()
+                .map(|l| format!("{indent}{l}\n"))
+                .collect()
+        })
+    };
+    for top in root.children.keys() {
+        if let Some(feature) = overlay::resource_feature(top) {
+            let _ = writeln!(m, "#[cfg(feature = \"{feature}\")]");
+        }
+        let _ = writeln!(m, "mod {top};");
+    }
+    m.push('\n');
+    for (top, node) in &root.children {
+        let mut exported = vec![names[top].clone()];
+        collect(node, top, names, &mut exported);
+        exported.sort();
+        *m += &gate(top, "");
+        let _ = writeln!(m, "pub use {top}::{{{}}};", exported.join(", "));
+    }
+    m.push('\n');
+    *m += uses;
+    let mut accessors = String::from("/// The resources, one accessor each.\nimpl Client {\n");
     let mut first = true;
     for top in root.children.keys() {
         if !first {
-            m.push('\n');
+            accessors.push('\n');
         }
         first = false;
         let name = &names[top];
-        let _ = writeln!(m, "    /// {}", resource_doc(top));
+        let _ = writeln!(accessors, "    /// {}", resource_doc(top));
+        accessors += &gate(top, "    ");
         let _ = writeln!(
-            m,
+            accessors,
             "    #[must_use]\n    pub fn {}(&self) -> {name}<'_> {{\n        {name} {{ client: self }}\n    }}",
             snake(top)
         );
     }
-    m += "}\n\n";
+    accessors += "}\n\n";
+    *m += &accessors;
+}
+
+/// `linq_client::blocking::resources`: the same tree of resources over a
+/// `blocking::Client`, one file per top-level resource. Each method builds
+/// the async `Call` through the async resource and wraps it, so validation
+/// lives in one place; each setter forwards to the async `Call`'s.
+fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut m = String::from(HEADER);
+    m += "//! The resources of [`blocking::Client`](crate::blocking::Client): the same\n";
+    m += "//! tree, methods and arguments as [`crate::resources`], each returning a\n";
+    m += "//! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.\n\n";
+    modules_and_accessors(&mut m, root, names, "use crate::blocking::Client;\n\n");
+    let m = m.trim_end().to_owned() + "\n";
+    let mut files = vec![(format!("{ROOT}/blocking/mod.rs"), m)];
     for (top, node) in &root.children {
-        blocking_resource(api, &mut m, std::slice::from_ref(top), node, names);
+        let mut body = String::new();
+        blocking_resource(api, &mut body, std::slice::from_ref(top), node, names);
+        let mut out = String::from(HEADER);
+        out += "#![allow(deprecated)]\n\n";
+        out += &imports::use_line("linq_types", &imports::used(&body, LINQ_TYPES_NAMES));
+        out.push('\n');
+        out += "use crate::blocking::{Call, Client};\n\n";
+        out += body.trim_end();
+        out.push('\n');
+        files.push((format!("{ROOT}/blocking/{top}.rs"), out));
     }
-    let types = imports::used(&m[imports_at..], LINQ_TYPES_NAMES);
-    m.insert_str(
-        imports_at,
-        &(imports::use_line("linq_types", &types) + "\n"),
-    );
-    m
+    files
 }
 
 /// What a resource file may import from linq-types.

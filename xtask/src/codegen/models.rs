@@ -351,25 +351,33 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
             .get(*m)
             .unwrap_or_else(|| panic!("overlay.json: no module_docs entry for {m}"));
         let _ = writeln!(root, "/// {d}");
-        if let Some(feature) = o.module_features.get(*m) {
+        if let Some(feature) = overlay::module_feature(m) {
             root += &feature_gate(feature);
         }
         let _ = writeln!(root, "pub mod {m};");
     }
     root.push('\n');
-    let mut reexports: Vec<String> = o
-        .reexports
-        .iter()
-        .map(|r| {
-            let m = api
-                .module
-                .get(r)
-                .unwrap_or_else(|| panic!("overlay.json: reexport {r} is not a model type"));
-            format!("{m}::{r}")
-        })
-        .collect();
-    reexports.sort();
-    let _ = writeln!(root, "pub use self::{{{}}};\n", reexports.join(", "));
+    // The everyday types, one `pub use` for those always compiled and one
+    // per feature for the rest.
+    let mut reexports: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    for r in &o.reexports {
+        let m = api
+            .module
+            .get(r)
+            .unwrap_or_else(|| panic!("overlay.json: reexport {r} is not a model type"));
+        reexports
+            .entry(overlay::module_feature(m))
+            .or_default()
+            .push(format!("{m}::{r}"));
+    }
+    for (feature, mut names) in reexports {
+        names.sort();
+        if let Some(feature) = feature {
+            root += &feature_gate(feature);
+        }
+        let _ = writeln!(root, "pub use self::{{{}}};", names.join(", "));
+    }
+    root.push('\n');
     files.push((format!("{ROOT}/mod.rs"), root));
     for (m, body) in &bodies {
         let mut out = String::from(HEADER);

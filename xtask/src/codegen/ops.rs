@@ -70,13 +70,19 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
     top += "//! SDKs' resources (`ops::chats::participants::Add` is\n";
     top += "//! `chats.participants.add`). Each implements [`Operation`].\n\n";
     for name in root.children.keys() {
+        if let Some(feature) = overlay::resource_feature(name) {
+            top += &super::models::feature_gate(feature);
+        }
         let _ = writeln!(top, "pub mod {name};");
     }
     top += "\nuse crate::Operation;\n\n";
-    top += "/// The id of every operation, in the API description's order.\n";
+    top += "/// The id of every operation compiled in (all of them with every feature),\n/// in the API description's order.\n";
     top += "pub const ALL: &[&str] = &[\n";
     for op in &api.ops {
         let path: Vec<String> = op.resource.iter().map(|r| snake(r)).collect();
+        if let Some(feature) = overlay::resource_feature(&path[0]) {
+            let _ = writeln!(top, "    #[cfg(feature = \"{feature}\")]");
+        }
         let _ = writeln!(
             top,
             "    <{}::{} as Operation>::ID,",

@@ -117,6 +117,21 @@ fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
 }
 
+/// The cargo feature of linq-types a `models` module is compiled under,
+/// if any.
+pub fn module_feature(module: &str) -> Option<&'static str> {
+    get().module_features.get(module).map(|f| leak(f))
+}
+
+/// The cargo feature a top-level resource (`payment_requests`) is compiled
+/// under: its models module's.
+pub fn resource_feature(resource: &str) -> Option<&'static str> {
+    get()
+        .model_modules
+        .get(resource)
+        .and_then(|m| module_feature(m))
+}
+
 pub fn is_visible(op: &str) -> bool {
     get().visible_operations.iter().any(|v| v == op)
 }

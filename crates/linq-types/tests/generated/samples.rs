@@ -656,8 +656,8 @@ const CHECKS: &[(&str, Check, Probe)] = &[
     ),
     (
         "LineType",
-        check::<linq_types::models::phone_numbers::LineType>,
-        probe::<linq_types::models::phone_numbers::LineType>,
+        check::<linq_types::models::chats::LineType>,
+        probe::<linq_types::models::chats::LineType>,
     ),
     (
         "LinkPartParam",

@@ -47,7 +47,7 @@ impl Call<ops::available_number::Retrieve> {
     }
 
     /// Sets `type` (see [`AvailableNumberRetrieveParams`](linq_types::models::phone_numbers::AvailableNumberRetrieveParams)).
-    pub fn kind(self, v: impl Into<linq_types::models::phone_numbers::LineType>) -> Self {
+    pub fn kind(self, v: impl Into<linq_types::models::chats::LineType>) -> Self {
         self.map_op(|op| {
             op.query.kind = Some(v.into());
             Ok(())

@@ -6,37 +6,73 @@
 //! [`Call`](crate::Call); its optional fields are setters on that call.
 
 mod attachments;
+#[cfg(feature = "phone-numbers")]
 mod available_number;
+#[cfg(feature = "blocked-handles")]
 mod blocked_handles;
 mod capability;
 mod chats;
+#[cfg(feature = "contact-card")]
 mod contact_card;
+#[cfg(feature = "experiences")]
 mod experiences;
 mod messages;
+#[cfg(feature = "payments")]
 mod payment_handles;
+#[cfg(feature = "payments")]
 mod payment_providers;
+#[cfg(feature = "payments")]
 mod payment_requests;
+#[cfg(feature = "payments")]
 mod payments;
+#[cfg(feature = "phone-numbers")]
 mod phone_numbers;
+#[cfg(feature = "phone-numbers")]
 mod phonenumbers;
+#[cfg(feature = "webhook-subscriptions")]
 mod webhook_events;
+#[cfg(feature = "webhook-subscriptions")]
 mod webhook_subscriptions;
 
 pub use attachments::Attachments;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub use available_number::AvailableNumber;
+#[cfg(feature = "blocked-handles")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocked-handles")))]
 pub use blocked_handles::BlockedHandles;
 pub use capability::Capability;
 pub use chats::{Background, ChatMessages, Chats, Location, Participants, Polls, Typing};
+#[cfg(feature = "contact-card")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contact-card")))]
 pub use contact_card::ContactCard;
+#[cfg(feature = "experiences")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiences")))]
 pub use experiences::Experiences;
 pub use messages::{Messages, Poll};
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub use payment_handles::PaymentHandles;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub use payment_providers::PaymentProviders;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub use payment_requests::PaymentRequests;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub use payments::Payments;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub use phone_numbers::PhoneNumbers;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub use phonenumbers::Phonenumbers;
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
 pub use webhook_events::WebhookEvents;
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
 pub use webhook_subscriptions::WebhookSubscriptions;
 
 use linq_types::IntoValid;
@@ -52,12 +88,16 @@ impl Client {
     }
 
     /// Picking a line to send from.
+    #[cfg(feature = "phone-numbers")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
     #[must_use]
     pub fn available_number(&self) -> AvailableNumber<'_> {
         AvailableNumber { client: self }
     }
 
     /// Handles you blocked.
+    #[cfg(feature = "blocked-handles")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocked-handles")))]
     #[must_use]
     pub fn blocked_handles(&self) -> BlockedHandles<'_> {
         BlockedHandles { client: self }
@@ -76,12 +116,16 @@ impl Client {
     }
 
     /// Your lines' contact cards.
+    #[cfg(feature = "contact-card")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "contact-card")))]
     #[must_use]
     pub fn contact_card(&self) -> ContactCard<'_> {
         ContactCard { client: self }
     }
 
     /// Experiences enabled for your account.
+    #[cfg(feature = "experiences")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "experiences")))]
     #[must_use]
     pub fn experiences(&self) -> Experiences<'_> {
         Experiences { client: self }
@@ -94,48 +138,64 @@ impl Client {
     }
 
     /// Customers' handles connected for agent payments.
+    #[cfg(feature = "payments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
     #[must_use]
     pub fn payment_handles(&self) -> PaymentHandles<'_> {
         PaymentHandles { client: self }
     }
 
     /// Your organization's payment providers.
+    #[cfg(feature = "payments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
     #[must_use]
     pub fn payment_providers(&self) -> PaymentProviders<'_> {
         PaymentProviders { client: self }
     }
 
     /// Payment requests with a checkout link.
+    #[cfg(feature = "payments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
     #[must_use]
     pub fn payment_requests(&self) -> PaymentRequests<'_> {
         PaymentRequests { client: self }
     }
 
     /// Agent payments on behalf of connected customers.
+    #[cfg(feature = "payments")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
     #[must_use]
     pub fn payments(&self) -> Payments<'_> {
         Payments { client: self }
     }
 
     /// Your lines: forwarding and reputation audits.
+    #[cfg(feature = "phone-numbers")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
     #[must_use]
     pub fn phone_numbers(&self) -> PhoneNumbers<'_> {
         PhoneNumbers { client: self }
     }
 
     /// Your lines, through the deprecated `/v3/phonenumbers`.
+    #[cfg(feature = "phone-numbers")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
     #[must_use]
     pub fn phonenumbers(&self) -> Phonenumbers<'_> {
         Phonenumbers { client: self }
     }
 
     /// The webhook event types.
+    #[cfg(feature = "webhook-subscriptions")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
     #[must_use]
     pub fn webhook_events(&self) -> WebhookEvents<'_> {
         WebhookEvents { client: self }
     }
 
     /// Where webhook events are delivered.
+    #[cfg(feature = "webhook-subscriptions")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
     #[must_use]
     pub fn webhook_subscriptions(&self) -> WebhookSubscriptions<'_> {
         WebhookSubscriptions { client: self }

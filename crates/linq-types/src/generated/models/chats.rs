@@ -5,7 +5,6 @@
 #![allow(clippy::doc_markdown, deprecated)]
 
 use super::messages::{MessageContent, SentMessage, ServiceType};
-use super::phone_numbers::LineType;
 use crate::models_support::open_enum;
 use crate::{ChatId, Extra, Handle, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -489,6 +488,16 @@ impl HandleParams {
             handle,
             extra: Extra::new(),
         }
+    }
+}
+
+open_enum! {
+/// Kind of line: `iMessage`, or `RCS` for an Android line that sends RCS and SMS only.
+    pub enum LineType {
+        /// Android-based line limited to RCS and SMS; iMessage is not available on it.
+        Rcs = "RCS",
+        /// Line able to send over iMessage; it can still carry RCS or SMS chats.
+        IMessage = "iMessage",
     }
 }
 

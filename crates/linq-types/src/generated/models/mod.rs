@@ -13,33 +13,48 @@
 /// Files reserved for upload and attached to messages.
 pub mod attachments;
 /// Handles, short codes and sender ids you have blocked.
+#[cfg(feature = "blocked-handles")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocked-handles")))]
 pub mod blocked_handles;
 /// Checks of whether a handle can be reached over iMessage or RCS.
 pub mod capability;
 /// Chats, their participants, typing indicators and backgrounds.
 pub mod chats;
 /// The contact card (name and photo) a line shares.
+#[cfg(feature = "contact-card")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contact-card")))]
 pub mod contact_cards;
 /// The payloads of webhook events that no operation returns.
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod events;
 /// Experiences: third parties whose cards you can send inside Linq's iMessage app.
+#[cfg(feature = "experiences")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiences")))]
 pub mod experiences;
 /// Shared locations of a chat's members, as GeoJSON.
 pub mod location;
 /// Messages: what you send (parts, effects, replies) and what you read back.
 pub mod messages;
 /// Payment requests, payments, and the provider and handle connections behind them.
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub mod payments;
 /// Your lines: listing them, forwarding, reputation audits, and picking one to send from.
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub mod phone_numbers;
 /// iMessage polls: creating them, their options and votes.
 pub mod polls;
 /// Webhook subscriptions and the catalogue of event types.
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
 pub mod subscriptions;
 
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
+pub use self::subscriptions::WebhookEventType;
 pub use self::{
     attachments::SupportedContentType, chats::Chat, messages::Message, messages::MessageContent,
-    messages::Part, messages::ReactionType, messages::ServiceType, subscriptions::WebhookEventType,
+    messages::Part, messages::ReactionType, messages::ServiceType,
 };

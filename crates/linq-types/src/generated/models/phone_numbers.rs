@@ -4,6 +4,7 @@
 
 #![allow(clippy::doc_markdown, deprecated)]
 
+use super::chats::LineType;
 use crate::models_support::open_enum;
 use crate::{AuditId, ChatId, Extra, Handle, PhoneNumberId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -124,16 +125,6 @@ pub struct LineReputation {
     /// Fields the API description does not declare, kept as sent.
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-open_enum! {
-/// Kind of line: `iMessage`, or `RCS` for an Android line that sends RCS and SMS only.
-    pub enum LineType {
-        /// Android-based line limited to RCS and SMS; iMessage is not available on it.
-        Rcs = "RCS",
-        /// Line able to send over iMessage; it can still carry RCS or SMS chats.
-        IMessage = "iMessage",
-    }
 }
 
 /// One of your lines, with its kind, forwarding number and reputation.

@@ -5,32 +5,61 @@
 //! `chats.participants.add`). Each implements [`Operation`].
 
 pub mod attachments;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub mod available_number;
+#[cfg(feature = "blocked-handles")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocked-handles")))]
 pub mod blocked_handles;
 pub mod capability;
 pub mod chats;
+#[cfg(feature = "contact-card")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contact-card")))]
 pub mod contact_card;
+#[cfg(feature = "experiences")]
+#[cfg_attr(docsrs, doc(cfg(feature = "experiences")))]
 pub mod experiences;
 pub mod messages;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub mod payment_handles;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub mod payment_providers;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub mod payment_requests;
+#[cfg(feature = "payments")]
+#[cfg_attr(docsrs, doc(cfg(feature = "payments")))]
 pub mod payments;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub mod phone_numbers;
+#[cfg(feature = "phone-numbers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "phone-numbers")))]
 pub mod phonenumbers;
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
 pub mod webhook_events;
+#[cfg(feature = "webhook-subscriptions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook-subscriptions")))]
 pub mod webhook_subscriptions;
 
 use crate::Operation;
 
-/// The id of every operation, in the API description's order.
+/// The id of every operation compiled in (all of them with every feature),
+/// in the API description's order.
 pub const ALL: &[&str] = &[
     <attachments::Create as Operation>::ID,
     <attachments::Delete as Operation>::ID,
     <attachments::Retrieve as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <available_number::Retrieve as Operation>::ID,
+    #[cfg(feature = "blocked-handles")]
     <blocked_handles::Unblock as Operation>::ID,
+    #[cfg(feature = "blocked-handles")]
     <blocked_handles::List as Operation>::ID,
+    #[cfg(feature = "blocked-handles")]
     <blocked_handles::Block as Operation>::ID,
     <capability::CheckIMessage as Operation>::ID,
     <capability::CheckRcs as Operation>::ID,
@@ -54,10 +83,15 @@ pub const ALL: &[&str] = &[
     <chats::typing::Stop as Operation>::ID,
     <chats::typing::Start as Operation>::ID,
     <chats::SendVoicememo as Operation>::ID,
+    #[cfg(feature = "contact-card")]
     <contact_card::Retrieve as Operation>::ID,
+    #[cfg(feature = "contact-card")]
     <contact_card::Update as Operation>::ID,
+    #[cfg(feature = "contact-card")]
     <contact_card::Create as Operation>::ID,
+    #[cfg(feature = "experiences")]
     <experiences::List as Operation>::ID,
+    #[cfg(feature = "experiences")]
     <experiences::Retrieve as Operation>::ID,
     <messages::Create as Operation>::ID,
     <messages::Delete as Operation>::ID,
@@ -70,29 +104,54 @@ pub const ALL: &[&str] = &[
     <messages::UpdateStickerPlacement as Operation>::ID,
     <messages::ListMessagesThread as Operation>::ID,
     <messages::UpdateAppCard as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_requests::List as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_requests::Create as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_requests::Retrieve as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_requests::Cancel as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payments::Create as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_handles::Connect as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_handles::Revoke as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_handles::Connection as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_handles::Verify as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_providers::Retrieve as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payment_providers::Connect as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payments::Retrieve as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payments::Cancel as Operation>::ID,
+    #[cfg(feature = "payments")]
     <payments::Credentials as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <phone_numbers::List as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <phone_numbers::Update as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <phone_numbers::StartReputationAudit as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <phone_numbers::GetReputationAudit as Operation>::ID,
+    #[cfg(feature = "phone-numbers")]
     <phonenumbers::List as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_events::List as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_subscriptions::List as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_subscriptions::Create as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_subscriptions::Delete as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_subscriptions::Retrieve as Operation>::ID,
+    #[cfg(feature = "webhook-subscriptions")]
     <webhook_subscriptions::Update as Operation>::ID,
 ];
