@@ -28,9 +28,6 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-use std::future::Future;
-use std::pin::Pin;
-
 pub use bytes::Bytes;
 
 mod error;
@@ -45,6 +42,7 @@ mod proxy;
 mod sniff;
 #[cfg(feature = "tower")]
 mod tower;
+mod transport;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]
@@ -52,33 +50,7 @@ pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use memory::{Handler, InMemoryTransport, RecordedRequest};
 #[cfg(feature = "tower")]
 pub use tower::{TowerTransport, TransportService};
-
-/// A boxed, `Send` future, as returned by [`Transport::send`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Sends one HTTP request and returns the whole response.
-///
-/// Implementations must be cheap to share (`Arc<dyn Transport>`), must not
-/// follow redirects, and must stop reading a response body at
-/// [`SendOptions::body_limit`].
-pub trait Transport: Send + Sync + 'static {
-    /// Sends `request` and reads the full response.
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        options: SendOptions,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
-}
-
-impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        options: SendOptions,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        (**self).send(request, options)
-    }
-}
+pub use transport::{BoxFuture, SendOptions, Transport};
 
 /// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
 /// hosts whose traffic never leaves the machine.
@@ -88,32 +60,6 @@ pub fn is_loopback_host(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// What the caller asks of the transport for one request. Passed by value
-/// (not in request extensions) so that the common path allocates nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SendOptions {
-    /// The most response-body bytes to read; a larger body fails with
-    /// [`TransportError::BodyTooLarge`]. Unlimited by default.
-    pub body_limit: usize,
-}
-
-impl Default for SendOptions {
-    fn default() -> Self {
-        Self {
-            body_limit: usize::MAX,
-        }
-    }
-}
-
-impl SendOptions {
-    /// Caps the response body at `bytes`.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
 }
 
 #[cfg(doctest)]

@@ -15,7 +15,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use crate::{BoxError, is_loopback_host};
+use crate::error::BoxError;
+use crate::is_loopback_host;
 
 /// Where proxy settings come from.
 #[derive(Clone, Default)]
