@@ -389,6 +389,7 @@ fn a_listing_stops_at_the_page_cap() {
     assert_eq!(seen, 5);
     assert_eq!(transport.requests().len(), 5);
     assert!(!err.is_retryable());
+    assert_eq!((err.pages(), err.attempts()), (Some(5), 0));
     assert_eq!(
         err.to_string(),
         "chats.list_chats: stopped after 5 pages, the most this listing may fetch; \

@@ -52,16 +52,6 @@ pub use memory::{Handler, InMemoryTransport, RecordedRequest};
 pub use tower::{TowerTransport, TransportService};
 pub use transport::{BoxFuture, SendOptions, Transport};
 
-/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
-/// hosts whose traffic never leaves the machine.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct CrateReadmeDoctests;

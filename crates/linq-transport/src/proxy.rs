@@ -16,7 +16,6 @@ use tokio::net::TcpStream;
 use tower_service::Service;
 
 use crate::error::BoxError;
-use crate::is_loopback_host;
 
 /// Where proxy settings come from.
 #[derive(Clone, Default)]
@@ -143,4 +142,15 @@ impl Service<Uri> for ProxyConnector {
             }
         }
     }
+}
+
+/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
+/// hosts whose traffic never leaves the machine, so never go through a
+/// proxy.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
