@@ -48,7 +48,7 @@
 //!
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
-//! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, hyper-rustls, rustls (ring), webpki-roots, tokio's `rt` |
+//! | `hyper` | yes | `HyperTransport`, used when no transport is given | `linq-transport/hyper`: hyper, hyper-util, h2, tokio-rustls, rustls (ring), webpki-roots, tokio |
 //! | `blocking` | no | [`blocking::Client`](crate::blocking), the same calls without async | tokio's `rt-multi-thread` (a runtime with one worker thread inside the client) |
 //! | `chrono` | no | [`types::Timestamp`] to and from `chrono::DateTime<Utc>` | chrono, without its default features |
 //! | `time` | no | [`types::Timestamp`] to and from `time::OffsetDateTime` | time, without its default features |

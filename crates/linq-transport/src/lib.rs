@@ -20,7 +20,7 @@
 //!
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
-//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, hyper-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`), tower-service |
+//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, h2, tokio-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`, `net`, `sync`), tower-service |
 //! | `tower` | no | `TowerTransport`, `TransportService` | tower-service only |
 //!
 //! Without features the crate is the trait, [`InMemoryTransport`] and
