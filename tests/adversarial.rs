@@ -359,7 +359,7 @@ fn a_listing_stops_at_the_page_cap() {
     let client = client(&transport);
     let (seen, err) = block_on(async {
         use futures_util::StreamExt;
-        let mut items = client.chats().list_chats().into_stream().max_pages(5);
+        let mut items = client.chats().list().into_stream().max_pages(5);
         let mut seen = 0;
         loop {
             match items.next().await {
@@ -389,6 +389,7 @@ fn a_listing_stops_at_the_page_cap() {
     assert_eq!(seen, 5);
     assert_eq!(transport.requests().len(), 5);
     assert!(!err.is_retryable());
+    assert_eq!((err.pages(), err.attempts()), (Some(5), 0));
     assert_eq!(
         err.to_string(),
         "chats.list_chats: stopped after 5 pages, the most this listing may fetch; \
@@ -416,7 +417,7 @@ fn a_repeated_cursor_ends_the_listing_with_an_error() {
         let mut seen = 0;
         let err = block_on(async {
             use futures_util::StreamExt;
-            let mut items = client.chats().list_chats().into_stream();
+            let mut items = client.chats().list().into_stream();
             loop {
                 match items.next().await {
                     Some(Ok(_)) => seen += 1,
@@ -439,7 +440,7 @@ fn a_repeated_cursor_ends_the_listing_with_an_error() {
         assert_eq!(transport.requests().len(), pages as usize);
         assert!(!err.is_retryable());
         assert_eq!(
-            block_on(client.chats().list_chats().collect_all())
+            block_on(client.chats().list().collect_all())
                 .unwrap_err()
                 .to_string(),
             format!(

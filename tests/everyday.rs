@@ -197,7 +197,7 @@ async fn bad_positional_arguments_are_refused_before_sending() {
         "{err}"
     );
     // A setter's bad value refuses the call too.
-    let err = client.chats().list_chats().from("nope").await.unwrap_err();
+    let err = client.chats().list().from("nope").await.unwrap_err();
     assert!(
         matches!(err, Error::InvalidInput { field: "from", .. }),
         "{err}"
@@ -219,7 +219,7 @@ async fn optional_fields_are_setters_on_the_call() {
     assert_eq!(body(&transport.requests()[0])["override_optout"], true);
     let _ = client
         .chats()
-        .list_chats()
+        .list()
         .from(&sandbox.lines()[0])
         .limit(5)
         .await

@@ -139,13 +139,19 @@ async fn a_plain_http_download_url_is_refused_for_an_https_client() {
     assert!(
         matches!(
             err,
-            Error::UnusableDownloadUrl {
+            Error::UnusableStorageUrl {
+                operation: "attachments.download",
                 reason: "the download URL is plain http but the client speaks https",
                 ..
             }
         ),
         "{err}"
     );
+    assert_eq!(
+        err.to_string(),
+        "attachments.download: the API returned an unusable storage URL (the download URL is plain http but the client speaks https); nothing was downloaded"
+    );
+    assert_eq!((err.attempts(), err.pages()), (0, None));
     assert_eq!(
         seen.load(std::sync::atomic::Ordering::SeqCst),
         1,

@@ -99,7 +99,7 @@ proptest! {
     fn handles_in_paths_are_validated_first(text in any::<String>()) {
         let (client, transport) = recording_client();
         let result = block_on(client.payment_handles().connection(text.as_str()).send());
-        if text.parse::<linq_client::Handle>().is_err() {
+        if text.parse::<linq_client::prelude::Handle>().is_err() {
             prop_assert!(
                 matches!(result, Err(Error::InvalidInput { field: "handle", .. })),
                 "{:?}",

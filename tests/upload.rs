@@ -116,7 +116,8 @@ async fn an_insecure_upload_url_is_refused() {
     assert!(
         matches!(
             err,
-            Error::UnusableUploadUrl {
+            Error::UnusableStorageUrl {
+                operation: "attachments.upload",
                 reason: "the upload URL is plain http to a remote host",
                 ..
             }
@@ -125,7 +126,7 @@ async fn an_insecure_upload_url_is_refused() {
     );
     assert_eq!(
         err.to_string(),
-        "attachments.upload: the API returned an unusable upload target (the upload URL is plain http to a remote host); the attachment was reserved but no bytes were sent"
+        "attachments.upload: the API returned an unusable storage URL (the upload URL is plain http to a remote host); the attachment was reserved but no bytes were sent"
     );
     assert!(!err.is_invalid_input() && !err.is_retryable());
     assert_eq!(
@@ -243,7 +244,7 @@ async fn each_unusable_upload_target_is_its_own_error() {
             .upload(SupportedContentType::ImagePng, "a.png", &b"x"[..])
             .await
             .unwrap_err();
-        let Error::UnusableUploadUrl { reason: got, .. } = &err else {
+        let Error::UnusableStorageUrl { reason: got, .. } = &err else {
             panic!("{url}: {err:?}")
         };
         assert_eq!(*got, reason, "{url} {method} {headers}");

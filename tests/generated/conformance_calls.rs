@@ -411,7 +411,7 @@ pub async fn send(
         "chats.list_chats" => {
             none(args, "body")?;
             let query: linq_types::models::chats::ChatListChatsParams = parse(args, "query")?;
-            let mut call = client.chats().list_chats();
+            let mut call = client.chats().list();
             if let Some(v) = query.cursor {
                 call = call.cursor(v);
             }

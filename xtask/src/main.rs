@@ -9,6 +9,8 @@ mod codemap;
 mod conformance;
 #[cfg(feature = "sdk")]
 mod coverage;
+#[cfg(test)]
+mod features;
 mod props;
 mod sandbox_story;
 mod sdk_suite;

@@ -22,10 +22,10 @@ impl Attachments<'_> {
     ///
     /// A storage failure is an [`Error`] whose [`operation`](Error::operation)
     /// is `attachments.upload`. An upload URL, method or header that the
-    /// client cannot use is [`Error::UnusableUploadUrl`]: the attachment was
+    /// client cannot use is [`Error::UnusableStorageUrl`]: the attachment was
     /// reserved, nothing was uploaded.
     /// The reservation is checked before any byte is sent, and refused with
-    /// [`Error::UnusableUploadUrl`] when it names a method other than the
+    /// [`Error::UnusableStorageUrl`] when it names a method other than the
     /// documented `PUT`; a URL that is not `https` (plain `http` only when
     /// the client itself speaks it: a loopback API, or
     /// `allow_insecure_http`); or a required header that is `Authorization`
@@ -131,11 +131,8 @@ impl Attachments<'_> {
         let url = meta
             .download_url
             .as_deref()
-            .ok_or(Error::UnusableDownloadUrl {
-                reason: "the attachment has no download URL yet",
-            })?;
-        let uri = storage_uri(client, url, Target::Download)
-            .map_err(|reason| Error::UnusableDownloadUrl { reason })?;
+            .ok_or(unusable_download("the attachment has no download URL yet"))?;
+        let uri = storage_uri(client, url, Target::Download).map_err(unusable_download)?;
         let fetch = Prepared {
             id: "attachments.download",
             method: Method::GET,
@@ -201,5 +198,15 @@ fn storage_uri(client: &Client, url: &str, target: Target) -> Result<Uri, &'stat
 }
 
 fn unusable(reason: &'static str) -> Error {
-    Error::UnusableUploadUrl { reason }
+    Error::UnusableStorageUrl {
+        operation: "attachments.upload",
+        reason,
+    }
+}
+
+fn unusable_download(reason: &'static str) -> Error {
+    Error::UnusableStorageUrl {
+        operation: "attachments.download",
+        reason,
+    }
 }

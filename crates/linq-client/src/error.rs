@@ -49,22 +49,18 @@ pub enum Error {
     /// The server answered 2xx, but the body is not what the operation returns.
     #[error(transparent)]
     Decode(Box<DecodeError>),
-    /// The API reserved an upload but returned an upload URL, method or
-    /// header that cannot be used. The reservation exists; the bytes were
-    /// not sent.
+    /// The API returned a storage URL that cannot be used safely: for
+    /// `attachments.upload`, an upload URL, method or header (the attachment
+    /// was reserved, but no bytes were sent); for `attachments.download`, a
+    /// download URL that is missing or unsafe (nothing was fetched).
     #[error(
-        "attachments.upload: the API returned an unusable upload target ({reason}); the attachment was reserved but no bytes were sent"
+        "{operation}: the API returned an unusable storage URL ({reason}); {}",
+        storage_outcome(operation)
     )]
     #[non_exhaustive]
-    UnusableUploadUrl {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The attachment's metadata arrived, but its download URL is missing
-    /// or cannot be used safely; nothing was fetched from it.
-    #[error("attachments.download: {reason}; nothing was downloaded")]
-    #[non_exhaustive]
-    UnusableDownloadUrl {
+    UnusableStorageUrl {
+        /// `attachments.upload` or `attachments.download`.
+        operation: &'static str,
         /// What is wrong with it.
         reason: &'static str,
     },
@@ -96,6 +92,15 @@ pub enum Error {
         /// Pages fetched: the cap.
         pages: u32,
     },
+}
+
+/// What an unusable storage URL left undone, in words.
+fn storage_outcome(operation: &str) -> &'static str {
+    if operation == "attachments.upload" {
+        "the attachment was reserved but no bytes were sent"
+    } else {
+        "nothing was downloaded"
+    }
 }
 
 fn plural(n: u32) -> &'static str {
@@ -214,27 +219,35 @@ impl Error {
                 TransportError::BodyTooLarge { .. } | TransportError::InvalidRequest(_)
             ),
             Self::Api(api) => api.is_retryable(),
-            Self::InvalidInput { .. }
-            | Self::Decode(_)
-            | Self::UnusableUploadUrl { .. }
-            | Self::UnusableDownloadUrl { .. } => false,
+            Self::InvalidInput { .. } | Self::Decode(_) | Self::UnusableStorageUrl { .. } => false,
             Self::RepeatedCursor { .. } | Self::TooManyPages { .. } => false,
         }
     }
 
-    /// How many attempts the call made: 0 when it was refused before
-    /// sending (and for [`UnusableUploadUrl`](Self::UnusableUploadUrl),
-    /// whose upload was never tried), else the number of the attempt that
-    /// produced this error, retries included.
+    /// How many attempts the request that failed made, retries included: 0
+    /// when the error did not come from a request's reply or failure (input
+    /// refused before sending, an unusable storage URL, a listing stopped by
+    /// a repeated cursor or its page cap, for which see
+    /// [`pages`](Self::pages)).
     pub fn attempts(&self) -> u32 {
         match self {
             Self::Transport { attempts, .. } => *attempts,
             Self::Api(api) => api.attempts,
             Self::Decode(d) => d.attempts,
             Self::InvalidInput { .. }
-            | Self::UnusableUploadUrl { .. }
-            | Self::UnusableDownloadUrl { .. } => 0,
-            Self::RepeatedCursor { pages, .. } | Self::TooManyPages { pages, .. } => *pages,
+            | Self::UnusableStorageUrl { .. }
+            | Self::RepeatedCursor { .. }
+            | Self::TooManyPages { .. } => 0,
+        }
+    }
+
+    /// For a listing that stopped early ([`RepeatedCursor`](Self::RepeatedCursor),
+    /// [`TooManyPages`](Self::TooManyPages)): how many pages it fetched, the
+    /// last one included. `None` for every other error.
+    pub fn pages(&self) -> Option<u32> {
+        match self {
+            Self::RepeatedCursor { pages, .. } | Self::TooManyPages { pages, .. } => Some(*pages),
+            _ => None,
         }
     }
 
@@ -247,11 +260,9 @@ impl Error {
             Self::Transport { operation, .. } => Some(operation),
             Self::Api(api) => Some(api.operation),
             Self::Decode(d) => Some(d.operation),
-            Self::UnusableUploadUrl { .. } => Some("attachments.upload"),
-            Self::UnusableDownloadUrl { .. } => Some("attachments.download"),
-            Self::RepeatedCursor { operation, .. } | Self::TooManyPages { operation, .. } => {
-                Some(operation)
-            }
+            Self::UnusableStorageUrl { operation, .. }
+            | Self::RepeatedCursor { operation, .. }
+            | Self::TooManyPages { operation, .. } => Some(operation),
             Self::InvalidInput { .. } => None,
         }
     }

@@ -95,6 +95,7 @@ pub use client::{
 };
 pub use error::{ApiError, DecodeError, Error};
 pub use generated::resources;
+pub use linq_types::ErrorCode;
 pub use linq_types::SigningSecret;
 pub use options::{ApiResponse, RequestOptions};
 pub use paginate::{DEFAULT_MAX_PAGES, Items};
@@ -110,7 +111,6 @@ pub use linq_types as types;
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
-pub use linq_types::{ChatId, ErrorCode, Handle};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

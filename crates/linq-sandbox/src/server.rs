@@ -96,7 +96,14 @@ pub(crate) fn loopback_host_header(value: Option<&http::HeaderValue>) -> bool {
     else {
         return false;
     };
-    linq_transport::is_loopback_host(authority.host())
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Why [`Sandbox::serve`] could not start.

@@ -67,14 +67,29 @@ impl TransportError {
 }
 
 fn has_timed_out(e: &(dyn StdError + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        cur = match err.downcast_ref::<io::Error>() {
-            Some(io) if io.kind() == io::ErrorKind::TimedOut => return true,
-            // io::Error's `source()` skips the error it wraps; step into it.
-            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
-            None => err.source(),
-        };
+    causes(e).any(|err| {
+        err.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
+    })
+}
+
+/// Whether an error of type `E` is in `err`'s chain of causes.
+#[cfg(feature = "hyper")]
+pub(crate) fn chain_has<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    causes(err).any(|e| e.is::<E>())
+}
+
+/// `err` and its causes. `io::Error`'s `source()` skips the error it wraps,
+/// so the walk steps into it.
+fn causes<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |&e| cause(e))
+}
+
+fn cause<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    match e.downcast_ref::<io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+        None => e.source(),
     }
-    false
 }

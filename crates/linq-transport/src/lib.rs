@@ -20,16 +20,13 @@
 //!
 //! | feature | default | what it adds | what it pulls in |
 //! |---|---|---|---|
-//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, hyper-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`), tower-service |
+//! | `hyper` | yes | [`HyperTransport`] | hyper, hyper-util, h2, tokio-rustls, rustls (ring, TLS 1.2 and 1.3), webpki-roots, http-body-util, tokio (`rt`, `time`, `net`, `sync`), tower-service |
 //! | `tower` | no | `TowerTransport`, `TransportService` | tower-service only |
 //!
 //! Without features the crate is the trait, [`InMemoryTransport`] and
 //! [`TransportError`], on bytes, http and thiserror alone.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
-
-use std::future::Future;
-use std::pin::Pin;
 
 pub use bytes::Bytes;
 
@@ -45,6 +42,7 @@ mod proxy;
 mod sniff;
 #[cfg(feature = "tower")]
 mod tower;
+mod transport;
 
 pub use error::{BoxError, TransportError};
 #[cfg(feature = "hyper")]
@@ -52,69 +50,7 @@ pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use memory::{Handler, InMemoryTransport, RecordedRequest};
 #[cfg(feature = "tower")]
 pub use tower::{TowerTransport, TransportService};
-
-/// A boxed, `Send` future, as returned by [`Transport::send`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Sends one HTTP request and returns the whole response.
-///
-/// Implementations must be cheap to share (`Arc<dyn Transport>`), must not
-/// follow redirects, and must stop reading a response body at
-/// [`SendOptions::body_limit`].
-pub trait Transport: Send + Sync + 'static {
-    /// Sends `request` and reads the full response.
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        options: SendOptions,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
-}
-
-impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        options: SendOptions,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        (**self).send(request, options)
-    }
-}
-
-/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
-/// hosts whose traffic never leaves the machine.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// What the caller asks of the transport for one request. Passed by value
-/// (not in request extensions) so that the common path allocates nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SendOptions {
-    /// The most response-body bytes to read; a larger body fails with
-    /// [`TransportError::BodyTooLarge`]. Unlimited by default.
-    pub body_limit: usize,
-}
-
-impl Default for SendOptions {
-    fn default() -> Self {
-        Self {
-            body_limit: usize::MAX,
-        }
-    }
-}
-
-impl SendOptions {
-    /// Caps the response body at `bytes`.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-}
+pub use transport::{BoxFuture, SendOptions, Transport};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

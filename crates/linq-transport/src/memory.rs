@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 
-use crate::{BoxFuture, SendOptions, Transport, TransportError};
+use crate::error::TransportError;
+use crate::transport::{BoxFuture, SendOptions, Transport};
 
 /// Answers requests in process. Implemented for any
 /// `Fn(http::Request<Bytes>) -> http::Response<Bytes>`; implement it directly

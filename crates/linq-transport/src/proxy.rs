@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use crate::{BoxError, is_loopback_host};
+use crate::error::BoxError;
 
 /// Where proxy settings come from.
 #[derive(Clone, Default)]
@@ -142,4 +142,15 @@ impl Service<Uri> for ProxyConnector {
             }
         }
     }
+}
+
+/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
+/// hosts whose traffic never leaves the machine, so never go through a
+/// proxy.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

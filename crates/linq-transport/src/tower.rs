@@ -50,7 +50,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tower_service::Service;
 
-use crate::{BoxError, BoxFuture, SendOptions, Transport, TransportError};
+use crate::error::{BoxError, TransportError};
+use crate::transport::{BoxFuture, SendOptions, Transport};
 
 /// A [`Transport`] that sends through a tower service, so tower and
 /// tower-http layers sit under a client's policy.

@@ -25,15 +25,18 @@
 //!
 //! Without features the crate does no I/O and pulls in no async runtime or
 //! HTTP stack; feed it the raw body bytes and the headers from whatever
-//! server you use. Features add the glue:
+//! server you use. `examples/webhook_receiver.rs` shows a complete receiver
+//! on hyper.
 //!
-//! * `axum`: the `axum::VerifiedEvent` extractor (401 for an unverified
-//!   delivery, 400 with the JSON path for one that does not decode).
-//! * `tower`: `tower::WebhookLayer`, which verifies, decodes and dedupes in
-//!   front of any tower service (axum, hyper through hyper-util, ...).
-//! * `redis`: `RedisDedupe`, once-only processing across replicas.
+//! # Features
 //!
-//! `examples/webhook_receiver.rs` shows a complete receiver on hyper.
+//! None is on by default; each adds the glue for one server stack.
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `redis` | no | `RedisDedupe`, once-only processing across replicas |
+//! | `axum` | no | the `axum::VerifiedEvent` extractor (401 for an unverified delivery, 400 with the JSON path for one that does not decode) |
+//! | `tower` | no | `tower::WebhookLayer`, which verifies, decodes and dedupes in front of any tower service (axum, hyper through hyper-util, ...) |
 //!
 //! # Example
 //!

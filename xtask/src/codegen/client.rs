@@ -437,13 +437,13 @@ fn blocking_resource(
         }
         first = false;
         let op_path = op_path(op);
-        let method = snake(&op.method);
+        let method = overlay::rust_method(&op.id, &op.method);
         let plan = plan(api, op);
         let _ = writeln!(
             out,
             "    /// Blocking [`{method}`](crate::resources::{name}::{method}): the same arguments; the\n    /// returned [`Call`] is sent with [`send`](Call::send)."
         );
-        let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
+        doc_aliases(out, op);
         if let Some(note) = overlay::deprecated(&op.id) {
             let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
         }
@@ -678,15 +678,25 @@ fn method_docs(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
         }
         out.push_str("    /// # Ok(()) }\n    /// ```\n");
     }
-    let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
+    doc_aliases(out, op);
     if let Some(note) = overlay::deprecated(&op.id) {
         let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
     }
 }
 
+/// A method is found in the docs by its operation id, and by the official
+/// SDKs' method name where ours differs.
+fn doc_aliases(out: &mut String, op: &Op) {
+    let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
+    let official = snake(&op.method);
+    if overlay::rust_method(&op.id, &op.method) != official {
+        let _ = writeln!(out, "    #[doc(alias = \"{official}\")]");
+    }
+}
+
 /// A resource method's signature and the body that builds its operation.
 fn method_body(api: &Api, out: &mut String, op: &Op, plan: &Plan, op_path: &str) {
-    let method = snake(&op.method);
+    let method = overlay::rust_method(&op.id, &op.method);
     let params = params(api, plan);
     if params.len() > 6 {
         out.push_str("    #[allow(clippy::too_many_arguments)]\n");

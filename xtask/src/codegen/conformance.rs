@@ -10,6 +10,7 @@ use super::client::{Place, plan};
 use super::models::{Hold, type_name};
 use super::names::snake;
 use super::ops::{HEADER, op_type};
+use super::overlay;
 use super::spec::Api;
 
 pub const PATH: &str = "tests/generated/conformance_calls.rs";
@@ -107,7 +108,7 @@ pub fn generate(api: &Api) -> String {
             out,
             "            let {}call = client{accessors}.{}({});",
             if setters.is_empty() { "" } else { "mut " },
-            snake(&op.method),
+            overlay::rust_method(&op.id, &op.method),
             call_args.join(", ")
         );
         for a in setters {

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::names::snake;
 use super::spec::Ty;
 
 #[derive(Deserialize)]
@@ -56,6 +57,10 @@ pub struct Overlay {
     pub module_of: BTreeMap<String, String>,
     /// Types re-exported at `models::` (the everyday ones).
     pub reexports: Vec<String>,
+    /// Operation → its Rust method name, where the official one reads unlike
+    /// its siblings (`chats().list()`, not `list_chats()`). The official name
+    /// stays a doc alias, and the catalog (CLI, MCP server) keeps it.
+    pub method_names: BTreeMap<String, String>,
     /// Operation → the order of its required arguments, when not the body's.
     pub argument_order: BTreeMap<String, Vec<String>>,
     /// Operation → name of the one argument that takes its whole body
@@ -199,6 +204,15 @@ pub fn lenient(owner: &str, wire: &str) -> bool {
         .lenient_required
         .iter()
         .any(|k| k.split_once('.') == Some((owner, wire)))
+}
+
+/// The Rust method name of an operation whose official name is `official`.
+pub fn rust_method(id: &str, official: &str) -> String {
+    get()
+        .method_names
+        .get(id)
+        .cloned()
+        .unwrap_or_else(|| snake(official))
 }
 
 pub fn deprecated(key: &str) -> Option<&'static str> {

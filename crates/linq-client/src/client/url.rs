@@ -1,7 +1,7 @@
 //! The base URL and the rules every URL a request goes to must meet.
 
 use http::Uri;
-use linq_transport::{TransportError, is_loopback_host};
+use linq_transport::TransportError;
 
 use super::BuildError;
 use crate::Error;
@@ -123,4 +123,15 @@ pub(crate) fn check_scheme(
         Some("http") => Err(UnsafeUrl::Insecure),
         _ => Err(UnsafeUrl::BadScheme),
     }
+}
+
+/// True for `localhost` and loopback addresses (`127.0.0.0/8`, `[::1]`):
+/// hosts whose traffic never leaves the machine, so plain http to them
+/// exposes nothing.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

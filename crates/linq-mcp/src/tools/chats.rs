@@ -98,7 +98,7 @@ impl LinqMcp {
     )]
     async fn list_chats(&self, Parameters(args): Parameters<ListChats>) -> CallToolResult {
         let limit = i64::from(args.limit.unwrap_or(20).clamp(1, 100));
-        let mut call = self.client().chats().list_chats().limit(limit);
+        let mut call = self.client().chats().list().limit(limit);
         if let Some(with) = args.with {
             call = call.to(with);
         }

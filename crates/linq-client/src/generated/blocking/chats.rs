@@ -61,12 +61,12 @@ impl<'c> Chats<'c> {
         }
     }
 
-    /// Blocking [`list_chats`](crate::resources::Chats::list_chats): the same arguments; the
+    /// Blocking [`list`](crate::resources::Chats::list): the same arguments; the
     /// returned [`Call`] is sent with [`send`](Call::send).
     #[doc(alias = "chats.list_chats")]
-    pub fn list_chats(&self) -> Call<ops::chats::ListChats> {
-        self.client
-            .wrap(self.client.async_client().chats().list_chats())
+    #[doc(alias = "list_chats")]
+    pub fn list(&self) -> Call<ops::chats::ListChats> {
+        self.client.wrap(self.client.async_client().chats().list())
     }
 
     /// Blocking [`create`](crate::resources::Chats::create): the same arguments; the

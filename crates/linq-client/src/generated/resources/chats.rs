@@ -74,14 +74,15 @@ impl<'c> Chats<'c> {
     /// # let sandbox = linq_sandbox::Sandbox::new();
     /// # let client = linq_client::Client::builder().api_key(sandbox.api_key()).transport(sandbox.transport()).build()?;
     /// # sandbox.create_chat(&["+12025550142"], "hi")?;
-    /// let page = client.chats().list_chats().from("+12025550100").limit(20).await?;
+    /// let page = client.chats().list().from("+12025550100").limit(20).await?;
     /// for chat in &page.chats {
     ///     println!("{} updated {}", chat.id, chat.updated_at);
     /// }
     /// # Ok(()) }
     /// ```
     #[doc(alias = "chats.list_chats")]
-    pub fn list_chats(&self) -> Call<ops::chats::ListChats> {
+    #[doc(alias = "list_chats")]
+    pub fn list(&self) -> Call<ops::chats::ListChats> {
         Call::new(
             self.client,
             Ok(ops::chats::ListChats {
