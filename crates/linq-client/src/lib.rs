@@ -60,8 +60,8 @@
 //! resources and no network stack of its own: add `hyper` back, or give it one with `.transport(..)` (any [`Transport`]; an
 //! `InMemoryTransport`, or `linq-transport`'s `TowerTransport` over your
 //! own tower stack); `build()` without one is [`BuildError::MissingTransport`].
-//! What remains is tokio's timer (for timeouts and backoff), serde, http,
-//! tracing and uuid.
+//! What remains is tokio's timer (for timeouts and backoff), serde, http
+//! and tracing.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

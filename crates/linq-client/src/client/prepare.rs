@@ -140,6 +140,4 @@ impl Client {
     }
 }
 
-pub(super) fn new_key() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+pub(super) use crate::idempotency::new_key;
