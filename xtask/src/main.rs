@@ -12,6 +12,7 @@ mod coverage;
 mod props;
 mod sandbox_story;
 mod sdk_suite;
+mod test_tree;
 mod webhook_vectors;
 
 const USAGE: &str = "usage: cargo xtask <command>
