@@ -6,7 +6,7 @@
 const MANIFEST: &str = include_str!("../../Cargo.toml");
 const README: &str = include_str!("../../README.md");
 const LIB: &str = include_str!("../../src/lib.rs");
-const BEGIN: &str = "<!-- features: generated from Cargo.toml by `cargo test -p linq-webhooks --test features`; edit there -->";
+const BEGIN: &str = "<!-- features: generated from Cargo.toml by `cargo test -p linq-webhooks --test it features::`; edit there -->";
 const END: &str = "<!-- end features -->";
 
 /// (feature, its doc) in the order Cargo.toml lists them.

@@ -378,7 +378,7 @@ fn rust_signed_vectors() -> String {
     vectors.push(new);
 
     let fixture = RustFixture {
-        generator: "crates/linq-webhooks/tests/interop.rs (LINQ_WEBHOOKS_BLESS=1 cargo test -p linq-webhooks --test interop)",
+        generator: "crates/linq-webhooks/tests/it/interop.rs (LINQ_WEBHOOKS_BLESS=1 cargo test -p linq-webhooks --test it interop::)",
         check: "python3 xtask/oracle/webhook_vectors.py --verify crates/linq-webhooks/tests/fixtures/rust_signed_vectors.json",
         vectors,
     };

@@ -2,8 +2,8 @@
 //! holds, nothing panics on hostile input, and signing round-trips.
 //!
 //! `PROPTEST_CASES` sets the number of cases of every property, e.g.
-//! `PROPTEST_CASES=1000000 cargo test --release -p linq-webhooks --test props
-//! flipping_a_signature_byte_is_refused` (a few seconds; see the
+//! `PROPTEST_CASES=1000000 cargo test --release -p linq-webhooks --test it
+//! props::flipping_a_signature_byte_is_refused` (a few seconds; see the
 //! signature property below).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
