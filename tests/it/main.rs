@@ -12,7 +12,6 @@ mod errors;
 mod everyday;
 mod faults;
 mod lifecycle;
-mod observability;
 mod pagination;
 mod path_safety;
 mod story;

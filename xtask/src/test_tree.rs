@@ -18,8 +18,8 @@ pub struct Module {
     pub path: String,
 }
 
-#[cfg(test)]
 /// Every `it/` folder of the workspace: `tests/it/` and `crates/*/tests/it/`.
+#[cfg(test)]
 pub fn it_dirs(root: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![root.join("tests/it")];
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
@@ -70,9 +70,9 @@ pub fn modules(it_dir: &Path) -> Result<Vec<Module>, String> {
     Ok(out)
 }
 
-#[cfg(test)]
 /// `.rs` files under `it_dir` that no module reaches, each with what to add
 /// and where.
+#[cfg(test)]
 pub fn unreached(it_dir: &Path) -> Result<Vec<String>, String> {
     let reached: Vec<PathBuf> = modules(it_dir)?.into_iter().map(|m| m.file).collect();
     let mut missing = Vec::new();
@@ -150,8 +150,8 @@ fn child_file(parent: &Path, name: &str, path_attr: Option<&str>) -> Option<Path
     .find(|f| f.is_file())
 }
 
-#[cfg(test)]
 /// `mod x;` for `x.rs` or `x/mod.rs`.
+#[cfg(test)]
 fn mod_line_for(file: &Path) -> String {
     let name = if file.file_name().is_some_and(|n| n == "mod.rs") {
         file.parent().and_then(Path::file_name)
@@ -161,9 +161,9 @@ fn mod_line_for(file: &Path) -> String {
     format!("mod {};", name.unwrap_or_default().to_string_lossy())
 }
 
-#[cfg(test)]
 /// Where a file's `mod` line belongs: the `main.rs` of its folder, or the
 /// module file of the folder it sits in (`dir/mod.rs` or `dir.rs`).
+#[cfg(test)]
 fn parent_module_file(it_dir: &Path, file: &Path) -> PathBuf {
     let mut dir = file.parent().unwrap_or(it_dir).to_owned();
     if file.file_name().is_some_and(|n| n == "mod.rs") {
@@ -214,12 +214,13 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The workspace's `tests/` package builds only the targets its Cargo.toml
+/// names (its own folder is `tests/`, so cargo's `tests/tests/` discovery
+/// finds nothing): any other `.rs` file directly in it would never run.
 #[cfg(test)]
-/// The workspace's `tests/` package builds only `it/main.rs` (its own folder
-/// is `tests/`, so cargo's `tests/tests/` discovery finds nothing): a `.rs`
-/// file directly in it would never run.
 fn stray_workspace_test_files(root: &Path) -> Vec<String> {
     let tests = root.join("tests");
+    let manifest = std::fs::read_to_string(tests.join("Cargo.toml")).unwrap_or_default();
     let Ok(entries) = std::fs::read_dir(&tests) else {
         return Vec::new();
     };
@@ -227,6 +228,10 @@ fn stray_workspace_test_files(root: &Path) -> Vec<String> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            !manifest.contains(&format!("path = \"{name}\""))
+        })
         .map(|p| {
             format!(
                 "{} is in no test binary: move it to tests/it/ and add `{}` to tests/it/main.rs",

@@ -1,6 +1,5 @@
 //! Drives the built `linq-mcp` binary with rmcp's own client, against a
 //! sandbox served on loopback.
-#![allow(dead_code)]
 
 use std::process::Stdio;
 

@@ -1,6 +1,5 @@
 //! What a refusal carried, for the tests that drive one operation family
 //! through linq-client.
-#![allow(dead_code)]
 
 use linq_client::Error;
 

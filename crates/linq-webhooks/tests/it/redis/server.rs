@@ -52,7 +52,6 @@ impl RedisServer {
 
     /// Stops the server and starts a new one on the same port (its data is
     /// gone, as after a restart without persistence).
-    #[allow(dead_code)] // not every test binary restarts
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
