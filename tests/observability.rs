@@ -2,14 +2,19 @@
 //! level, fields, OpenTelemetry's HTTP client conventions), without the key
 //! or any other secret.
 //!
-//! One test in its own binary on purpose: tracing caches whether a callsite
-//! is enabled process-wide, so another test hitting the same callsites on
-//! another thread without a subscriber could hide events from this one.
+//! One test in its own binary on purpose (not a module of `it/`): tracing
+//! caches whether a callsite is enabled process-wide, so another test
+//! hitting the same callsites on another thread without a subscriber could
+//! hide events from this one.
+
+#[allow(dead_code)] // the support the `it` tests share; this test uses a part
+#[path = "it/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use linq_tests::*;
+use support::*;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};

@@ -18,7 +18,7 @@ operation's `x-sdk-method`, against a recording HTTP server on 127.0.0.1
 tests/fixtures/conformance/python.json: method, raw path, raw query string,
 the Content-Type / Accept / Idempotency-Key headers and the raw body.
 
-The Rust test `tests/conformance.rs` replays the same arguments through
+The Rust test `tests/it/conformance.rs` replays the same arguments through
 linq-client and compares, so `cargo test` needs no Python. The output is
 deterministic: rerunning with the same SDK version writes the same bytes.
 
@@ -491,7 +491,7 @@ def main() -> int:
         "about": (
             "What the official Python SDK sends, recorded by `cargo xtask "
             "record-conformance` (xtask/oracle/record_conformance.py) and replayed "
-            "against linq-client by tests/conformance.rs. Per operation: case "
+            "against linq-client by tests/it/conformance.rs. Per operation: case "
             "`full` (every optional field set), `required` (only the required "
             "ones, where that differs) and a few hand-picked edge cases."
         ),

@@ -2,7 +2,7 @@
 //! (linq-python) sends for every operation, into
 //! `tests/fixtures/conformance/python.json`, by running
 //! `xtask/oracle/record_conformance.py` against a loopback recording server.
-//! `tests/conformance.rs` replays the recordings through linq-client, so
+//! `tests/it/conformance.rs` replays the recordings through linq-client, so
 //! `cargo test` itself needs no Python.
 //!
 //! Arguments after the command go to the script (`--out FILE`). `PYTHON`

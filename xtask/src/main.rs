@@ -14,6 +14,7 @@ mod features;
 mod props;
 mod sandbox_story;
 mod sdk_suite;
+mod test_tree;
 mod webhook_vectors;
 
 const USAGE: &str = "usage: cargo xtask <command>

@@ -1,19 +1,21 @@
 //! `cargo xtask props --cases N [--release]`: every property test of the
 //! workspace at `N` cases.
 //!
-//! The property tests are found by their source: a test file under
-//! `crates/*/tests/` or `tests/` that uses `proptest!` (run as that test
-//! target), and any file under `crates/*/src/` that does (its package's
-//! unit tests are run, `--lib`). Each reads
-//! `PROPTEST_CASES` for its case count, or uses its own when unset. Failures
-//! proptest shrinks are saved next to the test as `*.proptest-regressions`;
-//! commit them.
+//! The property tests are found by their source: a module of a package's
+//! test binary `tests/it/main.rs` that uses `proptest!` (its tests are run
+//! by module, `--test it -- module::`), a test file of its own under
+//! `crates/*/tests/` that does (run as that test target), and any file
+//! under `crates/*/src/` that does (its package's unit tests are run,
+//! `--lib`). Each reads `PROPTEST_CASES` for its case count, or uses its
+//! own when unset. Failures proptest shrinks are saved in the package's
+//! `tests/proptest-regressions/<module>.txt` (`proptest-regressions/` beside
+//! `src/` for unit tests); commit them.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::workspace_root;
+use crate::{test_tree, workspace_root};
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut cases = None;
@@ -41,40 +43,51 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
     let mut failed = Vec::new();
-    for Target {
-        package,
-        lib,
-        tests,
-    } in &targets
-    {
-        let mut cmd = Command::new(&cargo);
-        cmd.args(["test", "-p", package]);
-        if release {
-            cmd.arg("--release");
+    for target in &targets {
+        let package = target.package.as_str();
+        let mut runs = Vec::new();
+        if target.lib || !target.tests.is_empty() {
+            let mut args = Vec::new();
+            let mut names = Vec::new();
+            if target.lib {
+                args.push("--lib".to_owned());
+                names.push("unit tests (src/)".to_owned());
+            }
+            for t in &target.tests {
+                args.extend(["--test".to_owned(), t.clone()]);
+                names.push(t.clone());
+            }
+            runs.push((args, names));
         }
-        if *lib {
-            cmd.arg("--lib");
+        // A filter per module: `path_safety::` runs only that module's tests
+        // (filters would also apply to `--lib`, hence a run of its own).
+        if !target.modules.is_empty() {
+            let mut args = vec!["--test".to_owned(), "it".to_owned(), "--".to_owned()];
+            args.extend(target.modules.iter().map(|m| format!("{m}::")));
+            let names = target.modules.iter().map(|m| format!("it::{m}")).collect();
+            runs.push((args, names));
         }
-        for t in tests {
-            cmd.args(["--test", t]);
-        }
-        let mut names: Vec<&str> = tests.iter().map(String::as_str).collect();
-        if *lib {
-            names.insert(0, "unit tests (src/)");
-        }
-        eprintln!(
-            "==> {package}: {} at {cases} cases{}",
-            names.join(", "),
-            if release { " (release)" } else { "" }
-        );
-        let status = cmd
-            .env("PROPTEST_CASES", cases.to_string())
-            .current_dir(&root)
-            .status()
-            .map_err(|e| format!("could not run cargo: {e}"))?;
-        // Run every package, so one failure does not hide another.
-        if !status.success() {
-            failed.push(package.as_str());
+        for (args, names) in runs {
+            eprintln!(
+                "==> {package}: {} at {cases} cases{}",
+                names.join(", "),
+                if release { " (release)" } else { "" }
+            );
+            let mut cmd = Command::new(&cargo);
+            cmd.args(["test", "-p", package]);
+            if release {
+                cmd.arg("--release");
+            }
+            let status = cmd
+                .args(&args)
+                .env("PROPTEST_CASES", cases.to_string())
+                .current_dir(&root)
+                .status()
+                .map_err(|e| format!("could not run cargo: {e}"))?;
+            // Run everything, so one failure does not hide another.
+            if !status.success() && !failed.contains(&package) {
+                failed.push(package);
+            }
         }
     }
     if !failed.is_empty() {
@@ -92,12 +105,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 /// One package's property tests: its unit tests when a file under `src/`
-/// has some, and its test targets that do.
+/// has some, its test targets of their own that do, and the modules of its
+/// `tests/it/` binary that do.
 #[derive(Debug, PartialEq)]
 struct Target {
     package: String,
     lib: bool,
     tests: Vec<String>,
+    modules: Vec<String>,
 }
 
 fn uses_proptest(path: &Path) -> bool {
@@ -149,6 +164,17 @@ fn property_tests(root: &Path) -> Result<Vec<Target>, String> {
             dir.clone()
         };
         let lib = any_proptest_under(&dir.join("src"));
+        let it = tests_dir.join("it");
+        let mut modules: Vec<String> = if it.is_dir() {
+            test_tree::modules(&it)?
+                .into_iter()
+                .filter(|m| !m.path.is_empty() && uses_proptest(&m.file))
+                .map(|m| m.path)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        modules.sort();
         let mut tests: Vec<String> = std::fs::read_dir(&tests_dir)
             .map(|entries| {
                 entries
@@ -159,7 +185,7 @@ fn property_tests(root: &Path) -> Result<Vec<Target>, String> {
                     .collect()
             })
             .unwrap_or_default();
-        if tests.is_empty() && !lib {
+        if tests.is_empty() && modules.is_empty() && !lib {
             continue;
         }
         tests.sort();
@@ -168,6 +194,7 @@ fn property_tests(root: &Path) -> Result<Vec<Target>, String> {
             package,
             lib,
             tests,
+            modules,
         });
     }
     Ok(out)
@@ -187,8 +214,14 @@ mod tests {
             assert!(target.lib, "{package}'s src/ properties: {target:?}");
         }
         let types = find("linq-types").unwrap();
-        assert!(types.tests.contains(&"wire".to_owned()), "{types:?}");
+        for module in ["wire", "samples", "generated_bodies"] {
+            assert!(types.modules.contains(&module.to_owned()), "{types:?}");
+        }
         let tests = find("linq-tests").unwrap();
-        assert!(tests.tests.contains(&"path_safety".to_owned()), "{tests:?}");
+        assert!(
+            tests.modules.contains(&"path_safety".to_owned()),
+            "{tests:?}"
+        );
+        assert!(tests.tests.is_empty(), "{tests:?}");
     }
 }

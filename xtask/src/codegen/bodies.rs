@@ -1,6 +1,6 @@
-//! `crates/linq-types/tests/generated/bodies.rs`: which Rust type each
+//! `crates/linq-types/tests/it/generated/bodies.rs`: which Rust type each
 //! response and event schema of the API description decodes into, for the
-//! generated-body property (`tests/generated_bodies.rs`), which builds random
+//! generated-body property (`tests/it/generated_bodies.rs`), which builds random
 //! bodies from the description itself at test time.
 
 use std::fmt::Write as _;
@@ -9,7 +9,7 @@ use super::conformance::op_path;
 use super::ops::HEADER;
 use super::spec::Api;
 
-pub const PATH: &str = "crates/linq-types/tests/generated/bodies.rs";
+pub const PATH: &str = "crates/linq-types/tests/it/generated/bodies.rs";
 
 pub fn generate(api: &Api) -> String {
     let mut out = String::from(HEADER);

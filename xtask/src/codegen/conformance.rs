@@ -1,5 +1,5 @@
-//! `tests/generated/conformance_calls.rs`: one dispatch arm per operation, so the
-//! conformance test (`tests/conformance.rs`) can replay a recording of the
+//! `tests/it/generated/conformance_calls.rs`: one dispatch arm per operation, so the
+//! conformance test (`tests/it/conformance.rs`) can replay a recording of the
 //! official Python SDK through linq-client's resource methods and setters. A new
 //! operation in the spec gets its arm here, and the staleness test
 //! (`generated_code_is_fresh`) fails until it is regenerated.
@@ -13,7 +13,7 @@ use super::ops::{HEADER, op_type};
 use super::overlay;
 use super::spec::Api;
 
-pub const PATH: &str = "tests/generated/conformance_calls.rs";
+pub const PATH: &str = "tests/it/generated/conformance_calls.rs";
 
 pub fn generate(api: &Api) -> String {
     let mut out = String::from(HEADER);
@@ -21,7 +21,7 @@ pub fn generate(api: &Api) -> String {
     out += "//! (`{\"path\": {..}, \"query\": {..}, \"body\": {..}}`): path parameters go\n";
     out += "//! through the resource methods' `IntoValid` arguments as strings, the query\n";
     out += "//! and the body are deserialized into the operation's params types. Used by\n";
-    out += "//! `tests/conformance.rs`.\n\n";
+    out += "//! `tests/it/conformance.rs`.\n\n";
     out += "#![allow(deprecated)] // phonenumbers.list is deprecated, and still recorded\n\n";
     out += "use linq_client::{Client, Error};\n";
     out += "use linq_types::{IdempotencyKey, Operation, ops};\n";

@@ -102,7 +102,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     files.extend(client::generate(&api));
     let (fixtures, test) = samples::generate(&api);
     files.push((
-        "crates/linq-types/tests/generated/samples.rs".to_owned(),
+        "crates/linq-types/tests/it/generated/samples.rs".to_owned(),
         test,
     ));
     files.push((conformance::PATH.to_owned(), conformance::generate(&api)));
@@ -116,7 +116,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         })
         .collect::<Result<_, _>>()?;
     files.push((
-        "crates/linq-types/tests/generated/samples.json".to_owned(),
+        "crates/linq-types/tests/it/generated/samples.json".to_owned(),
         fixtures,
     ));
     Ok(files)

@@ -1,6 +1,6 @@
 //! Tests that need the crate's insides: its copy of the API description.
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../tests/it/common/mod.rs"]
 mod common;
 
 mod coverage;
