@@ -483,7 +483,7 @@ pub async fn send(
         "chats.leave_chat" => {
             none(args, "query")?;
             none(args, "body")?;
-            let call = client.chats().leave_chat(path(args, "chatId")?);
+            let call = client.chats().leave(path(args, "chatId")?);
             Ok(call.await.map(drop))
         }
         "chats.location.stop" => {
@@ -579,7 +579,7 @@ pub async fn send(
         "chats.send_voicememo" => {
             none(args, "query")?;
             let body: linq_types::models::chats::ChatSendVoicememoParams = parse(args, "body")?;
-            let mut call = client.chats().send_voicememo(path(args, "chatId")?);
+            let mut call = client.chats().send_voice_memo(path(args, "chatId")?);
             if let Some(v) = body.attachment_id {
                 call = call.attachment_id(v);
             }
@@ -750,9 +750,7 @@ pub async fn send(
             none(args, "body")?;
             let query: linq_types::models::messages::MessageListMessagesThreadParams =
                 parse(args, "query")?;
-            let mut call = client
-                .messages()
-                .list_messages_thread(path(args, "messageId")?);
+            let mut call = client.messages().list_thread(path(args, "messageId")?);
             if let Some(v) = query.cursor {
                 call = call.cursor(v);
             }

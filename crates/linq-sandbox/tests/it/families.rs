@@ -74,7 +74,7 @@ async fn a_voice_memo_is_an_audio_message_with_its_own_lifecycle() {
     let url = "https://example.com/memos/hello.m4a";
     let reply = c
         .chats()
-        .send_voicememo(&chat)
+        .send_voice_memo(&chat)
         .voice_memo_url(url)
         .await
         .unwrap();
@@ -96,10 +96,10 @@ async fn a_voice_memo_is_an_audio_message_with_its_own_lifecycle() {
     // Not audio, or neither source: refused.
     let bad = c
         .chats()
-        .send_voicememo(&chat)
+        .send_voice_memo(&chat)
         .voice_memo_url("https://example.com/a.png");
     assert!(bad.await.is_err());
-    assert!(c.chats().send_voicememo(&chat).await.is_err());
+    assert!(c.chats().send_voice_memo(&chat).await.is_err());
 }
 
 #[tokio::test]

@@ -98,12 +98,13 @@ impl<'c> Chats<'c> {
             .wrap(self.client.async_client().chats().update(chat_id))
     }
 
-    /// Blocking [`leave_chat`](crate::resources::Chats::leave_chat): the same arguments; the
+    /// Blocking [`leave`](crate::resources::Chats::leave): the same arguments; the
     /// returned [`Call`] is sent with [`send`](Call::send).
     #[doc(alias = "chats.leave_chat")]
-    pub fn leave_chat(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::LeaveChat> {
+    #[doc(alias = "leave_chat")]
+    pub fn leave(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::LeaveChat> {
         self.client
-            .wrap(self.client.async_client().chats().leave_chat(chat_id))
+            .wrap(self.client.async_client().chats().leave(chat_id))
     }
 
     /// Blocking [`mark_as_read`](crate::resources::Chats::mark_as_read): the same arguments; the
@@ -129,15 +130,16 @@ impl<'c> Chats<'c> {
         )
     }
 
-    /// Blocking [`send_voicememo`](crate::resources::Chats::send_voicememo): the same arguments; the
+    /// Blocking [`send_voice_memo`](crate::resources::Chats::send_voice_memo): the same arguments; the
     /// returned [`Call`] is sent with [`send`](Call::send).
     #[doc(alias = "chats.send_voicememo")]
-    pub fn send_voicememo(
+    #[doc(alias = "send_voicememo")]
+    pub fn send_voice_memo(
         &self,
         chat_id: impl IntoValid<ChatId>,
     ) -> Call<ops::chats::SendVoicememo> {
         self.client
-            .wrap(self.client.async_client().chats().send_voicememo(chat_id))
+            .wrap(self.client.async_client().chats().send_voice_memo(chat_id))
     }
 }
 

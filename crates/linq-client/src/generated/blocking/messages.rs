@@ -99,10 +99,11 @@ impl<'c> Messages<'c> {
         )
     }
 
-    /// Blocking [`list_messages_thread`](crate::resources::Messages::list_messages_thread): the same arguments; the
+    /// Blocking [`list_thread`](crate::resources::Messages::list_thread): the same arguments; the
     /// returned [`Call`] is sent with [`send`](Call::send).
     #[doc(alias = "messages.list_messages_thread")]
-    pub fn list_messages_thread(
+    #[doc(alias = "list_messages_thread")]
+    pub fn list_thread(
         &self,
         message_id: impl IntoValid<MessageId>,
     ) -> Call<ops::messages::ListMessagesThread> {
@@ -110,7 +111,7 @@ impl<'c> Messages<'c> {
             self.client
                 .async_client()
                 .messages()
-                .list_messages_thread(message_id),
+                .list_thread(message_id),
         )
     }
 

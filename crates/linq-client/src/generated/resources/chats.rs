@@ -184,7 +184,8 @@ impl<'c> Chats<'c> {
     ///
     /// Checks `chat_id` before sending anything.
     #[doc(alias = "chats.leave_chat")]
-    pub fn leave_chat(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::LeaveChat> {
+    #[doc(alias = "leave_chat")]
+    pub fn leave(&self, chat_id: impl IntoValid<ChatId>) -> Call<ops::chats::LeaveChat> {
         let op = (|| {
             let chat_id = valid("chat_id", chat_id)?;
             Ok(ops::chats::LeaveChat { chat_id })
@@ -231,7 +232,8 @@ impl<'c> Chats<'c> {
     ///
     /// Checks `chat_id` before sending anything.
     #[doc(alias = "chats.send_voicememo")]
-    pub fn send_voicememo(
+    #[doc(alias = "send_voicememo")]
+    pub fn send_voice_memo(
         &self,
         chat_id: impl IntoValid<ChatId>,
     ) -> Call<ops::chats::SendVoicememo> {

@@ -191,7 +191,8 @@ impl<'c> Messages<'c> {
     ///
     /// Checks `message_id` before sending anything.
     #[doc(alias = "messages.list_messages_thread")]
-    pub fn list_messages_thread(
+    #[doc(alias = "list_messages_thread")]
+    pub fn list_thread(
         &self,
         message_id: impl IntoValid<MessageId>,
     ) -> Call<ops::messages::ListMessagesThread> {
