@@ -19,7 +19,7 @@ use super::spec::{Api, Def, Field, Op, Role, Ty};
 pub const ROOT: &str = "crates/linq-client/src/generated";
 
 /// Struct names for every resource node, keyed by its dotted path.
-fn struct_names(root: &Node<'_>) -> BTreeMap<String, String> {
+pub(super) fn struct_names(root: &Node<'_>) -> BTreeMap<String, String> {
     fn walk(n: &Node<'_>, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
         for (c, child) in &n.children {
             path.push(c.clone());
@@ -193,7 +193,7 @@ fn input(api: &Api, arg: &Arg) -> (String, String) {
 }
 
 /// [`input`], with the value in the variable `name`.
-fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
+pub(super) fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
     let path = |t: &str| {
         if api.module.contains_key(t) {
             format!("linq_types::{}", api.model_path(t))
@@ -253,7 +253,7 @@ fn input_as(api: &Api, arg: &Arg, name: &str) -> (String, String) {
     }
 }
 
-fn op_path(op: &Op) -> String {
+pub(super) fn op_path(op: &Op) -> String {
     format!(
         "ops::{}::{}",
         op.resource
@@ -316,7 +316,6 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
         out += &body;
         files.push((format!("{ROOT}/resources/{top}.rs"), out));
     }
-    files.extend(blocking(api, &root, &names));
     files
 }
 
@@ -324,7 +323,7 @@ pub fn generate(api: &Api) -> Vec<(String, String)> {
 /// its types re-exported, and one accessor each on `Client`; a resource
 /// whose models sit behind a feature of linq-types is compiled under the
 /// same feature.
-fn modules_and_accessors(
+pub(super) fn modules_and_accessors(
     m: &mut String,
     root: &Node<'_>,
     names: &BTreeMap<String, String>,
@@ -374,35 +373,8 @@ fn modules_and_accessors(
     *m += &accessors;
 }
 
-/// `linq_client::blocking::resources`: the same tree of resources over a
-/// `blocking::Client`, one file per top-level resource. Each method builds
-/// the async `Call` through the async resource and wraps it, so validation
-/// lives in one place; each setter forwards to the async `Call`'s.
-fn blocking(api: &Api, root: &Node<'_>, names: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    let mut m = String::from(HEADER);
-    m += "//! The resources of [`blocking::Client`](crate::blocking::Client): the same\n";
-    m += "//! tree, methods and arguments as [`crate::resources`], each returning a\n";
-    m += "//! [`blocking::Call`](crate::blocking::Call) whose optional fields are the same setters.\n\n";
-    modules_and_accessors(&mut m, root, names, "use crate::blocking::Client;\n\n");
-    let m = m.trim_end().to_owned() + "\n";
-    let mut files = vec![(format!("{ROOT}/blocking/mod.rs"), m)];
-    for (top, node) in &root.children {
-        let mut body = String::new();
-        blocking_resource(api, &mut body, std::slice::from_ref(top), node, names);
-        let mut out = String::from(HEADER);
-        out += "#![allow(deprecated)]\n\n";
-        out += &imports::use_line("linq_types", &imports::used(&body, LINQ_TYPES_NAMES));
-        out.push('\n');
-        out += "use crate::blocking::{Call, Client};\n\n";
-        out += body.trim_end();
-        out.push('\n');
-        files.push((format!("{ROOT}/blocking/{top}.rs"), out));
-    }
-    files
-}
-
 /// What a resource file may import from linq-types.
-const LINQ_TYPES_NAMES: &[&str] = &[
+pub(super) const LINQ_TYPES_NAMES: &[&str] = &[
     "ops",
     "AttachmentId",
     "AuditId",
@@ -420,117 +392,6 @@ const LINQ_TYPES_NAMES: &[&str] = &[
     "Timestamp",
 ];
 
-fn blocking_resource(
-    api: &Api,
-    out: &mut String,
-    path: &[String],
-    node: &Node<'_>,
-    names: &BTreeMap<String, String>,
-) {
-    let mut first = resource_head(out, path, node, names, " on a blocking client");
-    let name = &names[&path.join(".")];
-    let accessor: String = path.iter().map(|p| format!(".{}()", snake(p))).collect();
-    let mut setters = String::new();
-    for op in &node.ops {
-        if !first {
-            out.push('\n');
-        }
-        first = false;
-        let op_path = op_path(op);
-        let method = overlay::rust_method(&op.id, &op.method);
-        let plan = plan(api, op);
-        let _ = writeln!(
-            out,
-            "    /// Blocking [`{method}`](crate::resources::{name}::{method}): the same arguments; the\n    /// returned [`Call`] is sent with [`send`](Call::send)."
-        );
-        doc_aliases(out, op);
-        if let Some(note) = overlay::deprecated(&op.id) {
-            let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
-        }
-        let params = params(api, &plan);
-        if params.len() > 6 {
-            out.push_str("    #[allow(clippy::too_many_arguments)]\n");
-        }
-        let args: Vec<&str> = plan.positional.iter().map(|a| a.ident.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "    pub fn {method}(&self{}{}) -> Call<{op_path}> {{",
-            if params.is_empty() { "" } else { ", " },
-            params.join(", ")
-        );
-        let _ = writeln!(
-            out,
-            "        self.client\n            .wrap(self.client.async_client(){accessor}.{method}({}))\n    }}",
-            args.join(", ")
-        );
-        blocking_setters(api, &mut setters, op, &plan);
-    }
-    out.push_str("}\n\n");
-    out.push_str(&setters);
-    for (c, child) in &node.children {
-        let mut p = path.to_vec();
-        p.push(c.clone());
-        blocking_resource(api, out, &p, child, names);
-    }
-}
-
-fn blocking_setters(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
-    if plan.setters.is_empty() {
-        return;
-    }
-    let o = overlay::get();
-    let op_path = op_path(op);
-    let _ = writeln!(out, "/// Optional fields of `{}`.", op.id);
-    let _ = writeln!(out, "impl Call<{op_path}> {{");
-    let mut first = true;
-    for a in &plan.setters {
-        if !first {
-            out.push('\n');
-        }
-        first = false;
-        let spec = match a.place {
-            Place::Query => op.query.as_ref().unwrap(),
-            _ => op.body.as_ref().unwrap(),
-        };
-        let owner = type_name(api, spec);
-        let bare = a.ident.trim_start_matches("r#");
-        let (t, _) = input_as(api, a, "v");
-        let _ = writeln!(
-            out,
-            "    /// Sets `{}` (see [`{owner}`](linq_types::{})).",
-            a.wire,
-            api.model_path(&owner)
-        );
-        let deprecated = o.deprecated.get(&format!("{spec}.{}", a.wire));
-        if let Some(note) = deprecated {
-            let _ = writeln!(out, "    #[deprecated(note = \"{note}\")]");
-        }
-        if ["is_", "to_", "as_", "into_", "from_"]
-            .iter()
-            .any(|p| bare.starts_with(p))
-        {
-            out.push_str("    #[allow(clippy::wrong_self_convention)]\n");
-        }
-        let _ = writeln!(
-            out,
-            "    pub fn {}(self, v: {t}) -> Self {{\n        self.map(|call| call.{}(v))\n    }}",
-            a.ident, a.ident
-        );
-        if a.hold == Hold::OptOpt {
-            let _ = writeln!(
-                out,
-                "\n    /// Sends `{}` as `null`, which clears it.",
-                a.wire
-            );
-            let _ = writeln!(
-                out,
-                "    pub fn clear_{bare}(self) -> Self {{\n        self.map(|call| call.clear_{bare}())\n    }}"
-            );
-        }
-    }
-    out.push_str("}\n\n");
-}
-
 fn collect(node: &Node<'_>, path: &str, names: &BTreeMap<String, String>, out: &mut Vec<String>) {
     for (c, child) in &node.children {
         let p = format!("{path}.{c}");
@@ -542,7 +403,7 @@ fn collect(node: &Node<'_>, path: &str, names: &BTreeMap<String, String>, out: &
 /// A resource handle: its struct, and the opening of its `impl` with the
 /// accessors of its children. Returns whether nothing was written into the
 /// `impl` yet (so the caller knows whether to separate the next item).
-fn resource_head(
+pub(super) fn resource_head(
     out: &mut String,
     path: &[String],
     node: &Node<'_>,
@@ -686,7 +547,7 @@ fn method_docs(api: &Api, out: &mut String, op: &Op, plan: &Plan) {
 
 /// A method is found in the docs by its operation id, and by the official
 /// SDKs' method name where ours differs.
-fn doc_aliases(out: &mut String, op: &Op) {
+pub(super) fn doc_aliases(out: &mut String, op: &Op) {
     let _ = writeln!(out, "    #[doc(alias = \"{}\")]", op.id);
     let official = snake(&op.method);
     if overlay::rust_method(&op.id, &op.method) != official {
@@ -861,7 +722,7 @@ fn setters(api: &Api, setters_out: &mut String, op: &Op, plan: &Plan, op_path: &
 }
 
 /// `name: Type` for each positional argument of a method.
-fn params(api: &Api, plan: &Plan) -> Vec<String> {
+pub(super) fn params(api: &Api, plan: &Plan) -> Vec<String> {
     plan.positional
         .iter()
         .map(|a| {

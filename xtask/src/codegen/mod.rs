@@ -6,6 +6,7 @@
 //! file differs from what the generator makes; the `generated_code_is_fresh`
 //! test does the same inside `cargo test`.
 
+mod blocking;
 mod bodies;
 mod catalog;
 mod client;
@@ -100,6 +101,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     files.push((webhooks::PATH.to_owned(), webhooks::generate(&api)));
     files.push((catalog::PATH.to_owned(), catalog::generate(&api)));
     files.extend(client::generate(&api));
+    files.extend(blocking::generate(&api));
     let (fixtures, test) = samples::generate(&api);
     files.push((
         "crates/linq-types/tests/it/generated/samples.rs".to_owned(),
