@@ -12,6 +12,8 @@
 //!    queued are signed and handed out (`crate::deliver`), and the request
 //!    is logged.
 
+use std::net::SocketAddr;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use linq_transport::{BoxFuture, Handler, TransportError};
@@ -21,7 +23,11 @@ use crate::fault::Fault;
 use crate::ops::{self, Call, Fail, Handled};
 use crate::spec::{self, Route};
 use crate::state::State;
-use crate::{NOT_FOUND, Sandbox, server};
+use crate::{NOT_FOUND, Sandbox};
+
+/// Marks a request that came in over HTTP, with the address it reached.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Served(pub SocketAddr);
 
 /// What became of a request.
 pub(crate) enum Outcome {
@@ -326,7 +332,7 @@ pub(crate) fn error_response(
 /// on when served, otherwise a name that only the in-memory transport
 /// (which hands every request to the sandbox) can reach.
 fn origin(request: &Request<Bytes>) -> String {
-    match request.extensions().get::<server::Served>() {
+    match request.extensions().get::<Served>() {
         Some(served) => format!("http://{}", served.0),
         None => "https://sandbox.linq.invalid".to_owned(),
     }
