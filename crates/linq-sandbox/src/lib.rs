@@ -249,6 +249,7 @@ mod inspect;
 mod mock;
 mod ops;
 mod pipeline;
+mod reply;
 mod request_log;
 mod sandbox;
 mod server;

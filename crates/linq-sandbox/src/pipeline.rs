@@ -20,7 +20,8 @@ use linq_transport::{BoxFuture, Handler, TransportError};
 use linq_types::{ErrorDetail, ErrorResponse};
 
 use crate::fault::Fault;
-use crate::ops::{self, Call, Fail, Handled};
+use crate::ops::{self, Call};
+use crate::reply::{Fail, Handled, fail};
 use crate::spec::{self, Route};
 use crate::state::State;
 use crate::{NOT_FOUND, Sandbox};
@@ -224,11 +225,7 @@ impl Sandbox {
                     .header("content-type", content_type)
                     .body(data)
             }),
-            _ => Err(ops::fail(
-                405,
-                1005,
-                "Use PUT to upload and GET to download",
-            )),
+            _ => Err(fail(405, 1005, "Use PUT to upload and GET to download")),
         };
         match result {
             Ok(response) => response.expect("a valid response"),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::deliver::Deliveries;
-use crate::ops::Fail;
+use crate::reply::Fail;
 use crate::request_log::RequestLog;
 use crate::server::{self, ServeError, ServeOptions, Server};
 use crate::state::{Settings, State};

@@ -599,6 +599,16 @@ impl Attachment {
     }
 }
 
+/// Something mock mode made exist because a request named it.
+#[derive(Debug, Clone)]
+pub(crate) enum MadeUp {
+    Chat(String),
+    Message(String),
+    Subscription(String),
+    Attachment(String),
+    Line(String),
+}
+
 /// A poll's JSON names its options' creators as members of its chat.
 impl Poll {
     /// The poll object of replies and `poll.*` events.
