@@ -6,15 +6,21 @@
 //! names are aliases or extra placements of the same operations, so both
 //! spellings run the same code.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use linq_client::Call;
+use linq_types::AnyOperation;
 use linq_types::catalog::{OPERATIONS, OperationInfo, ParamInfo, ParamKind, ParamLocation};
 use serde_json::{Map, Value, json};
 
 use crate::commands;
 use crate::context::Context;
 use crate::error::{CliError, Result};
+
+/// Pages followed at most by `--paginate` and by a listing's `--all`.
+const MAX_PAGES: usize = 10_000;
 
 /// The official CLI's names for generated commands: (resource path,
 /// method name, alias).
@@ -379,7 +385,7 @@ async fn call(
         return emit_reply(ctx, &reply);
     }
     let mut arguments = arguments;
-    let pages = commands::api::paginate(|cursor| {
+    let pages = paginate(|cursor| {
         if let Some(c) = cursor {
             arguments["cursor"] = Value::String(c);
         }
@@ -403,6 +409,40 @@ pub fn emit_reply(ctx: &Context, reply: &Value) -> Result<()> {
         return Ok(());
     }
     ctx.output.emit(reply)
+}
+
+/// Fetches pages, each with the previous page's `next_cursor`, until one
+/// has none. A cursor seen before ends it with an error rather than a loop.
+pub async fn paginate(
+    mut next: impl FnMut(Option<String>) -> Call<AnyOperation>,
+) -> Result<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut seen = HashSet::new();
+    loop {
+        let page = next(cursor.take()).await?;
+        let following = page
+            .get("next_cursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        pages.push(page);
+        match following {
+            None => return Ok(pages),
+            Some(c) if !seen.insert(c.clone()) => {
+                return Err(CliError::failure(format!(
+                    "the server repeated the page cursor {c:?} after {} pages; stopped",
+                    pages.len()
+                )));
+            }
+            Some(_) if pages.len() >= MAX_PAGES => {
+                return Err(CliError::failure(format!(
+                    "stopped after {MAX_PAGES} pages"
+                )));
+            }
+            Some(c) => cursor = Some(c),
+        }
+    }
 }
 
 /// The flat argument object from `--data`, positionals and flags.

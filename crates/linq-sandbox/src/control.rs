@@ -2,7 +2,6 @@
 //! to set the account up, look inside it and make things happen. Described
 //! by the OpenAPI document `openapi` serves at `/__sandbox/openapi.json`.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,37 +13,8 @@ use crate::{
     Capabilities, Fault, MAX_ADVANCE_STEPS, MAX_FAULT_RULES, NOT_FOUND, Rejected, Sandbox, lock,
 };
 
-/// Bytes the request log may hold (its entries as JSON text); older
-/// entries are dropped first.
-pub const REQUEST_LOG_BYTES: usize = 4 << 20;
 /// Longest path a log entry keeps; a longer one is cut and marked.
 const LOGGED_PATH_BYTES: usize = 2048;
-
-/// The request log, bounded by the bytes its entries take.
-#[derive(Debug, Default)]
-pub(crate) struct RequestLog {
-    entries: VecDeque<(Value, usize)>,
-    bytes: usize,
-}
-
-impl RequestLog {
-    fn push(&mut self, entry: Value) {
-        let size = entry.to_string().len();
-        while self.bytes + size > REQUEST_LOG_BYTES {
-            let Some((_, dropped)) = self.entries.pop_front() else {
-                break;
-            };
-            self.bytes -= dropped;
-        }
-        self.bytes += size;
-        self.entries.push_back((entry, size));
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        self.bytes = 0;
-    }
-}
 
 /// At most `max` bytes of `text`, cut at a character boundary and marked.
 fn clip(text: &str, max: usize) -> String {
@@ -101,13 +71,9 @@ impl Sandbox {
     /// Every API request answered so far (control requests aside), oldest
     /// first: method, path, query, operation id and status (`null` when
     /// the connection was dropped). Keeps the newest
-    /// [`REQUEST_LOG_BYTES`] of entries; paths are cut at 2 KiB.
+    /// [`REQUEST_LOG_BYTES`](crate::REQUEST_LOG_BYTES) of entries; paths are cut at 2 KiB.
     pub fn requests(&self) -> Vec<Value> {
-        lock(&self.shared.requests)
-            .entries
-            .iter()
-            .map(|(entry, _)| entry.clone())
-            .collect()
+        lock(&self.shared.requests).entries()
     }
 
     pub(crate) fn log_request(

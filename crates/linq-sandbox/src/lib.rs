@@ -249,6 +249,8 @@ mod inspect;
 mod mock;
 mod ops;
 mod pipeline;
+mod reply;
+mod request_log;
 mod sandbox;
 mod server;
 mod spec;
@@ -261,12 +263,13 @@ mod tests;
 extern crate self as linq_sandbox;
 
 pub use clock::Clock;
-pub use control::{MAX_CLOCK_ADVANCE_MS, REQUEST_LOG_BYTES};
+pub use control::MAX_CLOCK_ADVANCE_MS;
 pub use deliver::{Attempt, Deliveries, Delivery};
 pub use fault::{
     Fault, FaultMatch, MAX_DELAY_MS, MAX_FAULT_COUNT, MAX_FAULT_RULES, MAX_RETRY_AFTER_SECS,
     NOT_FOUND,
 };
+pub use request_log::REQUEST_LOG_BYTES;
 pub use sandbox::{Rejected, Sandbox, SandboxBuilder};
 pub use server::{ServeError, ServeOptions, Server};
 pub use state::model::{Capabilities, Service};

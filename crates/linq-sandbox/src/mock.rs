@@ -4,10 +4,13 @@
 
 use serde_json::{Value, json};
 
-use crate::ops::{Call, Fail, Handled, Reply};
+use crate::ops::call::Call;
+use crate::reply::{Fail, Handled, Reply};
 use crate::spec;
 use crate::state::State;
-use crate::state::model::{Attachment, Chat, Member, Message, Service, Status, Subscription};
+use crate::state::model::{
+    Attachment, Chat, MadeUp, Member, Message, Service, Status, Subscription,
+};
 
 /// The people in a materialised mock chat (all reach iMessage).
 const MOCK_PEOPLE: [&str; 3] = ["+12025550142", "+12025550144", "+12025550146"];
@@ -64,16 +67,6 @@ pub(crate) fn materialize(state: &mut State, call: &Call<'_>) -> Result<(), Fail
 /// Most made-up things mock mode keeps; past it the oldest is forgotten,
 /// so requests naming ever new ids never grow the state without bound.
 pub(crate) const MAX_MADE_UP: usize = 1_000;
-
-/// Something mock mode made exist because a request named it.
-#[derive(Debug, Clone)]
-pub(crate) enum MadeUp {
-    Chat(String),
-    Message(String),
-    Subscription(String),
-    Attachment(String),
-    Line(String),
-}
 
 fn forget_oldest(state: &mut State) {
     let Some(oldest) = state.made_up.pop_front() else {

@@ -12,16 +12,23 @@
 //!    queued are signed and handed out (`crate::deliver`), and the request
 //!    is logged.
 
+use std::net::SocketAddr;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use linq_transport::{BoxFuture, Handler, TransportError};
 use linq_types::{ErrorDetail, ErrorResponse};
 
 use crate::fault::Fault;
-use crate::ops::{self, Call, Fail, Handled};
+use crate::ops::{self, Call};
+use crate::reply::{Fail, Handled, fail};
 use crate::spec::{self, Route};
 use crate::state::State;
-use crate::{NOT_FOUND, Sandbox, server};
+use crate::{NOT_FOUND, Sandbox};
+
+/// Marks a request that came in over HTTP, with the address it reached.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Served(pub SocketAddr);
 
 /// What became of a request.
 pub(crate) enum Outcome {
@@ -218,11 +225,7 @@ impl Sandbox {
                     .header("content-type", content_type)
                     .body(data)
             }),
-            _ => Err(ops::fail(
-                405,
-                1005,
-                "Use PUT to upload and GET to download",
-            )),
+            _ => Err(fail(405, 1005, "Use PUT to upload and GET to download")),
         };
         match result {
             Ok(response) => response.expect("a valid response"),
@@ -326,7 +329,7 @@ pub(crate) fn error_response(
 /// on when served, otherwise a name that only the in-memory transport
 /// (which hands every request to the sandbox) can reach.
 fn origin(request: &Request<Bytes>) -> String {
-    match request.extensions().get::<server::Served>() {
+    match request.extensions().get::<Served>() {
         Some(served) => format!("http://{}", served.0),
         None => "https://sandbox.linq.invalid".to_owned(),
     }

@@ -13,9 +13,9 @@ use linq_types::{ChatId, MessageId};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::control::RequestLog;
 use crate::deliver::Deliveries;
-use crate::ops::Fail;
+use crate::reply::Fail;
+use crate::request_log::RequestLog;
 use crate::server::{self, ServeError, ServeOptions, Server};
 use crate::state::{Settings, State};
 use crate::{Attempt, Capabilities, Clock, DEFAULT_LINES, Delivery, Fault, FaultMatch, fault};

@@ -18,7 +18,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::Sandbox;
 use crate::deliver::start_delivery;
-use crate::pipeline::Outcome;
+use crate::pipeline::{Outcome, Served};
 
 /// Limits for [`Sandbox::serve_with`]. They keep one misbehaving client
 /// (or a web page aiming at the port) from wedging the server.
@@ -76,10 +76,6 @@ impl ServeOptions {
         self
     }
 }
-
-/// Marks a request that came in over HTTP, with the address it reached.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Served(pub SocketAddr);
 
 /// The wait after the `n`th accept error in a row: 10 ms doubling up to 1 s,
 /// so a persistent error (out of file descriptors) does not spin a core.

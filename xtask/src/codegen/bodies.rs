@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::conformance::op_path;
-use super::ops::HEADER;
+use super::imports::HEADER;
 use super::spec::Api;
 
 pub const PATH: &str = "crates/linq-types/tests/it/generated/bodies.rs";

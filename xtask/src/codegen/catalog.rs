@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::client::{CHECKED, Place, plan};
+use super::imports::HEADER;
 use super::models::{Hold, field_summary, hold, type_name};
 use super::names::{field_ident, snake, words};
-use super::ops::{HEADER, op_type};
+use super::ops::op_type;
 use super::overlay;
 use super::spec::{Api, Def, Field, Op, Role, Ty};
 

@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::imports;
+use super::imports::HEADER;
 use super::models::{Hold, hold, rust_ty, type_name};
 use super::names::{field_ident, pascal, snake};
-use super::ops::{HEADER, Node, op_type, tree};
+use super::ops::{Node, op_type, tree};
 use super::overlay;
 use super::spec::{Api, Def, Field, Op, Role, Ty};
 

@@ -7,9 +7,10 @@
 use std::fmt::Write as _;
 
 use super::client::{Place, plan};
+use super::imports::HEADER;
 use super::models::{Hold, type_name};
 use super::names::snake;
-use super::ops::{HEADER, op_type};
+use super::ops::op_type;
 use super::overlay;
 use super::spec::Api;
 

@@ -91,7 +91,7 @@ pub fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
         "crates/linq-types/src/generated/mod.rs".to_owned(),
         format!(
             "{}//! Everything `cargo xtask codegen` writes for linq-types; the\n//! hand-written code sits beside this folder.\n\n#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]\n\n{}pub mod catalog;\npub mod models;\npub mod ops;\n{}pub mod webhooks;\n",
-            ops::HEADER,
+            imports::HEADER,
             models::feature_gate("catalog"),
             models::feature_gate("events"),
         ),

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use super::imports;
+use super::imports::HEADER;
 use super::names::{field_ident, pascal, sentence, variant_ident};
-use super::ops::HEADER;
 use super::overlay;
 use super::spec::{Api, Def, Field, Role, Ty};
 

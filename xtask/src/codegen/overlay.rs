@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::names::snake;
-use super::spec::Ty;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,13 +110,6 @@ pub fn get() -> &'static Overlay {
     })
 }
 
-fn id_ty(name: &str) -> Ty {
-    match name {
-        "Handle" => Ty::Handle,
-        other => Ty::Id(leak(other)),
-    }
-}
-
 fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
 }
@@ -145,8 +137,10 @@ pub fn external(name: &str) -> Option<&'static str> {
     get().external_types.get(name).map(String::as_str)
 }
 
-pub fn path_param(wire: &str) -> Option<Ty> {
-    get().path_params.get(wire).map(|t| id_ty(t))
+/// The type a path parameter holds, as the overlay names it: `Handle` or
+/// an id type.
+pub fn path_param(wire: &str) -> Option<&'static str> {
+    get().path_params.get(wire).map(String::as_str)
 }
 
 /// The id type a string field holds, if any.

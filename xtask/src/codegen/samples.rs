@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
+use super::imports::HEADER;
 use super::models::{Hold, hold};
-use super::ops::HEADER;
 use super::overlay;
 use super::spec::{Api, Def, Role, Ty};
 

@@ -686,8 +686,11 @@ fn load_ops(spec: &Value, schemas: &BTreeMap<String, Schema>) -> Vec<Op> {
             {
                 if p["in"] == "path" {
                     let wire = p["name"].as_str().unwrap().to_owned();
-                    let ty =
-                        overlay::path_param(&wire).unwrap_or_else(|| panic!("path param {wire}"));
+                    let ty = match overlay::path_param(&wire) {
+                        Some("Handle") => Ty::Handle,
+                        Some(id) => Ty::Id(id),
+                        None => panic!("path param {wire}"),
+                    };
                     path_params.push(PathParam {
                         ident: snake(&wire),
                         wire,

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::imports::HEADER;
 use super::models::type_name;
 use super::names::variant_ident;
-use super::ops::HEADER;
 use super::spec::{Api, Def};
 
 pub const PATH: &str = "crates/linq-types/src/generated/webhooks.rs";

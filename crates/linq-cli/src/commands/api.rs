@@ -1,19 +1,13 @@
 //! `linq api METHOD PATH [-F key=value] [--paginate] [--slurp]`: any
 //! request, through the client's policy (auth, retries, errors).
 
-use std::collections::HashSet;
-
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use linq_client::Call;
 use linq_types::AnyOperation;
 use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output::list_items;
-
-/// Pages followed at most by `--paginate`.
-const MAX_PAGES: usize = 10_000;
 
 /// The `api` command.
 pub fn command() -> Command {
@@ -157,7 +151,7 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
     }
     // Only the query changes from page to page, and raw() checks the path.
     build(&query)?;
-    let pages = paginate(|cursor| {
+    let pages = crate::ops::paginate(|cursor| {
         let mut q = query.clone();
         q.retain(|(k, _)| k != "cursor");
         if let Some(c) = cursor {
@@ -177,38 +171,4 @@ pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {
         ctx.output.emit(page)?;
     }
     Ok(())
-}
-
-/// Fetches pages, each with the previous page's `next_cursor`, until one
-/// has none. A cursor seen before ends it with an error rather than a loop.
-pub async fn paginate(
-    mut next: impl FnMut(Option<String>) -> Call<AnyOperation>,
-) -> Result<Vec<Value>> {
-    let mut pages = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut seen = HashSet::new();
-    loop {
-        let page = next(cursor.take()).await?;
-        let following = page
-            .get("next_cursor")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        pages.push(page);
-        match following {
-            None => return Ok(pages),
-            Some(c) if !seen.insert(c.clone()) => {
-                return Err(CliError::failure(format!(
-                    "the server repeated the page cursor {c:?} after {} pages; stopped",
-                    pages.len()
-                )));
-            }
-            Some(_) if pages.len() >= MAX_PAGES => {
-                return Err(CliError::failure(format!(
-                    "stopped after {MAX_PAGES} pages"
-                )));
-            }
-            Some(c) => cursor = Some(c),
-        }
-    }
 }

@@ -11,8 +11,9 @@ use linq_sandbox::{Clock, Sandbox};
 use linq_types::webhooks::EVENT_TYPES;
 use tokio::sync::mpsc;
 
+use crate::commands::webhooks::Incoming;
 use crate::commands::webhooks::forward::{Forwarder, webhook_id_for};
-use crate::commands::webhooks::listen::{Incoming, receiver};
+use crate::commands::webhooks::listen::receiver;
 use crate::commands::webhooks::{parse_secret, stable_secret};
 use crate::context::Context;
 use crate::error::{CliError, Result};

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, json};
 
-use super::messages::push_message;
-use super::{Call, Handled, Handler, Reply, bad, fail, required};
+use super::call::{Call, Handler};
+use super::compose::push_message;
+use crate::reply::{Handled, Reply, bad, fail, required};
 use crate::state::State;
 use crate::state::model::{Service, Status};
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, required, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Fail, Handled, Reply, bad, required, required_str};
 use crate::state::State;
 use crate::state::model::{Attachment, MAX_ATTACHMENT_BYTES};
 
@@ -16,12 +17,12 @@ pub(crate) const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn retrieve(state: &mut State, call: &Call<'_>) -> Handled {
-    let i = attachment_index(state, call.param("attachmentId"))?;
+    let i = state.attachment_index(call.param("attachmentId"))?;
     Ok(Reply::json(200, state.attachments[i].json()))
 }
 
 fn delete(state: &mut State, call: &Call<'_>) -> Handled {
-    let i = attachment_index(state, call.param("attachmentId"))?;
+    let i = state.attachment_index(call.param("attachmentId"))?;
     state.attachments.remove(i);
     Ok(Reply::empty(204))
 }
@@ -65,14 +66,6 @@ pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {
     ))
 }
 
-pub(crate) fn attachment_index(state: &State, id: &str) -> Result<usize, Fail> {
-    state
-        .attachments
-        .iter()
-        .position(|a| a.id == id)
-        .ok_or_else(|| fail(404, 2003, "Attachment not found"))
-}
-
 /// `PUT` to an upload URL: the bytes must match the reservation.
 pub(crate) fn upload(
     state: &mut State,
@@ -80,7 +73,7 @@ pub(crate) fn upload(
     content_type: Option<&str>,
     data: &[u8],
 ) -> Result<(), Fail> {
-    let i = attachment_index(state, id)?;
+    let i = state.attachment_index(id)?;
     let a = &mut state.attachments[i];
     if content_type.is_some_and(|t| !t.eq_ignore_ascii_case(&a.content_type)) {
         return Err(bad(
@@ -104,7 +97,7 @@ pub(crate) fn upload(
 
 /// `GET` on a download URL: content type and bytes, once uploaded.
 pub(crate) fn download(state: &State, id: &str) -> Result<(String, bytes::Bytes), Fail> {
-    let a = &state.attachments[attachment_index(state, id)?];
+    let a = &state.attachments[state.attachment_index(id)?];
     let data = a
         .data
         .clone()

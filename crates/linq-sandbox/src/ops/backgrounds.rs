@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Call, Fail, Handled, Handler, Reply, bad, optional_str, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Fail, Handled, Reply, bad, optional_str, required_str};
 use crate::state::model::Service;
 use crate::state::{Pending, State};
 

@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::{Call, Handled, Handler, Reply, fail, optional_str, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Handled, Reply, bad, fail, optional_str, required_str};
 use crate::state::State;
 use crate::state::blocked_handles::normalize;
 
@@ -29,7 +30,7 @@ fn block(state: &mut State, call: &Call<'_>) -> Handled {
     let body = call.object()?;
     let handle = normalize(required_str(&body, "handle")?)?;
     if handle.starts_with('+') && state.is_line(&handle) {
-        return Err(super::bad(1005, "One of your own lines cannot be blocked"));
+        return Err(bad(1005, "One of your own lines cannot be blocked"));
     }
     let reason = optional_str(&body, "reason")?
         .filter(|r| !r.trim().is_empty())

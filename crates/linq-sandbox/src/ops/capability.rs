@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, Handled, Handler, Reply, bad, check_handle, fail, optional_str, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Handled, Reply, bad, check_handle, fail, optional_str, required_str};
 use crate::state::State;
 use crate::state::model::Service;
 

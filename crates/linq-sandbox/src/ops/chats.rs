@@ -1,14 +1,12 @@
 //! Chats: start, read, list, rename, leave, mark read, typing.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
+use super::call::{Call, Handler};
+use super::compose::{parts, push_message, recipients};
 use super::idempotency::{remember, replay};
-use super::messages::{parts, push_message};
 use super::paging::page;
-use super::{
-    Call, Fail, Handled, Handler, Reply, bad, check_handle, fail, optional_str, required,
-    required_str,
-};
+use crate::reply::{Handled, Reply, bad, check_handle, fail, optional_str, required, required_str};
 use crate::state::model::Service;
 use crate::state::{Pending, State};
 
@@ -34,31 +32,6 @@ fn contains_url(text: &str) -> bool {
 fn retrieve(state: &mut State, call: &Call<'_>) -> Handled {
     let i = state.chat_index(call.param("chatId"))?;
     Ok(Reply::json(200, state.chats[i].json()))
-}
-
-pub(crate) fn recipients(state: &State, body: &Map<String, Value>) -> Result<Vec<String>, Fail> {
-    let to = required(body, "to")?
-        .as_array()
-        .ok_or_else(|| bad(1005, "to must be an array of handles"))?;
-    if to.is_empty() {
-        return Err(bad(1005, "to must name at least one recipient"));
-    }
-    let mut out = Vec::new();
-    for h in to {
-        let h = h
-            .as_str()
-            .ok_or_else(|| bad(1005, "to must be an array of handles"))?;
-        let h = check_handle(h)?;
-        if state.is_line(&h) {
-            return Err(bad(1005, "a recipient cannot be one of your own lines"));
-        }
-        if !out.contains(&h) {
-            out.push(h);
-        }
-    }
-    out.sort();
-    state.blocked.refuse(&out)?;
-    Ok(out)
 }
 
 pub(crate) fn create(state: &mut State, call: &Call<'_>) -> Handled {

@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, optional_str, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Fail, Handled, Reply, bad, fail, optional_str, required_str};
 use crate::state::State;
 use crate::state::contact_cards::ContactCard;
 

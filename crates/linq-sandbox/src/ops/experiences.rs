@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use super::{Call, Handled, Handler, Reply, fail};
+use super::call::{Call, Handler};
+use crate::reply::{Handled, Reply, fail};
 use crate::state::State;
 
 pub(crate) const HANDLERS: &[(&str, Handler)] = &[

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Call, Handled, Reply, fail};
+use super::call::Call;
+use crate::reply::{Handled, Reply, fail};
 use crate::state::{Remembered, State};
 
 /// Where an idempotency key applies: one operation, and one chat for

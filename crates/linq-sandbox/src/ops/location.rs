@@ -5,8 +5,9 @@
 
 use serde_json::json;
 
-use super::{Call, Handled, Handler, Reply, check_handle, fail, required_str};
+use super::call::{Call, Handler};
 use crate::NOT_FOUND;
+use crate::reply::{Handled, Reply, check_handle, fail, required_str};
 use crate::state::model::Service;
 use crate::state::{Pending, State};
 

@@ -1,14 +1,14 @@
 //! Messages: send into a chat or to handles, read, edit, delete, list,
-//! threads; and the parts every send shares.
+//! threads.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::chats::recipients;
+use super::call::{Call, Handler};
+use super::compose::{parts, push_message, recipients};
 use super::idempotency::{remember, replay};
 use super::paging::page;
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, optional_str, required, required_str};
+use crate::reply::{Handled, Reply, bad, fail, optional_str, required, required_str};
 use crate::state::State;
-use crate::state::model::{Message, Status};
 
 pub(crate) const HANDLERS: &[(&str, Handler)] = &[
     ("chats.messages.send", send),
@@ -229,136 +229,4 @@ pub(crate) fn thread(state: &mut State, call: &Call<'_>) -> Handled {
         200,
         json!({"messages": messages, "next_cursor": next}),
     ))
-}
-
-/// Turns the request's parts into their reply form.
-pub(crate) fn parts(state: &mut State, message: &Map<String, Value>) -> Result<Vec<Value>, Fail> {
-    let parts = match message.get("parts") {
-        None | Some(Value::Null) => {
-            if message.get("experience").is_some_and(Value::is_object) {
-                return Ok(Vec::new());
-            }
-            return Err(bad(1004, "A message needs parts or an experience"));
-        }
-        Some(Value::Array(parts)) if !parts.is_empty() => parts,
-        Some(_) => return Err(bad(1004, "parts must be a non-empty array")),
-    };
-    let mut out = Vec::new();
-    for part in parts {
-        let kind = part["type"].as_str().unwrap_or_default();
-        let converted = match kind {
-            "text" | "link" => {
-                let value = part["value"]
-                    .as_str()
-                    .ok_or_else(|| bad(1004, format!("a {kind} part needs a string value")))?;
-                if value.trim().is_empty() {
-                    return Err(bad(
-                        1005,
-                        format!("a {kind} part's value must not be blank"),
-                    ));
-                }
-                let mut p = part.clone();
-                p["value"] = Value::String(value.to_owned());
-                p
-            }
-            "media" => {
-                let url = part["url"].as_str();
-                let attachment = part["attachment_id"].as_str();
-                if url.is_none() && attachment.is_none() {
-                    return Err(bad(1004, "a media part needs url or attachment_id"));
-                }
-                if let Some(id) = attachment {
-                    out.push(attached(state, id)?);
-                    continue;
-                }
-                let id = state.ids.uuid();
-                let filename = url
-                    .and_then(|u| u.rsplit('/').next())
-                    .filter(|f| !f.is_empty())
-                    .unwrap_or("attachment");
-                json!({
-                    "type": "media",
-                    "id": id,
-                    "filename": filename,
-                    "mime_type": "application/octet-stream",
-                    "size_bytes": 0,
-                    "url": url,
-                })
-            }
-            "imessage_app" | "app_clip" => part.clone(),
-            _ => return Err(bad(1004, format!("unknown part type {kind:?}"))),
-        };
-        out.push(converted);
-    }
-    Ok(out)
-}
-
-/// The reply form of a media part naming an uploaded attachment.
-pub(crate) fn attached(state: &State, id: &str) -> Result<Value, Fail> {
-    let a = state
-        .attachments
-        .iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| fail(404, 2003, "Attachment not found"))?;
-    if a.data.is_none() {
-        return Err(bad(
-            2007,
-            "The attachment's bytes have not been uploaded yet",
-        ));
-    }
-    Ok(a.part_json())
-}
-
-pub(crate) fn push_message(
-    state: &mut State,
-    chat: usize,
-    message: &Map<String, Value>,
-    parts: Vec<Value>,
-    key: Option<String>,
-) -> Result<usize, Fail> {
-    let reply_to = match message.get("reply_to") {
-        Some(Value::Object(r)) => {
-            let id = r
-                .get("message_id")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(1001, "reply_to needs message_id"))?;
-            state.message_index(id)?;
-            Some(
-                json!({"message_id": id, "part_index": r.get("part_index").cloned().unwrap_or(Value::Null)}),
-            )
-        }
-        _ => None,
-    };
-    let now = state.time.rfc3339();
-    let seq = state.next_seq();
-    let c = &mut state.chats[chat];
-    c.typing = false;
-    c.updated_at = now.clone();
-    let m = Message {
-        seq,
-        id: state.ids.uuid(),
-        chat_id: c.id.clone(),
-        parts,
-        status: Status::Queued,
-        is_from_me: true,
-        from: c.line.clone(),
-        created_at: now.clone(),
-        updated_at: now,
-        sent_at: None,
-        delivered_at: None,
-        read_at: None,
-        is_read: false,
-        service: c.service,
-        preferred_service: message
-            .get("preferred_service")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        reply_to,
-        effect: message.get("effect").filter(|e| e.is_object()).cloned(),
-        idempotency_key: key,
-        reactions: Vec::new(),
-        poll: None,
-    };
-    state.messages.push(m);
-    Ok(state.messages.len() - 1)
 }

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use super::{Call, Fail, bad};
+use super::call::Call;
+use crate::reply::{Fail, bad};
 use crate::state::State;
 
 pub(crate) fn page(

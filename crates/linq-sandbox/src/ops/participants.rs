@@ -1,6 +1,7 @@
 //! Group participants: add and remove, applied on the next step of time.
 
-use super::{Call, Handled, Handler, bad, check_handle, required_str};
+use super::call::{Call, Handler};
+use crate::reply::{Handled, bad, check_handle, required_str};
 use crate::state::{Pending, State};
 
 pub(crate) const HANDLERS: &[(&str, Handler)] = &[

@@ -4,10 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    Call, Fail, Handled, Handler, Reply, bad, check_handle, fail, optional_str, required_str,
-};
+use super::call::{Call, Handler};
 use crate::clock::{parse_rfc3339, rfc3339};
+use crate::reply::{Fail, Handled, Reply, bad, check_handle, fail, optional_str, required_str};
 use crate::state::State;
 use crate::state::payments::{
     CODE_LIFETIME, Connection, Flow, PROVIDERS, Payment, PaymentRequest, REQUEST_LIFETIME,

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, not_found};
+use super::call::{Call, Handler};
+use crate::reply::{Fail, Handled, Reply, bad, check_handle, fail, not_found};
 use crate::state::State;
 use crate::state::model::Attachment;
 use crate::state::numbers::{AUDIT_COOLDOWN, AUDIT_READABLE, Audit, REPUTATION_DOC};
@@ -224,7 +225,7 @@ fn available(state: &mut State, call: &Call<'_>) -> Handled {
     }
     let mut to = Vec::new();
     for text in values("to") {
-        to.push(super::check_handle(&text)?);
+        to.push(check_handle(&text)?);
     }
     to.sort();
     to.dedup();

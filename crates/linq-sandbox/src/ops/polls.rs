@@ -5,10 +5,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::call::{Call, Handler};
+use super::compose::push_message;
 use super::idempotency::{remember, replay};
-use super::messages::push_message;
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, optional_str, required, required_str};
 use crate::NOT_FOUND;
+use crate::reply::{Fail, Handled, Reply, bad, fail, optional_str, required, required_str};
 use crate::state::State;
 use crate::state::model::Service;
 use crate::state::polls::{Poll, PollOption};

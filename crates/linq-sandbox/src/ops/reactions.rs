@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, Handled, Handler, bad, fail, optional_str, required_str};
+use super::call::{Call, Handler};
 use crate::NOT_FOUND;
+use crate::reply::{Handled, bad, fail, optional_str, required_str};
 use crate::spec;
 use crate::state::State;
 use crate::state::model::Reaction;

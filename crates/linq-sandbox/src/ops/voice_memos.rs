@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::attachments::attachment_index;
-use super::messages::push_message;
-use super::{Call, Fail, Handled, Handler, Reply, bad, fail, optional_str};
+use super::call::{Call, Handler};
+use super::compose::push_message;
+use crate::reply::{Fail, Handled, Reply, bad, fail, optional_str};
 use crate::state::State;
 use crate::state::model::Service;
 
@@ -36,7 +36,7 @@ fn audio_part(state: &mut State, body: &Map<String, Value>) -> Result<Value, Fai
     let url = optional_str(body, "voice_memo_url")?;
     match (attachment, url) {
         (Some(id), None) => {
-            let a = &state.attachments[attachment_index(state, id)?];
+            let a = &state.attachments[state.attachment_index(id)?];
             if a.data.is_none() {
                 return Err(bad(
                     2007,

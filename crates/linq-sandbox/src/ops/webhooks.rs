@@ -2,10 +2,11 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Call, Fail, Handled, Handler, Reply, bad, fail, not_found, optional_str, required, required_str,
-};
+use super::call::{Call, Handler};
 use crate::WEBHOOK_VERSION;
+use crate::reply::{
+    Fail, Handled, Reply, bad, fail, not_found, optional_str, required, required_str,
+};
 use crate::spec;
 use crate::state::State;
 use crate::state::model::{PAYLOAD_VERSIONS, Subscription, payload_version};

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ops::{Fail, bad, fail};
+use crate::reply::{Fail, bad, fail};
 
 /// One blocked handle.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ impl BlockedHandles {
 pub(crate) fn normalize(text: &str) -> Result<String, Fail> {
     let text = text.trim();
     if text.contains('@') || text.starts_with('+') {
-        return crate::ops::check_handle(text).map(|h| h.to_lowercase());
+        return crate::reply::check_handle(text).map(|h| h.to_lowercase());
     }
     let digits = text.chars().all(|c| c.is_ascii_digit());
     if digits && (3..=8).contains(&text.len()) {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::clock::{Clock, Ids, Time};
-use crate::ops::{Fail, Reply, bad, chat_not_found, fail, message_not_found};
+use crate::reply::{Fail, Reply, bad, chat_not_found, fail, message_not_found};
 use crate::spec::{self, Filler};
 use model::{Attachment, Capabilities, Chat, Line, Member, Message, Service, Status, Subscription};
 
@@ -135,7 +135,7 @@ pub(crate) struct State {
     /// When each chat last had a contact card shared into it (Unix secs).
     pub(crate) card_shared: HashMap<String, u64>,
     /// What mock mode made exist, oldest first (bounded).
-    pub(crate) made_up: VecDeque<crate::mock::MadeUp>,
+    pub(crate) made_up: VecDeque<model::MadeUp>,
     /// Phone number settings, reputation audits, available numbers.
     pub(crate) numbers: numbers::Numbers,
     pub(crate) payments: payments::Payments,
@@ -347,6 +347,13 @@ impl State {
             .iter()
             .position(|m| m.id == id)
             .ok_or_else(message_not_found)
+    }
+
+    pub(crate) fn attachment_index(&self, id: &str) -> Result<usize, Fail> {
+        self.attachments
+            .iter()
+            .position(|a| a.id == id)
+            .ok_or_else(|| fail(404, 2003, "Attachment not found"))
     }
 
     pub(crate) fn chat_of(&self, message: &Message) -> &Chat {

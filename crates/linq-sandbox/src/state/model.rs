@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
+use super::polls::Poll;
+
 /// A messaging service a chat runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
@@ -326,7 +328,7 @@ pub(crate) struct Message {
     pub idempotency_key: Option<String>,
     pub reactions: Vec<Reaction>,
     /// Set on a poll-definition message.
-    pub poll: Option<super::polls::Poll>,
+    pub poll: Option<Poll>,
 }
 
 impl Message {
@@ -594,5 +596,42 @@ impl Attachment {
             "size_bytes": self.size_bytes,
             "url": self.download_url,
         })
+    }
+}
+
+/// Something mock mode made exist because a request named it.
+#[derive(Debug, Clone)]
+pub(crate) enum MadeUp {
+    Chat(String),
+    Message(String),
+    Subscription(String),
+    Attachment(String),
+    Line(String),
+}
+
+/// A poll's JSON names its options' creators as members of its chat.
+impl Poll {
+    /// The poll object of replies and `poll.*` events.
+    pub fn json(&self, chat: &Chat) -> Value {
+        let options: Vec<Value> = self
+            .options
+            .iter()
+            .map(|o| {
+                let creator = chat
+                    .members
+                    .iter()
+                    .find(|m| m.handle == o.creator)
+                    .unwrap_or_else(|| chat.me());
+                json!({
+                    "option_id": o.id,
+                    "text": o.text,
+                    // Options are add-only and immutable.
+                    "can_be_edited": false,
+                    "creator_handle": creator.json(chat.service),
+                    "voters": o.voters.iter().map(|(h, at)| json!({"handle": h, "voted_at": at})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({"options": options, "total_voters": self.total_voters()})
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::State;
-use crate::ops::{Fail, fail};
+use crate::reply::{Fail, fail};
 
 impl State {
     /// Refuses a 1:1 send to someone who opted out (403, code 2024),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::State;
 use super::model::{Attachment, Chat, Message, Reaction, Status};
 use super::polls::{Poll, PollOption};
-use crate::ops::{Fail, bad, check_handle, fail, optional_str, required_str};
+use crate::reply::{Fail, bad, check_handle, fail, optional_str, required_str};
 use crate::spec;
 
 impl State {

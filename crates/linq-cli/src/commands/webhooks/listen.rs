@@ -15,34 +15,12 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::forward::{Forwarder, webhook_id_for};
-use super::{event_types, parse_secret, stable_secret};
+use super::{BODY_LIMIT, Incoming, event_types, parse_secret, stable_secret};
 use crate::context::Context;
 use crate::error::{CliError, Result};
 
-/// The largest delivery body accepted.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 /// How long a sender may take to send one delivery.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One delivery as received.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    /// Its headers, names lowercased.
-    pub headers: Vec<(String, String)>,
-    /// The raw body.
-    pub body: Bytes,
-    /// Whether its signature was checked and held.
-    pub verified: bool,
-}
-
-impl Incoming {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// Runs `listen`.
 pub async fn run(ctx: &mut Context, m: &ArgMatches) -> Result<()> {

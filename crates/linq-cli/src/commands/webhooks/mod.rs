@@ -7,6 +7,7 @@ pub mod relay;
 pub mod trigger;
 pub mod verify;
 
+use bytes::Bytes;
 use clap::{Arg, ArgAction, Command};
 use linq_types::webhooks::EVENT_TYPES;
 use linq_webhooks::Secret;
@@ -170,4 +171,27 @@ pub fn event_types(given: Option<Vec<String>>) -> Result<Vec<String>> {
         }
     }
     Ok(given)
+}
+
+/// The largest delivery body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// One delivery as received.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// Its headers, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Bytes,
+    /// Whether its signature was checked and held.
+    pub verified: bool,
+}
+
+impl Incoming {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }

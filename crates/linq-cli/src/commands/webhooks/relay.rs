@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::listen::{BODY_LIMIT, Incoming};
+use super::{BODY_LIMIT, Incoming};
 use crate::error::{CliError, Result};
 
 /// The relay's WebSocket endpoint.
