@@ -10,9 +10,10 @@ use super::client::{
     params, plan, resource_head, struct_names,
 };
 use super::imports;
+use super::imports::HEADER;
 use super::models::{Hold, type_name};
 use super::names::snake;
-use super::ops::{HEADER, Node, tree};
+use super::ops::{Node, tree};
 use super::overlay;
 use super::spec::{Api, Op};
 
