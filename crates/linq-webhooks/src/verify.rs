@@ -11,7 +11,7 @@ use crate::headers::{
     Found, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair, LEGACY_HEADER_SIGNATURE,
     LEGACY_HEADER_TIMESTAMP, parse_timestamp, required,
 };
-use crate::signing::{decode_hex, new_mac, signature_header_matches, standard_mac};
+use crate::signing::{decode_hex, signature_header_matches, standard_mac};
 use crate::{Secret, Verified, WebhookError};
 
 /// How far the timestamp may be from the receiver's clock, either way,
@@ -268,7 +268,7 @@ impl Webhook {
         let timestamp = parse_timestamp(raw_timestamp)?;
         check_timestamp(timestamp, now, self.tolerance)?;
 
-        let expected = standard_mac(self.secret.key(), id.as_bytes(), timestamp, body);
+        let expected = standard_mac(self.secret.mac(), id.as_bytes(), timestamp, body);
         let matched = signature_header_matches(signatures, &expected);
         if matched {
             Ok((id.to_owned(), timestamp))
@@ -289,7 +289,7 @@ impl Webhook {
         check_timestamp(timestamp, now, self.tolerance)?;
 
         let signature = decode_hex(signature).ok_or(WebhookError::NoMatchingSignature)?;
-        let mut mac = new_mac(self.secret.legacy_key());
+        let mut mac = self.secret.legacy_mac();
         // The legacy scheme signs the timestamp text as it was sent.
         mac.update(raw_timestamp);
         mac.update(b".");
