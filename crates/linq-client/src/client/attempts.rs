@@ -197,7 +197,13 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
     } else {
         &body
     };
-    match serde_json::from_slice(json) {
+    // UTF-8 checked once over the whole reply rather than string by string
+    // (as `linq_types::decode_json` does); other bytes keep from_slice's error.
+    let decoded = match std::str::from_utf8(json) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(json),
+    };
+    match decoded {
         Ok(value) => Ok(ApiResponse {
             status: parts.status,
             headers: parts.headers,
