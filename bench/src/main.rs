@@ -109,9 +109,10 @@ fn main() {
         ["stream", total] => pagination::stream_process(total.parse().expect("item count")),
         [] | ["all"] => run_all(),
         ["webhook"] => webhook::report(),
+        ["webhook-run", path, calls] => webhook::run_path(path, calls.parse().expect("call count")),
         _ => {
             eprintln!(
-                "usage: linq-bench [all | webhook | loopback | memory | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | soak SECS | serve | client raw|linq N REQUESTS ADDR | stream N]"
+                "usage: linq-bench [all | webhook | loopback | memory | memory-run sdk|floor N | webhook-run verify|event N | pagination | realistic | realistic-probe SCENARIO raw|linq N RUNS | soak SECS | serve | client raw|linq N REQUESTS ADDR | stream N]"
             );
             std::process::exit(2);
         }

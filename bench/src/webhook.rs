@@ -91,6 +91,28 @@ fn python() -> Option<(f64, f64)> {
     Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
 }
 
+/// Runs one path `calls` times, for profiling: `verify` or `event`.
+pub fn run_path(path: &str, calls: usize) {
+    let webhook = Webhook::new(Secret::parse(SECRET).unwrap());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut map = http::HeaderMap::new();
+    for (name, value) in headers(&webhook, now) {
+        map.insert(name, value.parse().unwrap());
+    }
+    match path {
+        "verify" => (0..calls).for_each(|_| {
+            std::hint::black_box(webhook.verify(BODY.as_bytes(), &map).unwrap());
+        }),
+        "event" => (0..calls).for_each(|_| {
+            std::hint::black_box(receive(&webhook, &map));
+        }),
+        other => panic!("unknown path {other}"),
+    }
+}
+
 /// Prints the section, after a blank line (it follows the others in `all`).
 pub fn report() {
     let webhook = Webhook::new(Secret::parse(SECRET).unwrap());

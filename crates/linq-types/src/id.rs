@@ -48,12 +48,20 @@ pub enum IdError {
 
 /// True when `s` is a UUID in its canonical hyphenated form (any hex case).
 pub(crate) fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    let Ok(b) = <&[u8; 36]>::try_from(s.as_bytes()) else {
+        return false;
+    };
+    // Fixed positions: the dashes, then the four groups of hex digits.
+    let hex = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_hexdigit);
+    b[8] == b'-'
+        && b[13] == b'-'
+        && b[18] == b'-'
+        && b[23] == b'-'
+        && hex(0..8)
+        && hex(9..13)
+        && hex(14..18)
+        && hex(19..23)
+        && hex(24..36)
 }
 
 pub(crate) fn check_uuid(kind: &'static str, s: &str) -> Result<(), IdError> {
@@ -214,3 +222,43 @@ id_type!(
     /// An experience's name in a path.
     ExperienceId, check_opaque
 );
+
+#[cfg(test)]
+mod tests {
+    use super::is_uuid;
+    use proptest::prelude::*;
+
+    /// The plain statement of the rule, to check the fast one against.
+    fn reference(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 36
+            && b.iter().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_hexdigit(),
+            })
+    }
+
+    #[test]
+    fn uuids_are_told_from_near_misses() {
+        assert!(is_uuid("550e8400-e29b-41d4-a716-446655440000"));
+        assert!(is_uuid("550E8400-E29B-41D4-A716-446655440000"));
+        for s in [
+            "",
+            "550e8400-e29b-41d4-a716-44665544000",
+            "550e8400-e29b-41d4-a716-4466554400000",
+            "550e8400ae29b-41d4-a716-446655440000",
+            "550e8400-e29b-41d4-a716-44665544000g",
+            "g50e8400-e29b-41d4-a716-446655440000",
+            "550e8400-e29b-41d4-a716-44665544000é",
+        ] {
+            assert!(!is_uuid(s), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fast_check_agrees_with_the_rule(s in "[0-9a-fA-Fg-][0-9a-fA-F-]{30,36}[0-9a-fA-Fé-]{0,2}") {
+            prop_assert_eq!(is_uuid(&s), reference(&s));
+        }
+    }
+}

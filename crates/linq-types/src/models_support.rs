@@ -9,7 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -244,24 +244,28 @@ macro_rules! tagged_union {
             }
         }
 
+        impl $crate::models_support::Tagged for $name {
+            const TAG: &'static str = $tag;
+
+            fn variant<'de, M: serde::de::MapAccess<'de>>(
+                tag: &str,
+                fields: M,
+            ) -> Result<Result<Self, M>, M::Error> {
+                use serde::de::value::MapAccessDeserializer as Fields;
+                Ok(Ok(match tag {
+                    $( $wire => Self::$variant(serde::Deserialize::deserialize(Fields::new(fields))?), )*
+                    _ => return Ok(Err(fields)),
+                }))
+            }
+
+            fn unknown(tag: String, raw: serde_json::Value) -> Self {
+                Self::Unknown { tag, raw }
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                use serde::de::Error as _;
-                // The tag may come after the fields, so the object is kept
-                // as text, its tag read, then the variant decoded from it.
-                let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-                let json = raw.get();
-                let tag = $crate::models_support::read_field(json, $tag).map_err(D::Error::custom)?;
-                match tag.as_deref() {
-                    $( Some($wire) => $crate::models_support::decode_without(json, $tag)
-                        .map(Self::$variant)
-                        .map_err(D::Error::custom), )*
-                    Some(_) => Ok(Self::Unknown {
-                        tag: tag.unwrap_or_default().into_owned(),
-                        raw: serde_json::from_str(json).map_err(D::Error::custom)?,
-                    }),
-                    None => Err(D::Error::missing_field($tag)),
-                }
+                $crate::models_support::decode_tagged(d)
             }
         }
     };
@@ -338,121 +342,120 @@ impl<'de> Deserialize<'de> for Lenient<'de> {
     }
 }
 
-/// The string in field `name` of the object `json`; `None` when it has no
-/// such field or it is not a string.
-pub(crate) fn read_field<'a>(
-    json: &'a str,
-    name: &'static str,
-) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
-    struct Find(&'static str);
-    impl<'de> Visitor<'de> for Find {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(Key(key)) = map.next_key()? {
-                if key == self.0 && found.is_none() {
-                    found = map.next_value::<Lenient<'de>>()?.0;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(found)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(json);
-    let found = de.deserialize_map(Find(name))?;
-    de.end()?;
-    Ok(found)
+/// A union over objects told apart by a tag field, as [`tagged_union!`]
+/// declares it.
+pub(crate) trait Tagged: Sized {
+    /// The tag field's name.
+    const TAG: &'static str;
+
+    /// Decodes the variant `tag` names from `fields` (the object without its
+    /// tag), or hands `fields` back when this version knows no such tag.
+    fn variant<'de, M: MapAccess<'de>>(tag: &str, fields: M) -> Result<Result<Self, M>, M::Error>;
+
+    /// The union for a tag this version does not know.
+    fn unknown(tag: String, raw: Value) -> Self;
 }
 
-/// Decodes the object `json` as `T` without its field `skip` (a union's
-/// tag, which belongs to the union rather than to the variant's `extra`).
-pub(crate) fn decode_without<T: DeserializeOwned>(
-    json: &str,
-    skip: &'static str,
-) -> Result<T, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let value = T::deserialize(Without {
-        inner: &mut de,
-        skip,
-    })?;
-    de.end()?;
-    Ok(value)
+/// Decodes a tagged union in one pass over its object: the fields before the
+/// tag are kept as values (Linq sends keys in order, so for some kinds the
+/// tag comes last), then the variant is decoded from those and the rest of
+/// the object as it streams by. Every tag field is left out of the variant
+/// (it belongs to the union, not to the variant's `extra`); the first one
+/// that is a string names the variant.
+pub(crate) fn decode_tagged<'de, D: Deserializer<'de>, T: Tagged>(d: D) -> Result<T, D::Error> {
+    d.deserialize_map(TaggedVisitor(PhantomData))
 }
 
-/// A deserializer for an object that leaves out one field.
-struct Without<D> {
-    inner: D,
-    skip: &'static str,
-}
+struct TaggedVisitor<T>(PhantomData<T>);
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Without<D> {
-    type Error = D::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_map(WithoutVisitor {
-            visitor,
-            skip: self.skip,
-        })
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-struct WithoutVisitor<V> {
-    visitor: V,
-    skip: &'static str,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for WithoutVisitor<V> {
-    type Value = V::Value;
+impl<'de, T: Tagged> Visitor<'de> for TaggedVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.visitor.expecting(f)
+        write!(f, "an object with a `{}` field", T::TAG)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_map(WithoutMap {
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        use serde::de::Error as _;
+        let mut before = Vec::new();
+        let tag = loop {
+            let Some(Key(key)) = map.next_key()? else {
+                return Err(A::Error::missing_field(T::TAG));
+            };
+            if key != T::TAG {
+                before.push((key, map.next_value::<Value>()?));
+            } else if let Some(tag) = map.next_value::<Lenient<'de>>()?.0 {
+                break tag;
+            }
+        };
+        let fields = Fields {
+            before: before.into_iter(),
+            pending: None,
             map,
-            skip: self.skip,
-        })
+            skip: T::TAG,
+        };
+        match T::variant(&tag, fields)? {
+            Ok(known) => Ok(known),
+            Err(mut fields) => {
+                let mut raw = Map::new();
+                for (key, value) in fields.before.by_ref() {
+                    raw.insert(key.into_owned(), value);
+                }
+                raw.insert(T::TAG.to_owned(), Value::from(&*tag));
+                while let Some((key, value)) = fields.map.next_entry::<String, Value>()? {
+                    raw.insert(key, value);
+                }
+                Ok(T::unknown(tag.into_owned(), Value::Object(raw)))
+            }
+        }
     }
 }
 
-struct WithoutMap<A> {
+/// An object's fields without its tag: those read before the tag, then the
+/// rest as they come.
+struct Fields<'de, A> {
+    before: std::vec::IntoIter<(Cow<'de, str>, Value)>,
+    /// The value of the field from `before` whose key was just handed out.
+    pending: Option<Value>,
     map: A,
     skip: &'static str,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutMap<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Fields<'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        while let Some(Key(key)) = self.map.next_key()? {
-            if key == self.skip {
-                self.map.next_value::<IgnoredAny>()?;
-                continue;
+        let key = match self.before.next() {
+            Some((key, value)) => {
+                self.pending = Some(value);
+                key
             }
-            return match key {
-                Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
-                Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)),
-            }
-            .map(Some);
+            None => loop {
+                match self.map.next_key()? {
+                    None => return Ok(None),
+                    Some(Key(key)) if key == self.skip => {
+                        self.map.next_value::<IgnoredAny>()?;
+                    }
+                    Some(Key(key)) => break key,
+                }
+            },
+        };
+        match key {
+            Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+            Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)),
         }
-        Ok(None)
+        .map(Some)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        self.map.next_value_seed(seed)
+        use serde::de::Error as _;
+        match self.pending.take() {
+            Some(value) => seed.deserialize(value).map_err(A::Error::custom),
+            None => self.map.next_value_seed(seed),
+        }
     }
 }
 

@@ -45,14 +45,20 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for &(K, V) {
     }
 }
 
+/// Where one header's value sits in [`Found`]'s buffer.
+pub(crate) type Slot = Option<(usize, usize)>;
+
 /// The headers either scheme may use; the first occurrence of each wins.
+/// Their values are copied into one buffer: one allocation per delivery
+/// rather than one per header.
 #[derive(Default)]
 pub(crate) struct Found {
-    pub(crate) id: Option<Vec<u8>>,
-    pub(crate) timestamp: Option<Vec<u8>>,
-    pub(crate) signature: Option<Vec<u8>>,
-    pub(crate) legacy_timestamp: Option<Vec<u8>>,
-    pub(crate) legacy_signature: Option<Vec<u8>>,
+    values: Vec<u8>,
+    pub(crate) id: Slot,
+    pub(crate) timestamp: Slot,
+    pub(crate) signature: Slot,
+    pub(crate) legacy_timestamp: Slot,
+    pub(crate) legacy_signature: Slot,
 }
 
 impl Found {
@@ -78,21 +84,26 @@ impl Found {
                 continue;
             };
             if slot.is_none() {
-                *slot = Some(header.value().to_vec());
+                let value = header.value();
+                if found.values.capacity() == 0 {
+                    // Room for the three standard headers as Linq sends
+                    // them, so the buffer is not grown along the way.
+                    found.values.reserve(128.max(value.len()));
+                }
+                let start = found.values.len();
+                found.values.extend_from_slice(value);
+                *slot = Some((start, found.values.len()));
             }
         }
         found
     }
-}
 
-/// A header's value, with an empty value counted as missing.
-pub(crate) fn required<'a>(
-    value: &'a Option<Vec<u8>>,
-    name: &'static str,
-) -> Result<&'a [u8], WebhookError> {
-    match value {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(WebhookError::MissingHeader(name)),
+    /// A header's value, with an empty value counted as missing.
+    pub(crate) fn required(&self, slot: Slot, name: &'static str) -> Result<&[u8], WebhookError> {
+        match slot {
+            Some((start, end)) if start < end => Ok(&self.values[start..end]),
+            _ => Err(WebhookError::MissingHeader(name)),
+        }
     }
 }
 

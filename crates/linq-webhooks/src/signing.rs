@@ -28,7 +28,7 @@ impl Webhook {
     /// `timestamp` is in seconds since the Unix epoch and must be sent as the
     /// `webhook-timestamp` header, with `id` as `webhook-id`.
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> String {
-        let mac = standard_mac(self.secret.key(), id.as_bytes(), timestamp, body);
+        let mac = standard_mac(self.secret.mac(), id.as_bytes(), timestamp, body);
         format!(
             "v1,{}",
             SIGNATURE_BASE64.encode(mac.finalize().into_bytes())
@@ -82,10 +82,15 @@ pub(crate) fn new_mac(key: &[u8]) -> HmacSha256 {
     HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length")
 }
 
-/// The MAC of `{id}.{timestamp}.{body}`. The timestamp is written in its
-/// canonical decimal form, as the reference libraries do.
-pub(crate) fn standard_mac(key: &[u8], id: &[u8], timestamp: u64, body: &[u8]) -> HmacSha256 {
-    let mut mac = new_mac(key);
+/// The MAC of `{id}.{timestamp}.{body}` under `mac`, a keyed MAC (see
+/// [`Secret`](crate::Secret)). The timestamp is written in its canonical
+/// decimal form, as the reference libraries do.
+pub(crate) fn standard_mac(
+    mut mac: HmacSha256,
+    id: &[u8],
+    timestamp: u64,
+    body: &[u8],
+) -> HmacSha256 {
     mac.update(id);
     mac.update(b".");
     mac.update(decimal(timestamp, &mut [0; 20]));

@@ -9,9 +9,9 @@ use linq_types::webhooks::{Envelope, Event};
 
 use crate::headers::{
     Found, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderPair, LEGACY_HEADER_SIGNATURE,
-    LEGACY_HEADER_TIMESTAMP, parse_timestamp, required,
+    LEGACY_HEADER_TIMESTAMP, parse_timestamp,
 };
-use crate::signing::{decode_hex, new_mac, signature_header_matches, standard_mac};
+use crate::signing::{decode_hex, signature_header_matches, standard_mac};
 use crate::{Secret, Verified, WebhookError};
 
 /// How far the timestamp may be from the receiver's clock, either way,
@@ -159,11 +159,12 @@ impl Webhook {
         H: IntoIterator,
         H::Item: HeaderPair,
     {
-        let (scheme, webhook_id, timestamp) = self.check(body, headers, now)?;
+        let found = Found::collect(headers);
+        let (scheme, webhook_id, timestamp) = self.check(&found, body, now)?;
         Ok(Verified {
             body,
             scheme,
-            webhook_id,
+            webhook_id: webhook_id.map(str::to_owned),
             timestamp,
             envelope: Envelope::read(body).ok(),
         })
@@ -172,25 +173,20 @@ impl Webhook {
     /// The signature and timestamp check both verify paths share: the
     /// scheme used, the `webhook-id` (none under the legacy scheme) and the
     /// timestamp.
-    fn check<H>(
+    fn check<'f>(
         &self,
+        found: &'f Found,
         body: &[u8],
-        headers: H,
         now: SystemTime,
-    ) -> Result<(Scheme, Option<String>, u64), WebhookError>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        let found = Found::collect(headers);
+    ) -> Result<(Scheme, Option<&'f str>, u64), WebhookError> {
         let standard_present =
             found.id.is_some() || found.timestamp.is_some() || found.signature.is_some();
         let legacy_present = found.legacy_timestamp.is_some() || found.legacy_signature.is_some();
         if !standard_present && legacy_present && self.legacy {
-            let timestamp = self.verify_legacy(&found, body, now)?;
+            let timestamp = self.verify_legacy(found, body, now)?;
             Ok((Scheme::Legacy, None, timestamp))
         } else {
-            let (id, timestamp) = self.verify_standard(&found, body, now)?;
+            let (id, timestamp) = self.verify_standard(found, body, now)?;
             Ok((Scheme::Standard, Some(id), timestamp))
         }
     }
@@ -251,27 +247,27 @@ impl Webhook {
         H: IntoIterator,
         H::Item: HeaderPair,
     {
-        self.check(body, headers, now)?;
+        self.check(&Found::collect(headers), body, now)?;
         Event::from_json(body).map_err(WebhookError::Parse)
     }
 
-    fn verify_standard(
+    fn verify_standard<'f>(
         &self,
-        found: &Found,
+        found: &'f Found,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<(String, u64), WebhookError> {
-        let id = required(&found.id, HEADER_ID)?;
-        let raw_timestamp = required(&found.timestamp, HEADER_TIMESTAMP)?;
-        let signatures = required(&found.signature, HEADER_SIGNATURE)?;
+    ) -> Result<(&'f str, u64), WebhookError> {
+        let id = found.required(found.id, HEADER_ID)?;
+        let raw_timestamp = found.required(found.timestamp, HEADER_TIMESTAMP)?;
+        let signatures = found.required(found.signature, HEADER_SIGNATURE)?;
         let id = std::str::from_utf8(id).map_err(|_| WebhookError::InvalidHeader(HEADER_ID))?;
         let timestamp = parse_timestamp(raw_timestamp)?;
         check_timestamp(timestamp, now, self.tolerance)?;
 
-        let expected = standard_mac(self.secret.key(), id.as_bytes(), timestamp, body);
+        let expected = standard_mac(self.secret.mac(), id.as_bytes(), timestamp, body);
         let matched = signature_header_matches(signatures, &expected);
         if matched {
-            Ok((id.to_owned(), timestamp))
+            Ok((id, timestamp))
         } else {
             Err(WebhookError::NoMatchingSignature)
         }
@@ -283,13 +279,13 @@ impl Webhook {
         body: &[u8],
         now: SystemTime,
     ) -> Result<u64, WebhookError> {
-        let raw_timestamp = required(&found.legacy_timestamp, LEGACY_HEADER_TIMESTAMP)?;
-        let signature = required(&found.legacy_signature, LEGACY_HEADER_SIGNATURE)?;
+        let raw_timestamp = found.required(found.legacy_timestamp, LEGACY_HEADER_TIMESTAMP)?;
+        let signature = found.required(found.legacy_signature, LEGACY_HEADER_SIGNATURE)?;
         let timestamp = parse_timestamp(raw_timestamp)?;
         check_timestamp(timestamp, now, self.tolerance)?;
 
         let signature = decode_hex(signature).ok_or(WebhookError::NoMatchingSignature)?;
-        let mut mac = new_mac(self.secret.legacy_key());
+        let mut mac = self.secret.legacy_mac();
         // The legacy scheme signs the timestamp text as it was sent.
         mac.update(raw_timestamp);
         mac.update(b".");

@@ -47,19 +47,26 @@ impl Client {
             // A deadline past what `Instant` can hold is no deadline.
             .and_then(|d| Instant::now().checked_add(d));
 
+        // The clock is read only when something uses it: the deadline, or
+        // the `elapsed` field of the DEBUG events (two clock reads per
+        // attempt were 4% of an in-memory call).
+        let timed = deadline.is_some() || tracing::enabled!(tracing::Level::DEBUG);
         let mut attempt: u32 = 0;
         // A loop that breaks with the outcome, not a nested async fn: the
         // call's future is the largest thing on this path, and each layer
         // of future would copy it once more.
         let result = loop {
             attempt += 1;
-            let started = Instant::now();
-            let limit = match (per_attempt, deadline) {
-                (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(started))),
-                (t, d) => t.or_else(|| d.map(|d| d.saturating_duration_since(started))),
+            let started = timed.then(Instant::now);
+            let left = deadline
+                .zip(started)
+                .map(|(d, s)| d.saturating_duration_since(s));
+            let limit = match (per_attempt, left) {
+                (Some(t), Some(left)) => Some(t.min(left)),
+                (t, left) => t.or(left),
             };
             let result = self.attempt(req, limit).await;
-            let elapsed = started.elapsed();
+            let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
             // i64, not u32: tracing-opentelemetry exports only i64 as a number.
             let resends = i64::from(attempt - 1);
 
@@ -139,7 +146,9 @@ impl Client {
                 error.message = %error,
                 "linq retrying"
             );
-            tokio::time::sleep(wait).await;
+            // Boxed: a timer is large, and held inline it would make every
+            // call's future (moved whole into its box) larger.
+            Box::pin(tokio::time::sleep(wait)).await;
         };
         if tracing::enabled!(tracing::Level::DEBUG) {
             record_outcome(&tracing::Span::current(), &result);
@@ -188,7 +197,13 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
     } else {
         &body
     };
-    match serde_json::from_slice(json) {
+    // UTF-8 checked once over the whole reply rather than string by string
+    // (as `linq_types::decode_json` does); other bytes keep from_slice's error.
+    let decoded = match std::str::from_utf8(json) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(json),
+    };
+    match decoded {
         Ok(value) => Ok(ApiResponse {
             status: parts.status,
             headers: parts.headers,

@@ -190,12 +190,14 @@ impl Client {
         let limits = Limits::of(&options);
         let client = self.clone();
         async move {
-            let prepared = prepared?;
-            let span = call_span(&prepared);
-            let (response, attempts) = client
-                .retry_loop(&prepared, limits)
-                .instrument(span)
-                .await?;
+            // Borrowed where it was captured: moved out into a local, it
+            // would be held twice in the future, which is copied whole.
+            let prepared = match prepared {
+                Ok(ref prepared) => prepared,
+                Err(error) => return Err(error),
+            };
+            let span = call_span(prepared);
+            let (response, attempts) = client.retry_loop(prepared, limits).instrument(span).await?;
             decode(prepared.id, response, attempts).map(finish)
         }
     }

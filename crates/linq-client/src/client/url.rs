@@ -62,17 +62,23 @@ impl BaseUrl {
             pq.push('?');
             pq.push_str(query);
         }
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(pq)
-            .build()
-            .map_err(|e| Error::Transport {
-                source: TransportError::InvalidRequest(e.to_string()),
-                attempts: 0,
-                operation,
-                server: server_of(self.scheme.as_str(), &self.authority),
-            })
+        // The parts set directly rather than through `Uri::builder`: only
+        // the path is parsed, and the builder's steps cost as much again.
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        let built = http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::from(pq))
+            .map_err(|e| e.to_string())
+            .and_then(|pq| {
+                parts.path_and_query = Some(pq);
+                Uri::from_parts(parts).map_err(|e| e.to_string())
+            });
+        built.map_err(|reason| Error::Transport {
+            source: TransportError::InvalidRequest(reason),
+            attempts: 0,
+            operation,
+            server: server_of(self.scheme.as_str(), &self.authority),
+        })
     }
 }
 
