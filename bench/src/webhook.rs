@@ -197,7 +197,8 @@ pub fn report() {
             println!("| Python linq-python `client.webhooks.unwrap` | {unwrap:.2} µs | n/a |");
             println!();
             println!(
-                "verify + decode, Python/Rust: {:.1}×",
+                "verify + decode, Python/Rust: {:.1}× (targets: `verify_event` ≤ 4 µs and \
+                 ≤ 40 allocations, ≥ 60× linq-python's `unwrap`)",
                 unwrap * 1e3 / median(&mut decode_ns)
             );
         }

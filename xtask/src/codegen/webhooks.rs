@@ -27,7 +27,12 @@ pub fn generate(api: &Api) -> String {
         .map(|ev| {
             let ty = ev.payload.as_ref().and_then(|p| match &api.schemas[p].def {
                 Def::Envelope { data } if data == "MessageEventV2" => Some(MESSAGE_DATA.to_owned()),
-                Def::Envelope { data } => Some(api.model_path(&type_name(api, data))),
+                // Boxed: the payloads differ in size by hundreds of bytes, and
+                // an unboxed enum is as large as its largest, copied whole at
+                // every move of an `Event`.
+                Def::Envelope { data } => {
+                    Some(format!("Box<{}>", api.model_path(&type_name(api, data))))
+                }
                 _ => None,
             });
             (ev.event_type.clone(), variant_ident(&ev.event_type), ty)
@@ -44,6 +49,7 @@ pub fn generate(api: &Api) -> String {
     out += "/// The `data` of an [`Event`](crate::webhooks::Event), one variant per event type.\n";
     out += "///\n/// Event types the API description gives no model for keep their data as\n";
     out += "/// JSON; a type this version does not know is [`EventData::Unknown`].\n";
+    out += "/// Payloads are boxed, so an event is small to move whatever its type.\n";
     out += "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum EventData {\n";
     for (et, var, ty) in &arms {
         let doc = super::models::variant_doc("WebhookEventType", et);

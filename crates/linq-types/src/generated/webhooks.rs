@@ -90,6 +90,7 @@ pub const EVENT_TYPES: &[&str] = &[
 ///
 /// Event types the API description gives no model for keep their data as
 /// JSON; a type this version does not know is [`EventData::Unknown`].
+/// Payloads are boxed, so an event is small to move whatever its type.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EventData {
@@ -102,61 +103,61 @@ pub enum EventData {
     /// A message you sent reached the recipient's device.
     MessageDelivered(crate::webhooks::MessageEventData),
     /// A message could not be delivered; the event carries the error.
-    MessageFailed(models::events::MessageFailedEventData),
+    MessageFailed(Box<models::events::MessageFailedEventData>),
     /// The text of a message was changed after it was sent.
-    MessageEdited(models::events::MessageEditedEventData),
+    MessageEdited(Box<models::events::MessageEditedEventData>),
     /// Someone put a tapback or sticker on a message.
-    ReactionAdded(models::events::ReactionEventBase),
+    ReactionAdded(Box<models::events::ReactionEventBase>),
     /// A tapback or sticker was taken off a message.
-    ReactionRemoved(models::events::ReactionEventBase),
+    ReactionRemoved(Box<models::events::ReactionEventBase>),
     /// Someone else's poll arrived on your line.
-    PollReceived(models::events::PollReceivedEventData),
+    PollReceived(Box<models::events::PollReceivedEventData>),
     /// A poll you sent, or an action on one, failed to go out.
-    PollFailed(models::events::PollFailedEventData),
+    PollFailed(Box<models::events::PollFailedEventData>),
     /// A poll left your line.
-    PollSent(models::events::PollEventData),
+    PollSent(Box<models::events::PollEventData>),
     /// A poll you sent reached the recipient's device.
-    PollDelivered(models::events::PollEventData),
+    PollDelivered(Box<models::events::PollEventData>),
     /// The recipient opened a poll you sent.
-    PollRead(models::events::PollEventData),
+    PollRead(Box<models::events::PollEventData>),
     /// New options were added to a poll.
-    PollUpdated(models::events::PollUpdatedEventData),
+    PollUpdated(Box<models::events::PollUpdatedEventData>),
     /// Someone voted for a poll option.
-    PollVoteAdded(models::events::PollVoteEventData),
+    PollVoteAdded(Box<models::events::PollVoteEventData>),
     /// Someone withdrew their vote for a poll option.
-    PollVoteRemoved(models::events::PollVoteEventData),
+    PollVoteRemoved(Box<models::events::PollVoteEventData>),
     /// Someone reacted to a poll.
-    PollReactionAdded(models::events::ReactionEventBase),
+    PollReactionAdded(Box<models::events::ReactionEventBase>),
     /// Someone new was brought into a chat.
-    ParticipantAdded(models::events::ParticipantAddedEventData),
+    ParticipantAdded(Box<models::events::ParticipantAddedEventData>),
     /// Someone left a chat or was taken out of it.
-    ParticipantRemoved(models::events::ParticipantRemovedEventData),
+    ParticipantRemoved(Box<models::events::ParticipantRemovedEventData>),
     /// A new chat was started.
-    ChatCreated(models::events::ChatCreatedEventData),
+    ChatCreated(Box<models::events::ChatCreatedEventData>),
     /// A group chat got a new name.
-    ChatGroupNameUpdated(models::events::ChatGroupUpdatedEventData),
+    ChatGroupNameUpdated(Box<models::events::ChatGroupUpdatedEventData>),
     /// A group chat got a new picture.
-    ChatGroupIconUpdated(models::events::ChatGroupUpdatedEventData),
+    ChatGroupIconUpdated(Box<models::events::ChatGroupUpdatedEventData>),
     /// An attempt to rename a group chat did not succeed.
-    ChatGroupNameUpdateFailed(models::events::ChatUpdateFailedEventData),
+    ChatGroupNameUpdateFailed(Box<models::events::ChatUpdateFailedEventData>),
     /// An attempt to change a group chat's picture did not succeed.
-    ChatGroupIconUpdateFailed(models::events::ChatUpdateFailedEventData),
+    ChatGroupIconUpdateFailed(Box<models::events::ChatUpdateFailedEventData>),
     /// A chat's transcript background was changed.
-    ChatBackgroundUpdated(models::events::ChatBackgroundEventData),
+    ChatBackgroundUpdated(Box<models::events::ChatBackgroundEventData>),
     /// An attempt to set a chat's background did not succeed.
-    ChatBackgroundUpdateFailed(models::events::ChatUpdateFailedEventData),
+    ChatBackgroundUpdateFailed(Box<models::events::ChatUpdateFailedEventData>),
     /// Someone in a chat began typing.
-    ChatTypingIndicatorStarted(models::events::TypingIndicatorEventData),
+    ChatTypingIndicatorStarted(Box<models::events::TypingIndicatorEventData>),
     /// Someone in a chat stopped typing.
-    ChatTypingIndicatorStopped(models::events::TypingIndicatorEventData),
+    ChatTypingIndicatorStopped(Box<models::events::TypingIndicatorEventData>),
     /// A line's service status changed, for example it became flagged.
-    PhoneNumberStatusUpdated(models::events::PhoneNumberStatusEventData),
+    PhoneNumberStatusUpdated(Box<models::events::PhoneNumberStatusEventData>),
     /// A phone line was added to your account.
-    PhoneNumberAssigned(models::events::PhoneNumberEventData),
+    PhoneNumberAssigned(Box<models::events::PhoneNumberEventData>),
     /// A phone line was taken off your account.
-    PhoneNumberReleased(models::events::PhoneNumberEventData),
+    PhoneNumberReleased(Box<models::events::PhoneNumberEventData>),
     /// Someone shared their contact details with your line, or changed them.
-    ContactCardReceived(models::events::ContactCardReceivedEventData),
+    ContactCardReceived(Box<models::events::ContactCardReceivedEventData>),
     /// A phone call was started.
     CallInitiated(serde_json::Value),
     /// A phone call is ringing.
@@ -172,77 +173,77 @@ pub enum EventData {
     /// A phone call rang out without being picked up.
     CallNoAnswer(serde_json::Value),
     /// A contact began sharing their location with you.
-    LocationSharingStarted(models::events::LocationSharingStartedEventData),
+    LocationSharingStarted(Box<models::events::LocationSharingStartedEventData>),
     /// A contact is no longer sharing their location with you.
-    LocationSharingStopped(models::events::LocationSharingStoppedEventData),
+    LocationSharingStopped(Box<models::events::LocationSharingStoppedEventData>),
     /// A payment request was paid.
-    PaymentSucceeded(models::events::PaymentEventData),
+    PaymentSucceeded(Box<models::events::PaymentEventData>),
     /// A payment request was called off.
-    PaymentCanceled(models::events::PaymentEventData),
+    PaymentCanceled(Box<models::events::PaymentEventData>),
     /// A payment request ran out of time unpaid.
-    PaymentExpired(models::events::PaymentEventData),
+    PaymentExpired(Box<models::events::PaymentEventData>),
     /// The payment attempt on a request was refused.
-    PaymentDeclined(models::events::PaymentEventData),
+    PaymentDeclined(Box<models::events::PaymentEventData>),
     /// The payment on a request was approved but has not settled yet.
-    PaymentAuthorized(models::events::PaymentEventData),
+    PaymentAuthorized(Box<models::events::PaymentEventData>),
     /// A payment connection was established.
-    ConnectionCreated(models::events::PaymentEventData),
+    ConnectionCreated(Box<models::events::PaymentEventData>),
     /// A payment connection was withdrawn.
-    ConnectionRevoked(models::events::PaymentEventData),
+    ConnectionRevoked(Box<models::events::PaymentEventData>),
     /// The zero-day message retention setting was switched on or off.
-    ZeroDayRetentionUpdated(models::events::AccountEventData),
+    ZeroDayRetentionUpdated(Box<models::events::AccountEventData>),
     /// A line's call-forwarding number was set, changed or cleared.
-    PhoneNumberForwardingUpdated(models::events::AccountEventData),
+    PhoneNumberForwardingUpdated(Box<models::events::AccountEventData>),
     /// A line was moved from one environment to another.
-    EnvironmentLineMoved(models::events::AccountEventData),
+    EnvironmentLineMoved(Box<models::events::AccountEventData>),
     /// A contact card was set up for one of your lines.
-    ContactCardCreated(models::events::AccountEventData),
+    ContactCardCreated(Box<models::events::AccountEventData>),
     /// The name or photo on a line's contact card changed.
-    ContactCardUpdated(models::events::AccountEventData),
+    ContactCardUpdated(Box<models::events::AccountEventData>),
     /// A line's contact card was removed.
-    ContactCardDeleted(models::events::AccountEventData),
+    ContactCardDeleted(Box<models::events::AccountEventData>),
     /// A new API token was issued.
-    ApiTokenCreated(models::events::AccountEventData),
+    ApiTokenCreated(Box<models::events::AccountEventData>),
     /// An API token was given a new name.
-    ApiTokenRenamed(models::events::AccountEventData),
+    ApiTokenRenamed(Box<models::events::AccountEventData>),
     /// An expiry time was set or changed on an API token.
-    ApiTokenExpiryScheduled(models::events::AccountEventData),
+    ApiTokenExpiryScheduled(Box<models::events::AccountEventData>),
     /// An API token reached its expiry time and stopped working.
-    ApiTokenExpired(models::events::AccountEventData),
+    ApiTokenExpired(Box<models::events::AccountEventData>),
     /// An API token became usable.
-    ApiTokenActivated(models::events::AccountEventData),
+    ApiTokenActivated(Box<models::events::AccountEventData>),
     /// An API token was removed and can no longer be used.
-    ApiTokenDeleted(models::events::AccountEventData),
+    ApiTokenDeleted(Box<models::events::AccountEventData>),
     /// A new environment was added to your account.
-    EnvironmentCreated(models::events::AccountEventData),
+    EnvironmentCreated(Box<models::events::AccountEventData>),
     /// An environment was given a new name.
-    EnvironmentRenamed(models::events::AccountEventData),
+    EnvironmentRenamed(Box<models::events::AccountEventData>),
     /// An environment was removed; its lines move to Production.
-    EnvironmentDeleted(models::events::AccountEventData),
+    EnvironmentDeleted(Box<models::events::AccountEventData>),
     /// A new webhook subscription was set up.
-    WebhookSubscriptionCreated(models::events::AccountEventData),
+    WebhookSubscriptionCreated(Box<models::events::AccountEventData>),
     /// A webhook subscription was removed.
-    WebhookSubscriptionDeleted(models::events::AccountEventData),
+    WebhookSubscriptionDeleted(Box<models::events::AccountEventData>),
     /// A webhook subscription now delivers to a different URL.
-    WebhookSubscriptionTargetUrlChanged(models::events::AccountEventData),
+    WebhookSubscriptionTargetUrlChanged(Box<models::events::AccountEventData>),
     /// A webhook subscription resumed delivering events.
-    WebhookSubscriptionEnabled(models::events::AccountEventData),
+    WebhookSubscriptionEnabled(Box<models::events::AccountEventData>),
     /// A webhook subscription stopped delivering events.
-    WebhookSubscriptionDisabled(models::events::AccountEventData),
+    WebhookSubscriptionDisabled(Box<models::events::AccountEventData>),
     /// The event types a webhook subscription receives were changed.
-    WebhookSubscriptionEventsUpdated(models::events::AccountEventData),
+    WebhookSubscriptionEventsUpdated(Box<models::events::AccountEventData>),
     /// The lines a webhook subscription covers were changed.
-    WebhookSubscriptionPhoneNumbersUpdated(models::events::AccountEventData),
+    WebhookSubscriptionPhoneNumbersUpdated(Box<models::events::AccountEventData>),
     /// Custom routing headers were configured on a webhook subscription.
-    WebhookSubscriptionRoutingHeadersSet(models::events::AccountEventData),
+    WebhookSubscriptionRoutingHeadersSet(Box<models::events::AccountEventData>),
     /// A webhook subscription's custom routing headers were removed.
-    WebhookSubscriptionRoutingHeadersCleared(models::events::AccountEventData),
+    WebhookSubscriptionRoutingHeadersCleared(Box<models::events::AccountEventData>),
     /// Someone joined your team.
-    TeamMemberAdded(models::events::AccountEventData),
+    TeamMemberAdded(Box<models::events::AccountEventData>),
     /// A team member logged in.
-    TeamMemberSignedIn(models::events::AccountEventData),
+    TeamMemberSignedIn(Box<models::events::AccountEventData>),
     /// A team member logged out.
-    TeamMemberSignedOut(models::events::AccountEventData),
+    TeamMemberSignedOut(Box<models::events::AccountEventData>),
     /// An event type this version does not know: its data as sent.
     Unknown(serde_json::Value),
 }
