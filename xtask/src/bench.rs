@@ -134,40 +134,32 @@ struct App {
 
 const TOKIO: &str = r#"tokio = { version = "1", features = ["macros", "rt"] }"#;
 
+/// The one call on linq-client, built with two feature sets.
+const LINQ_MAIN: &str = r#"#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = linq_client::Client::from_env()?;
+    let reply = client
+        .chats()
+        .participants()
+        .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
+        .await?;
+    println!("{:?}", reply.status);
+    Ok(())
+}
+"#;
+
 const APPS: [App; 4] = [
     App {
         name: "linq-client",
         slug: "linq",
         dependencies: r#"linq-client = { path = "{root}/crates/linq-client", default-features = false, features = ["hyper"] }"#,
-        main: r#"#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = linq_client::Client::from_env()?;
-    let reply = client
-        .chats()
-        .participants()
-        .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
-        .await?;
-    println!("{:?}", reply.status);
-    Ok(())
-}
-"#,
+        main: LINQ_MAIN,
     },
     App {
         name: "linq-client (default features: every resource group)",
         slug: "linq-all",
         dependencies: r#"linq-client = { path = "{root}/crates/linq-client" }"#,
-        main: r#"#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = linq_client::Client::from_env()?;
-    let reply = client
-        .chats()
-        .participants()
-        .add("550e8400-e29b-41d4-a716-446655440000", "+12052499136")
-        .await?;
-    println!("{:?}", reply.status);
-    Ok(())
-}
-"#,
+        main: LINQ_MAIN,
     },
     App {
         name: "async-openai",
