@@ -12,7 +12,7 @@ use super::models::{Hold, type_name};
 use super::names::snake;
 use super::ops::op_type;
 use super::overlay;
-use super::spec::Api;
+use super::spec::{Api, Op};
 
 pub const PATH: &str = "tests/it/generated/conformance_calls.rs";
 
@@ -62,86 +62,94 @@ pub fn generate(api: &Api) -> String {
     out += "pub async fn send(\n    client: &Client,\n    operation: &str,\n    args: &Value,\n) -> Result<Result<(), Error>, String> {\n";
     out += "    match operation {\n";
     for op in &api.ops {
-        let _ = writeln!(out, "        {:?} => {{", op.id);
-        if op.query.is_none() {
-            out += "            none(args, \"query\")?;\n";
-        }
-        if op.body.is_none() {
-            out += "            none(args, \"body\")?;\n";
-        }
-        let plan = plan(api, op);
-        if let Some(q) = &op.query {
-            let t = api.model_path(&type_name(api, q));
-            let _ = writeln!(
-                out,
-                "            let query: linq_types::{t} = parse(args, \"query\")?;"
-            );
-        }
-        if let Some(b) = &op.body {
-            let t = api.model_path(&type_name(api, b));
-            let _ = writeln!(
-                out,
-                "            let body: linq_types::{t} = parse(args, \"body\")?;"
-            );
-        }
-        let call_args: Vec<String> = plan
-            .positional
-            .iter()
-            .map(|a| match a.place {
-                Place::Path => format!("path(args, {:?})?", a.wire),
-                Place::Body => format!("body.{}", a.ident),
-                Place::Query => format!("query.{}", a.ident),
-                Place::WholeBody => "body".to_owned(),
-            })
-            .collect();
-        let accessors: String = op
-            .resource
-            .iter()
-            .map(|r| format!(".{}()", snake(r)))
-            .collect();
-        let whole = plan.positional.iter().any(|a| a.place == Place::WholeBody);
-        let setters: Vec<_> = plan
-            .setters
-            .iter()
-            .filter(|a| !(whole && a.place == Place::Body))
-            .collect();
-        let _ = writeln!(
-            out,
-            "            let {}call = client{accessors}.{}({});",
-            if setters.is_empty() { "" } else { "mut " },
-            overlay::rust_method(&op.id, &op.method),
-            call_args.join(", ")
-        );
-        for a in setters {
-            let from = if a.place == Place::Query {
-                "query"
-            } else {
-                "body"
-            };
-            let bare = a.ident.trim_start_matches("r#");
-            if a.hold == Hold::OptOpt {
-                let _ = writeln!(
-                    out,
-                    "            match {from}.{0} {{\n                Some(Some(v)) => call = call.{0}(v),\n                Some(None) => call = call.clear_{bare}(),\n                None => {{}}\n            }}",
-                    a.ident
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "            if let Some(v) = {from}.{0} {{\n                call = call.{0}(v);\n            }}",
-                    a.ident
-                );
-            }
-        }
-        out += "            Ok(call.await.map(drop))\n";
-        out += "        }\n";
+        out += &send_arm(api, op);
     }
     out += "        other => Err(format!(\"no operation {other:?}\")),\n";
     out += "    }\n}\n";
     out
 }
 
-pub fn op_path(op: &super::spec::Op) -> String {
+/// The `match` arm of `send` for one operation: its arguments read from the
+/// recording, then the resource method and each setter given a value.
+fn send_arm(api: &Api, op: &Op) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "        {:?} => {{", op.id);
+    if op.query.is_none() {
+        out += "            none(args, \"query\")?;\n";
+    }
+    if op.body.is_none() {
+        out += "            none(args, \"body\")?;\n";
+    }
+    let plan = plan(api, op);
+    if let Some(q) = &op.query {
+        let t = api.model_path(&type_name(api, q));
+        let _ = writeln!(
+            out,
+            "            let query: linq_types::{t} = parse(args, \"query\")?;"
+        );
+    }
+    if let Some(b) = &op.body {
+        let t = api.model_path(&type_name(api, b));
+        let _ = writeln!(
+            out,
+            "            let body: linq_types::{t} = parse(args, \"body\")?;"
+        );
+    }
+    let call_args: Vec<String> = plan
+        .positional
+        .iter()
+        .map(|a| match a.place {
+            Place::Path => format!("path(args, {:?})?", a.wire),
+            Place::Body => format!("body.{}", a.ident),
+            Place::Query => format!("query.{}", a.ident),
+            Place::WholeBody => "body".to_owned(),
+        })
+        .collect();
+    let accessors: String = op
+        .resource
+        .iter()
+        .map(|r| format!(".{}()", snake(r)))
+        .collect();
+    let whole = plan.positional.iter().any(|a| a.place == Place::WholeBody);
+    let setters: Vec<_> = plan
+        .setters
+        .iter()
+        .filter(|a| !(whole && a.place == Place::Body))
+        .collect();
+    let _ = writeln!(
+        out,
+        "            let {}call = client{accessors}.{}({});",
+        if setters.is_empty() { "" } else { "mut " },
+        overlay::rust_method(&op.id, &op.method),
+        call_args.join(", ")
+    );
+    for a in setters {
+        let from = if a.place == Place::Query {
+            "query"
+        } else {
+            "body"
+        };
+        let bare = a.ident.trim_start_matches("r#");
+        if a.hold == Hold::OptOpt {
+            let _ = writeln!(
+                out,
+                "            match {from}.{0} {{\n                Some(Some(v)) => call = call.{0}(v),\n                Some(None) => call = call.clear_{bare}(),\n                None => {{}}\n            }}",
+                a.ident
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "            if let Some(v) = {from}.{0} {{\n                call = call.{0}(v);\n            }}",
+                a.ident
+            );
+        }
+    }
+    out += "            Ok(call.await.map(drop))\n";
+    out += "        }\n";
+    out
+}
+
+pub fn op_path(op: &Op) -> String {
     let modules: Vec<String> = op.resource.iter().map(|r| snake(r)).collect();
     format!("ops::{}::{}", modules.join("::"), op_type(op))
 }
