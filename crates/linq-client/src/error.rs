@@ -477,23 +477,16 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// Decodes `json` as `T` again, this time tracking the path, to say
-    /// where `first` (the error of the fast decode) happened. Only failed
-    /// decodes pay for the tracking.
-    pub(crate) fn locate<T: serde::de::DeserializeOwned>(
+    /// The reply `body` of `operation` that did not decode, and where
+    /// (`linq_types::decode_json` finds the path, only after a failure).
+    pub(crate) fn new(
         operation: &'static str,
         attempts: u32,
         status: StatusCode,
         body: &[u8],
-        json: &[u8],
-        first: serde_json::Error,
+        failed: linq_types::JsonPathError,
     ) -> Self {
-        let mut de = serde_json::Deserializer::from_slice(json);
-        let (path, source) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Err(e) => (e.path().to_string(), e.into_inner()),
-            // The value itself decoded: what failed comes after it.
-            Ok(_) => (".".to_owned(), first),
-        };
+        let (path, source) = failed.into_parts();
         Self {
             operation,
             attempts,

@@ -26,6 +26,12 @@ impl JsonPathError {
     pub fn source_error(&self) -> &serde_json::Error {
         &self.source
     }
+
+    /// The path and serde's error, for an error type of your own.
+    #[must_use]
+    pub fn into_parts(self) -> (String, serde_json::Error) {
+        (self.path, self.source)
+    }
 }
 
 impl fmt::Display for JsonPathError {

@@ -197,13 +197,7 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
     } else {
         &body
     };
-    // UTF-8 checked once over the whole reply rather than string by string
-    // (as `linq_types::decode_json` does); other bytes keep from_slice's error.
-    let decoded = match std::str::from_utf8(json) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(json),
-    };
-    match decoded {
+    match linq_types::decode_json(json) {
         Ok(value) => Ok(ApiResponse {
             status: parts.status,
             headers: parts.headers,
@@ -211,12 +205,11 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
             attempts,
             body,
         }),
-        Err(e) => Err(Error::Decode(Box::new(DecodeError::locate::<T>(
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
             operation,
             attempts,
             parts.status,
             &body,
-            json,
             e,
         )))),
     }

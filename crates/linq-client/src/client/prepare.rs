@@ -11,6 +11,7 @@ use linq_types::{Effect, IdempotencyKey, Operation};
 
 use super::Client;
 use crate::Error;
+use crate::idempotency::new_key;
 use crate::options::RequestOptions;
 
 /// One request, ready to send as many times as the policy allows.
@@ -139,5 +140,3 @@ impl Client {
         })
     }
 }
-
-pub(super) use crate::idempotency::new_key;
